@@ -1,0 +1,1 @@
+"""Vraagbaak evaluation package."""

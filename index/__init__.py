@@ -1,0 +1,1 @@
+"""Vraagbaak index package."""
