@@ -1,0 +1,87 @@
+"""Dutch text analysis for BM25: folding, code-preserving tokens, a procedural stopword list, stemming."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import snowballstemmer
+
+# Snowball's Dutch stopword list minus the words that carry meaning in procedural questions
+# ("Mag X niet naast Y?", "Binnen welke termijn?", "Wanneer geen ...?").
+_KEEP = {
+    "mag", "moet", "kan", "kunnen", "binnen", "geen", "niet", "niets", "welke", "wanneer", "hoe", "wie",
+    "waar", "zonder", "na", "tegen", "naast", "voor", "over", "onder", "tot", "na", "ja", "nee", "meer",
+    "wat", "waarom", "hoelang", "hoeveel", "andere", "nog", "altijd", "al",
+}
+_SNOWBALL_NL = """
+de en van ik te dat die in een hij het niet zijn is was op aan met als voor had er maar om hem dan zou
+of wat mijn men dit zo door over ze zich bij ook tot je mij uit der daar haar naar heb hoe heeft hebben
+deze u want nog zal me zij nu ge geen omdat iets worden toch al waren veel meer doen toen moet ben
+zonder kan hun dus alles onder ja eens hier wie werd altijd doch wordt wezen kunnen ons zelf tegen na
+reeds wil kon niets uw iemand geweest andere
+""".split()
+STOPWORDS: frozenset[str] = frozenset(w for w in _SNOWBALL_NL if w not in _KEEP) | {
+    "jullie", "jij", "we", "wij", "onze", "ons", "dat", "dan", "die", "zijn", "word", "graag", "even",
+}
+
+# A token is a run of letters and digits; internal hyphens, dots and slashes split it, but the
+# joined form is kept as well ("sub-segment" -> sub, segment, subsegment).
+_TOKEN = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:[-'’][0-9A-Za-zÀ-ÖØ-öø-ÿ]+)*")
+_MESSAGE_CODE = re.compile(r"^(?:jw|wmo|ijw|iwmo)(\d{3})$")
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents ("financiële" -> "financiele")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+@lru_cache(maxsize=4)
+def _stemmer(algorithm: str) -> snowballstemmer.stemmer | None:
+    return None if algorithm == "none" else snowballstemmer.stemmer(algorithm)
+
+
+class DutchAnalyzer:
+    """Turns text into index terms; codes (305, 54Z01, OP271, JZ020) and acronyms (IAJ, GWV) stay exact."""
+
+    def __init__(self, stemmer: str = "dutch") -> None:
+        self.stemmer = stemmer
+        self._stem_cache: dict[str, str] = {}
+
+    def _stem(self, word: str) -> str:
+        cached = self._stem_cache.get(word)
+        if cached is None:
+            algo = _stemmer(self.stemmer)
+            cached = algo.stemWord(word) if algo else word
+            self._stem_cache[word] = cached
+        return cached
+
+    def _terms_of(self, raw: str) -> Iterable[str]:
+        parts = re.split(r"[-'’]", raw)
+        candidates = [raw] if len(parts) == 1 else [*parts, "".join(parts)]
+        for original in candidates:
+            if not original:
+                continue
+            is_acronym = len(original) >= 2 and original.isupper()
+            word = fold(original)
+            if word in STOPWORDS:
+                continue
+            if any(ch.isdigit() for ch in word):
+                yield word
+                match = _MESSAGE_CODE.match(word)
+                if match:
+                    yield match.group(1)
+                continue
+            if len(word) < 2:
+                continue
+            yield word if is_acronym else self._stem(word)
+
+    def terms(self, text: str) -> list[str]:
+        """All index terms of a text, in order, with repetitions (for term frequencies)."""
+        out: list[str] = []
+        for match in _TOKEN.finditer(text):
+            out.extend(self._terms_of(match.group(0)))
+        return out

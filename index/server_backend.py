@@ -1,0 +1,170 @@
+"""Server backend: the same schema in a Qdrant server or cluster, through qdrant-client (REST/gRPC)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from qdrant_client import QdrantClient, models
+
+from index.backend import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Hit, PointData, StoreError, field_key
+
+_SCROLL_PAGE = 512
+_UPSERT_BATCH = 256
+
+
+def _condition(flt: dict[str, Any]) -> Any:
+    """Haystack filter dict -> qdrant_client Filter/condition."""
+    op = flt.get("operator")
+    if "conditions" in flt:
+        parts = [_condition(c) for c in flt["conditions"]]
+        if op == "AND":
+            return models.Filter(must=parts)
+        if op == "OR":
+            return models.Filter(should=parts)
+        if op == "NOT":
+            return models.Filter(must_not=[models.Filter(must=parts)])
+        raise StoreError(f"onbekende filter-operator {op}")
+    key, value = field_key(flt["field"]), flt["value"]
+    if key == "id":
+        ids = value if isinstance(value, list) else [value]
+        cond = models.HasIdCondition(has_id=ids)
+        return models.Filter(must_not=[cond]) if op in ("!=", "not in") else cond
+    if op == "==":
+        return models.FieldCondition(key=key, match=models.MatchValue(value=value))
+    if op == "!=":
+        return models.Filter(must_not=[models.FieldCondition(key=key, match=models.MatchValue(value=value))])
+    if op == "in":
+        return models.FieldCondition(key=key, match=models.MatchAny(any=list(value)))
+    if op == "not in":
+        return models.Filter(must_not=[models.FieldCondition(key=key, match=models.MatchAny(any=list(value)))])
+    ranges = {">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
+    if op in ranges:
+        return models.FieldCondition(key=key, range=models.Range(**{ranges[op]: float(value)}))
+    raise StoreError(f"onbekende filter-operator {op}")
+
+
+def to_filter(filters: dict[str, Any] | None) -> models.Filter | None:
+    if not filters:
+        return None
+    cond = _condition(filters)
+    return cond if isinstance(cond, models.Filter) else models.Filter(must=[cond])
+
+
+class ServerBackend:
+    """A collection on a Qdrant server; the client is created lazily."""
+
+    def __init__(self, url: str, collection: str, api_key: str | None = None, timeout_s: float = 30.0) -> None:
+        self.url = url
+        self.collection = collection
+        self.api_key = api_key
+        self.timeout_s = timeout_s
+        self._client: QdrantClient | None = None
+
+    @property
+    def client(self) -> QdrantClient:
+        if self._client is None:
+            self._client = QdrantClient(url=self.url, api_key=self.api_key, timeout=int(self.timeout_s))
+        return self._client
+
+    def ensure_collection(self, dense_dim: int) -> None:
+        try:
+            if self.client.collection_exists(self.collection):
+                info = self.client.get_collection(self.collection)
+                vectors = info.config.params.vectors
+                size = vectors[DENSE].size if isinstance(vectors, dict) and DENSE in vectors else None
+                if size != dense_dim:
+                    raise StoreError(
+                        f"collectie '{self.collection}' heeft vectoren van lengte {size}, het model maakt er "
+                        f"{dense_dim}: kies een andere collectie (VRAAGBAAK_QDRANT__COLLECTION) of gebruik --rebuild"
+                    )
+                return
+            self.client.create_collection(
+                self.collection,
+                vectors_config={DENSE: models.VectorParams(size=dense_dim, distance=models.Distance.COSINE)},
+                sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            )
+            for name in KEYWORD_FIELDS:
+                self.client.create_payload_index(self.collection, name, models.PayloadSchemaType.KEYWORD)
+            for name in INTEGER_FIELDS:
+                self.client.create_payload_index(self.collection, name, models.PayloadSchemaType.INTEGER)
+        except StoreError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - connection and API errors alike
+            raise StoreError(f"Qdrant-server {self.url} niet bereikbaar of weigert: {exc}") from exc
+
+    def drop_collection(self) -> None:
+        self.client.delete_collection(self.collection)
+
+    def upsert(self, points: list[PointData]) -> None:
+        for start in range(0, len(points), _UPSERT_BATCH):
+            batch = [
+                models.PointStruct(
+                    id=p.id,
+                    vector={DENSE: p.dense,
+                            SPARSE: models.SparseVector(indices=p.sparse_indices, values=p.sparse_values)},
+                    payload=p.payload,
+                )
+                for p in points[start : start + _UPSERT_BATCH]
+            ]
+            try:
+                self.client.upsert(self.collection, points=batch, wait=True)
+            except Exception as exc:  # noqa: BLE001
+                raise StoreError(f"schrijven naar Qdrant-server mislukt: {exc}") from exc
+
+    def delete(self, ids: list[str]) -> None:
+        if ids:
+            self.client.delete(self.collection, points_selector=models.PointIdsList(points=list(ids)), wait=True)
+
+    def count(self, filters: dict[str, Any] | None = None) -> int:
+        return int(self.client.count(self.collection, count_filter=to_filter(filters), exact=True).count)
+
+    def scroll(
+        self, filters: dict[str, Any] | None = None, fields: list[str] | None = None, with_vectors: bool = False
+    ) -> Iterator[tuple[str, dict[str, Any], dict[str, Any] | None]]:
+        offset = None
+        flt = to_filter(filters)
+        selector: Any = fields if fields is not None else True
+        while True:
+            records, offset = self.client.scroll(
+                self.collection, scroll_filter=flt, limit=_SCROLL_PAGE, offset=offset,
+                with_payload=selector, with_vectors=with_vectors,
+            )
+            for rec in records:
+                vectors = None
+                if with_vectors and isinstance(rec.vector, dict):
+                    vectors = {
+                        k: (list(v.indices), list(v.values)) if hasattr(v, "indices") else list(v)
+                        for k, v in rec.vector.items()
+                    }
+                yield str(rec.id), dict(rec.payload or {}), vectors
+            if offset is None:
+                return
+
+    def search(
+        self,
+        dense: list[float] | None,
+        sparse: tuple[list[int], list[float]] | None,
+        filters: dict[str, Any] | None,
+        limit: int,
+    ) -> tuple[list[Hit], list[Hit]]:
+        flt = to_filter(filters)
+        requests = []
+        if dense is not None:
+            requests.append(models.QueryRequest(query=dense, using=DENSE, filter=flt, limit=limit, with_payload=True))
+        if sparse is not None and sparse[0]:
+            vec = models.SparseVector(indices=sparse[0], values=sparse[1])
+            requests.append(models.QueryRequest(query=vec, using=SPARSE, filter=flt, limit=limit, with_payload=True))
+        responses = self.client.query_batch_points(self.collection, requests=requests) if requests else []
+        hits = [[Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in r.points] for r in responses]
+        dense_hits = hits.pop(0) if dense is not None else []
+        sparse_hits = hits.pop(0) if hits else []
+        return dense_hits, sparse_hits
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

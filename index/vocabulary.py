@@ -1,0 +1,95 @@
+"""Domain vocabulary: the words users type mapped to the words the documents use.
+
+Users write "ontvangstbevestiging" where the standard says retourbericht, "startbericht" for
+305 and "de gemeente" for toegang. A query that contains a trigger phrase is expanded with
+the document terms (at a lower weight for BM25, appended for the dense query).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.analyzer import DutchAnalyzer, fold
+
+# (trigger phrases as users type them, document terms they stand for)
+_GROUPS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+    (("ontvangstbevestiging", "bevestiging van ontvangst", "ontvangst bevestigen", "ontvangstbericht",
+      "ontvangstmelding"), ("retourbericht", "retourcode")),
+    (("retourbericht",), ("ontvangst", "bevestiging")),
+    (("startbericht", "start zorg", "zorg start", "zorg begint", "begin van de zorg", "zorg is gestart",
+      "starten met de zorg", "start van de zorg", "aanvang zorg"), ("305", "start zorg")),
+    (("stopbericht", "stop zorg", "zorg stopt", "zorg eindigt", "einde zorg", "zorg beeindigd",
+      "zorg is gestopt", "beeindiging zorg", "zorg afgelopen"), ("307", "stop zorg")),
+    (("toewijzingsbericht", "toewijzing ontvangen"), ("301", "toewijzing")),
+    (("verzoek om toewijzing", "aanvraagbericht", "aanvraag indienen"), ("315", "verzoek toewijzing")),
+    (("verzoek om wijziging", "wijzigingsverzoek", "wijziging doorgeven", "wijziging aanvragen"),
+     ("317", "verzoek wijziging")),
+    (("antwoordbericht",), ("319",)),
+    (("factuur", "factureren", "rekening sturen", "declareren"), ("declaratie", "303")),
+    (("de gemeente", "gemeente", "wmo-consulent", "consulent", "toegangsmedewerker"),
+     ("toegang", "consulent", "gemeente")),
+    (("toegang",), ("gemeente", "consulent")),
+    (("indicatie", "geindiceerd"), ("beschikking", "toewijzing", "indicatie")),
+    (("beschikking",), ("indicatie", "toewijzing")),
+    (("zorgaanbieder", "aanbieder", "zorgverlener", "zorgpartij", "hulpverlener"),
+     ("zorgaanbieder", "aanbieder", "opdrachtnemer")),
+    (("tarief", "tarieven", "kostprijs"), ("prijs", "tarief")),
+    (("prijs",), ("tarief",)),
+    (("wachtlijst", "wachtlijsten"), ("wachttijd", "wachtlijst")),
+    (("wachttijd",), ("wachtlijst",)),
+    (("indexatie", "indexeren", "prijsstijging", "prijsverhoging"), ("indexering", "indexcijfer")),
+    (("budget", "vast bedrag", "vaste vergoeding"), ("lumpsum",)),
+    (("sap", "administratieprotocol"), ("standaard administratieprotocol", "sap")),
+    (("productcode", "oude code", "oude codes"), ("productcode", "conversietabel")),
+    (("omzetten", "omzetting", "overzetten", "conversie"), ("conversietabel", "conversie", "omgezet")),
+    (("overgangsperiode", "overgangstermijn", "overgang"), ("overgangsregeling", "overgangsperiode")),
+    (("kpi", "prestatie-indicator", "prestatie indicatoren"), ("kpi", "prestatie")),
+    (("verantwoording", "verantwoorden", "accountant"), ("verantwoording", "accountantscontrole")),
+    (("pgb", "persoonsgebonden budget"), ("pgb", "persoonsgebonden budget")),
+    (("evaluatie", "evalueren", "evaluatiegesprek"), ("evaluatie", "evaluatieformulier")),
+    (("werkdagen", "dagen"), ("werkdagen",)),
+    (("termijn", "hoe snel", "hoe lang", "deadline", "uiterlijk"), ("binnen", "werkdagen", "termijn")),
+    (("plekken", "plaatsen", "capaciteit"), ("plekken", "plekbezetting")),
+    (("betaling", "betalen", "uitbetaling"), ("betaling", "bevoorschotting")),
+    (("release", "nieuwe versie standaard"), ("release", "istandaard")),
+    (("vergadering", "overleg"), ("overlegtafel", "overleg")),
+    (("resultaatgericht", "resultaatgerichte"), ("resultaatgericht", "resultaten", "resultaat")),
+]
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """The extra terms found for a query: BM25 terms with weights, and text for the dense query."""
+
+    terms: dict[str, float]
+    text: str
+
+
+class DomainVocabulary:
+    """Finds trigger phrases in a query and returns the document vocabulary they stand for."""
+
+    def __init__(self, analyzer: DutchAnalyzer, weight: float = 0.5) -> None:
+        self.analyzer = analyzer
+        self.weight = weight
+        self._groups = [
+            ([re.compile(rf"\b{re.escape(fold(t))}\b") for t in triggers], expansions)
+            for triggers, expansions in _GROUPS
+        ]
+
+    def expand(self, query: str) -> Expansion:
+        folded = fold(query)
+        present = set(self.analyzer.terms(query))
+        terms: dict[str, float] = {}
+        phrases: list[str] = []
+        for patterns, expansions in self._groups:
+            if not any(p.search(folded) for p in patterns):
+                continue
+            for phrase in expansions:
+                new_terms = [t for t in self.analyzer.terms(phrase) if t not in present]
+                if not new_terms:
+                    continue
+                phrases.append(phrase)
+                for term in new_terms:
+                    terms.setdefault(term, self.weight)
+        return Expansion(terms=terms, text=" ".join(dict.fromkeys(phrases)))

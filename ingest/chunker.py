@@ -1,0 +1,182 @@
+"""Cuts converted documents into passages that keep their structure and context.
+
+Paragraphs stay whole and keep their heading path; a FAQ question stays with its answer; a
+lead-in ("Conclusie:") joins what follows; a paragraph split in the middle of a sentence is
+re-joined; a tiny answer whose question was lost ("Ja.") is merged with its neighbour instead
+of becoming a passage of its own; a long paragraph is cut at sentence boundaries only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from haystack import Document, component
+
+from index.sentences import split_sentences
+from ingest.structure import Block, parse
+
+CHUNKER_VERSION = "3"
+_NAMESPACE = uuid.UUID("6f1c1f0e-58a7-4c39-9a52-3c6d2b7f0a11")
+_CLOSING = tuple(".!?;:)\"”’")
+
+
+def chunk_id(document_id: str, position: int, content_hash: str) -> str:
+    """Derived, never random: the same passage at the same place always gets the same id."""
+    return str(uuid.uuid5(_NAMESPACE, f"{document_id}:{position}:{content_hash}"))
+
+
+@dataclass
+class _Unit:
+    text: str
+    path: tuple[str, ...]
+    page: int | None
+    words: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.words = len(self.text.split())
+
+
+def _table_rows(block: Block, max_words: int) -> list[str]:
+    """A Markdown table as groups of rows, each group repeating the header row."""
+    lines = [ln for ln in block.text.split("\n") if not set(ln) <= set("|-: ")]
+    if len(lines) <= 1:
+        return lines
+    header, rows = lines[0], lines[1:]
+    groups, current = [], [header]
+    for row in rows:
+        if len(" ".join(current + [row]).split()) > max_words and len(current) > 1:
+            groups.append("\n".join(current))
+            current = [header]
+        current.append(row)
+    groups.append("\n".join(current))
+    return groups
+
+
+@component
+class StructuredChunker:
+    """Turns page Documents of whole files into passage Documents with heading path and position."""
+
+    def __init__(self, target_words: int = 120, max_words: int = 220, min_words: int = 12) -> None:
+        if not 0 < min_words < target_words <= max_words:
+            raise ValueError("chunking: need 0 < min_words < target_words <= max_words")
+        self.target_words = target_words
+        self.max_words = max_words
+        self.min_words = min_words
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]) -> dict[str, Any]:
+        by_doc: dict[str, list[Document]] = {}
+        for doc in documents:
+            by_doc.setdefault(doc.meta["document_id"], []).append(doc)
+        chunks: list[Document] = []
+        for pages in by_doc.values():
+            chunks.extend(self._chunk_document(pages))
+        return {"documents": chunks}
+
+    def _chunk_document(self, pages: list[Document]) -> list[Document]:
+        units: list[_Unit] = []
+        stack: list[tuple[int, str]] = []
+        for page in pages:
+            for block in parse(page.content or "", page.meta.get("markup", "text")):
+                if block.kind == "heading":
+                    stack = [(lvl, txt) for lvl, txt in stack if lvl < block.level] + [(block.level, block.text)]
+                    continue
+                path = tuple(txt for _, txt in stack)
+                texts = _table_rows(block, self.max_words) if block.kind == "table" else [block.text]
+                units.extend(_Unit(t, path, page.meta.get("page")) for t in texts)
+        passages = self._pack(self._merge(units))
+        meta = {k: v for k, v in pages[0].meta.items() if k not in ("markup", "page")}
+        out: list[Document] = []
+        for position, unit in enumerate(passages):
+            section = " > ".join(unit.path)
+            question = unit.path[-1] if unit.path and unit.path[-1].endswith("?") else None
+            content = f"{question}\n{unit.text}" if question and question not in unit.text else unit.text
+            context = " | ".join(p for p in (meta.get("title"), section) if p)
+            digest = hashlib.sha256(f"{context}\n{content}".encode()).hexdigest()[:16]
+            chunk_meta = {
+                **meta,
+                "section": section,
+                "heading_path": list(unit.path),
+                "page": unit.page,
+                "position": position,
+                "chunk_count": len(passages),
+                "context": context,
+                "content_hash": digest,
+            }
+            out.append(Document(id=chunk_id(meta["document_id"], position, digest), content=content, meta=chunk_meta))
+        return out
+
+    def _merge(self, units: list[_Unit]) -> list[_Unit]:
+        """Join sentence continuations, lead-ins and questions to what follows; absorb tiny units."""
+        merged: list[_Unit] = []
+        for unit in units:
+            prev = merged[-1] if merged else None
+            if prev and prev.path == unit.path and prev.page == unit.page and self._joins(prev, unit):
+                merged[-1] = _Unit(f"{prev.text}\n{unit.text}", prev.path, prev.page)
+            else:
+                merged.append(unit)
+        # A unit still below min_words is merged into the next one of its section, else the previous.
+        result: list[_Unit] = []
+        carry: _Unit | None = None
+        for unit in merged:
+            if carry is not None and carry.path == unit.path:
+                unit = _Unit(f"{carry.text}\n{unit.text}", unit.path, carry.page)
+            elif carry is not None:
+                result = self._attach_to_previous(result, carry)
+            carry = None
+            if unit.words < self.min_words:
+                carry = unit
+            else:
+                result.append(unit)
+        if carry is not None:
+            result = self._attach_to_previous(result, carry)
+        return result
+
+    @staticmethod
+    def _attach_to_previous(result: list[_Unit], unit: _Unit) -> list[_Unit]:
+        if result and result[-1].path == unit.path:
+            last = result[-1]
+            return [*result[:-1], _Unit(f"{last.text}\n{unit.text}", last.path, last.page)]
+        return [*result, unit]
+
+    def _joins(self, prev: _Unit, unit: _Unit) -> bool:
+        tail = prev.text.rstrip()
+        if prev.words + unit.words > self.max_words:
+            return False
+        continues = not tail.endswith(_CLOSING) and unit.text[:1].islower()
+        lead_in = tail.endswith(":") and prev.words <= 15
+        question = tail.endswith("?") and prev.words <= 40 and "\n" not in tail
+        return continues or lead_in or question
+
+    def _pack(self, units: list[_Unit]) -> list[_Unit]:
+        """Greedy packing of consecutive units of one section up to target_words; long ones split."""
+        packed: list[_Unit] = []
+        for unit in units:
+            for piece in self._split_long(unit):
+                last = packed[-1] if packed else None
+                if (last and last.path == piece.path and last.page == piece.page
+                        and last.words + piece.words <= self.target_words):
+                    packed[-1] = _Unit(f"{last.text}\n{piece.text}", last.path, last.page)
+                else:
+                    packed.append(piece)
+        return packed
+
+    def _split_long(self, unit: _Unit) -> list[_Unit]:
+        if unit.words <= self.max_words:
+            return [unit]
+        pieces: list[_Unit] = []
+        current: list[str] = []
+        count = 0
+        for sentence in (s for line in unit.text.split("\n") for s in split_sentences(line)):
+            n = len(sentence.split())
+            if current and count + n > self.target_words:
+                pieces.append(_Unit(" ".join(current), unit.path, unit.page))
+                current, count = [], 0
+            current.append(sentence)
+            count += n
+        if current:
+            pieces.append(_Unit(" ".join(current), unit.path, unit.page))
+        return pieces

@@ -1,0 +1,146 @@
+"""The corpus manifest: one YAML file that lists each document with its metadata."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+MANIFEST_NAMES = ("manifest.yaml", "manifest.yml")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+class ManifestError(ValueError):
+    """The manifest cannot be read or is invalid; the message says where and why (in Dutch)."""
+
+
+class DocumentEntry(BaseModel):
+    """One document of the corpus and the metadata every chunk of it carries."""
+
+    id: str
+    title: str
+    publisher: str = "onbekend"
+    scope: str = "landelijk"
+    doc_type: str = "document"
+    date: str | None = None
+    date_precision: Literal["year", "month", "day"] | None = None
+    date_estimated: bool = False
+    date_note: str | None = None
+    file: str
+    url: str | None = None
+    supersedes: str | None = None
+    derived_fields: list[str] = Field(default_factory=list)
+
+    @field_validator("id", "scope")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError(f"'{value}' is geen geldige id (kleine letters, cijfers, '-', '_' of '.')")
+        return value
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = str(value)
+        if not _DATE.match(value):
+            raise ValueError(f"datum '{value}' moet de vorm JJJJ, JJJJ-MM of JJJJ-MM-DD hebben")
+        parts = [int(p) for p in value.split("-")] + [1, 1]
+        date(parts[0], parts[1], parts[2])  # raises for 2024-13 or 2024-02-31
+        return value
+
+    def model_post_init(self, __context: object) -> None:
+        if self.date and not self.date_precision:
+            self.date_precision = ("year", "month", "day")[self.date.count("-")]
+
+    def fingerprint(self) -> str:
+        """Hash of the metadata: a change here re-indexes the document's chunks."""
+        return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()
+
+
+class Manifest(BaseModel):
+    """The documents of one corpus directory."""
+
+    root: Path
+    documents: list[DocumentEntry]
+    derived: bool = False  # True when there was no manifest and entries were derived from the files
+
+    def path_of(self, entry: DocumentEntry) -> Path:
+        return self.root / entry.file
+
+
+def load_manifest(corpus_dir: Path) -> Manifest:
+    """Read `manifest.yaml` from a corpus directory, or derive entries from the files when there is none."""
+    if not corpus_dir.is_dir():
+        raise ManifestError(f"Corpusmap '{corpus_dir}' bestaat niet of is geen map.")
+    manifest_file = next((corpus_dir / n for n in MANIFEST_NAMES if (corpus_dir / n).is_file()), None)
+    if manifest_file is None:
+        return Manifest(root=corpus_dir, documents=derive_entries(corpus_dir), derived=True)
+    try:
+        raw = yaml.safe_load(manifest_file.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{manifest_file}: geen geldige YAML ({exc}).") from exc
+    items = raw.get("documents") if isinstance(raw, dict) else None
+    if not isinstance(items, list):
+        raise ManifestError(f"{manifest_file}: verwacht een lijst 'documents:'.")
+    entries: list[DocumentEntry] = []
+    for i, item in enumerate(items, start=1):
+        try:
+            entries.append(DocumentEntry.model_validate(item))
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ManifestError(f"{manifest_file}, document {i}: {problems}") from exc
+    _check_unique(entries, manifest_file)
+    return Manifest(root=corpus_dir, documents=entries)
+
+
+def _check_unique(entries: list[DocumentEntry], where: Path) -> None:
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.id in seen:
+            raise ManifestError(f"{where}: document-id '{entry.id}' komt twee keer voor.")
+        seen.add(entry.id)
+    ids = seen
+    for entry in entries:
+        if entry.supersedes and entry.supersedes not in ids:
+            raise ManifestError(f"{where}: '{entry.id}' vervangt onbekend document '{entry.supersedes}'.")
+
+
+def derive_entries(corpus_dir: Path) -> list[DocumentEntry]:
+    """Entries for a folder without manifest: id from the path, title from the first heading or name."""
+    entries = []
+    for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue
+        rel = path.relative_to(corpus_dir).as_posix()
+        slug = re.sub(r"[^a-z0-9]+", "-", rel.lower().rsplit(".", 1)[0]).strip("-")[:80] or "document"
+        digest = hashlib.sha1(rel.encode("utf-8")).hexdigest()[:6]
+        entries.append(
+            DocumentEntry(
+                id=f"{slug}-{digest}",
+                title=_guess_title(path),
+                file=rel,
+                derived_fields=["id", "title", "publisher", "scope", "doc_type", "date"],
+            )
+        )
+    return entries
+
+
+def _guess_title(path: Path) -> str:
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            for _, line in zip(range(40), handle, strict=False):
+                stripped = line.strip().lstrip("#").strip()
+                if line.lstrip().startswith("#") and stripped:
+                    return stripped[:200]
+    except OSError:
+        pass
+    return path.stem.replace("_", " ").replace("-", " ")

@@ -1,0 +1,55 @@
+"""Compares freshly cut passages with what the index holds for their documents."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from haystack import Document, component
+
+from index.store import VraagbaakDocumentStore
+
+
+@component
+class ChunkReconciler:
+    """Splits passages into those to embed, those whose vectors can be reused, and stale ids to delete.
+
+    Passage ids are derived from document id, position and content; a passage whose id is already
+    stored needs nothing, one that only moved reuses the stored vectors of the same content.
+    """
+
+    def __init__(self, document_store: VraagbaakDocumentStore) -> None:
+        self.document_store = document_store
+
+    @component.output_types(to_embed=list[Document], reused=list[Document], stale_ids=list[str])
+    def run(self, documents: list[Document], stored: dict[str, set[str]]) -> dict[str, Any]:
+        wanted_by_doc: dict[str, set[str]] = {}
+        for doc in documents:
+            wanted_by_doc.setdefault(doc.meta["document_id"], set()).add(doc.id)
+        stale = [pid for doc_id, wanted in wanted_by_doc.items()
+                 for pid in stored.get(doc_id, set()) - wanted]
+        present = {pid for ids in stored.values() for pid in ids}
+        missing = [d for d in documents if d.id not in present]
+        old_vectors = self.document_store.vectors_of(stale) if missing and stale else {}
+        by_hash = {content_hash: (dense, sparse) for dense, sparse, content_hash in old_vectors.values()}
+        to_embed, reused = [], []
+        for doc in missing:
+            match = by_hash.get(doc.meta.get("content_hash"))
+            if match:
+                reused.append(replace(doc, embedding=match[0], sparse_embedding=match[1]))
+            else:
+                to_embed.append(doc)
+        return {"to_embed": to_embed, "reused": reused, "stale_ids": stale}
+
+
+@component
+class StaleChunkRemover:
+    """Deletes passages that no longer belong to their document, after the new ones are written."""
+
+    def __init__(self, document_store: VraagbaakDocumentStore) -> None:
+        self.document_store = document_store
+
+    @component.output_types(removed=int)
+    def run(self, stale_ids: list[str], written: int, reused_written: int) -> dict[str, Any]:
+        self.document_store.delete_documents(stale_ids)
+        return {"removed": len(stale_ids)}
