@@ -1,0 +1,145 @@
+"""Where the answer text is composed: extractive, grounded, every sentence followed by its [n].
+
+The answer consists of sentences taken verbatim from the retrieved passages that best match the
+question (local-IDF weighted term overlap), each with the number of its citation, followed by the
+sources: whose rule it is (publisher, region) and how recent (date). Below the relevance threshold
+the answer says that the documents do not answer the question and lists the closest documents.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from haystack import Document, component
+
+from api.dates import date_label
+from index.analyzer import DutchAnalyzer
+from index.sentences import split_sentences
+from index.vocabulary import DomainVocabulary
+
+_SHORT_SENTENCE = 8
+_REGIONS = {"landelijk": "landelijk"}
+
+
+def relevance_of(doc: Document, query_terms: set[str], analyzer: DutchAnalyzer) -> float:
+    """0-1: how well the best passage matches; dense cosine (rescaled for e5) and term coverage."""
+    cosine = float(doc.meta.get("dense_score") or 0.0)
+    dense_part = min(max((cosine - 0.75) / 0.15, 0.0), 1.0)
+    if not query_terms:
+        return dense_part
+    passage_terms = set(analyzer.terms(f"{doc.meta.get('context', '')} {doc.content}"))
+    coverage = len(query_terms & passage_terms) / len(query_terms)
+    return round(0.6 * dense_part + 0.4 * coverage, 4)
+
+
+def scope_label(scope: str) -> str:
+    return _REGIONS.get(scope, "regio " + " ".join(w.capitalize() for w in scope.split("-")))
+
+
+@component
+class ExtractiveAnswerBuilder:
+    """Builds the answer dict (answered, answer, citations, relevance) from ranked passages."""
+
+    def __init__(self, min_relevance: float = 0.5, max_citations: int = 3, max_sentences: int = 3,
+                 stemmer: str = "dutch") -> None:
+        self.min_relevance = min_relevance
+        self.max_citations = max_citations
+        self.max_sentences = max_sentences
+        self.stemmer = stemmer
+        self._analyzer = DutchAnalyzer(stemmer)
+        self._vocabulary = DomainVocabulary(self._analyzer)
+
+    @component.output_types(answer=dict)
+    def run(self, query: str, documents: list[Document]) -> dict[str, Any]:
+        query_terms = set(self._analyzer.terms(query))
+        expansion = self._vocabulary.expand(query).terms
+        relevance = relevance_of(documents[0], query_terms, self._analyzer) if documents else 0.0
+        if relevance < self.min_relevance:
+            return {"answer": self._abstain(documents, relevance)}
+        weights = self._term_weights(documents[: self.max_citations], query_terms, expansion)
+        picked: list[tuple[int, Document, list[str]]] = []  # (citation n, passage, sentences)
+        best_score = 0.0
+        for rank, doc in enumerate(documents[: self.max_citations]):
+            sentences, score = self._best_sentences(doc, weights)
+            if not sentences:
+                continue
+            if rank == 0 or not picked:
+                best_score = score
+            elif score < 0.6 * best_score or (doc.score or 0) < 0.5 * (documents[0].score or 1):
+                continue
+            picked.append((len(picked) + 1, doc, sentences))
+            if sum(len(s) for _, _, s in picked) >= self.max_sentences:
+                break
+        if not picked:
+            return {"answer": self._abstain(documents, relevance)}
+        body = " ".join(f"{' '.join(sents)} [{n}]" for n, _, sents in picked)
+        sources = "\n".join(f"[{n}] {self._source_line(doc)}" for n, doc, _ in picked)
+        citations = [self._citation(n, doc, " ".join(sents)) for n, doc, sents in picked]
+        return {"answer": {"answered": True, "answer": f"{body}\n\nBronnen:\n{sources}",
+                           "citations": citations, "relevance": relevance}}
+
+    def _term_weights(self, docs: list[Document], query_terms: set[str],
+                      expansion: dict[str, float]) -> dict[str, float]:
+        """Query terms weighted by a local IDF over the candidate sentences (rare terms count more)."""
+        sentences = [set(self._analyzer.terms(s)) for d in docs for s in split_sentences(d.content or "")]
+        n = max(len(sentences), 1)
+        weights = {}
+        for term, base in [*((t, 1.0) for t in query_terms), *expansion.items()]:
+            df = sum(term in s for s in sentences)
+            weights[term] = max(weights.get(term, 0.0), base * math.log(1 + n / (1 + df)))
+        return weights
+
+    def _best_sentences(self, doc: Document, weights: dict[str, float]) -> tuple[list[str], float]:
+        sentences = [s for line in (doc.content or "").split("\n") for s in split_sentences(line)]
+        scored = []
+        for i, sentence in enumerate(sentences):
+            if sentence.endswith("?") and i + 1 < len(sentences):
+                continue  # a FAQ question: quote its answer instead
+            terms = set(self._analyzer.terms(sentence))
+            score = sum(w for t, w in weights.items() if t in terms) / math.sqrt(len(terms) + 4)
+            scored.append((score, -i, i))
+        if not scored:
+            return [], 0.0
+        score, _, i = max(scored)
+        chosen = [sentences[i]]
+        if len(sentences[i].split()) < _SHORT_SENTENCE and i + 1 < len(sentences):
+            chosen.append(sentences[i + 1])  # "Ja." alone says nothing: add its explanation
+        elif i > 0 and sentences[i].split()[0].lower() in {"dit", "dat", "deze", "daarom", "hierdoor"}:
+            chosen.insert(0, sentences[i - 1])
+        return chosen, score
+
+    def _source_line(self, doc: Document) -> str:
+        meta = doc.meta
+        parts = [meta.get("title", ""), meta.get("publisher", ""), scope_label(meta.get("scope", "landelijk"))]
+        label = date_label(meta.get("date"), meta.get("date_estimated", False))
+        if label:
+            parts.append(label)
+        where = meta.get("section")
+        if meta.get("page"):
+            where = f"{where}, p. {meta['page']}" if where else f"p. {meta['page']}"
+        if where:
+            parts.append(f"onderdeel: {where}")
+        return " — ".join(p for p in parts if p)
+
+    def _citation(self, n: int, doc: Document, quote: str) -> dict[str, Any]:
+        meta = doc.meta
+        return {
+            "n": n, "document_id": meta.get("document_id", ""), "title": meta.get("title", ""),
+            "publisher": meta.get("publisher", ""), "scope": meta.get("scope", "landelijk"),
+            "date": meta.get("date"), "date_label": date_label(meta.get("date"), meta.get("date_estimated", False)),
+            "doc_type": meta.get("doc_type", ""), "section": meta.get("section") or None, "page": meta.get("page"),
+            "text": doc.content or "", "quote": quote, "score": round(float(doc.score or 0.0), 6),
+            "file": meta.get("file"), "url": meta.get("url"),
+        }
+
+    def _abstain(self, documents: list[Document], relevance: float) -> dict[str, Any]:
+        seen: dict[str, Document] = {}
+        for doc in documents:
+            seen.setdefault(doc.meta.get("document_id", ""), doc)
+        closest = list(seen.values())[:3]
+        lines = "\n".join(f"- {self._source_line(d)}" for d in closest)
+        text = "De documenten geven geen antwoord op deze vraag."
+        if closest:
+            text += f" Het meest verwant zijn:\n{lines}"
+        return {"answered": False, "answer": text, "citations": [], "relevance": relevance}

@@ -1,0 +1,236 @@
+"""The `vraagbaak` command: ingest, ask, search, serve, eval, bench."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.errors import VraagbaakError
+from api.schemas import AskRequest
+from index.settings import Settings, get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Vraagbaak: vragen over Wmo en Jeugdwet beantwoorden met controleerbare bronnen.")
+
+RegionOpt = Annotated[str | None, typer.Option("--region", "-r", help="Regio, bv. achterhoek (plus landelijk).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Antwoord als JSON.")]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.secho(f"Fout: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+class _Progress:
+    """A tqdm progress bar on stderr for index building."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc=self.label, unit="doc", file=sys.stderr)
+        self.bar.update(done - self.bar.n)
+        self.bar.set_postfix_str(name[-40:])
+        if done >= total:
+            self.bar.close()
+
+
+def _service(settings: Settings, purpose: str = "ask", public_url: str | None = None):  # noqa: ANN202
+    from api.service import QAService
+
+    service = QAService(settings, purpose=purpose, public_url=public_url)
+    try:
+        service.start(progress=_Progress("Index opbouwen"), progress_bar=sys.stderr.isatty())
+    except VraagbaakError as exc:
+        service.close()
+        _fail(exc.detail)
+    if service.build_report:
+        r = service.build_report
+        typer.echo(f"Index opgebouwd: {r.indexed} documenten, {r.chunks_total} passages in {r.seconds:.1f} s.",
+                   err=True)
+    return service
+
+
+def _print_answer(response: Any) -> None:
+    typer.echo(response.answer)
+    if response.citations:
+        typer.echo("")
+        for c in response.citations:
+            typer.secho(f"[{c.n}] «{c.quote}»", fg=typer.colors.CYAN)
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="De vraag.")] = None,
+    region: RegionOpt = None,
+    as_json: JsonOpt = False,
+    batch: Annotated[Path | None, typer.Option("--batch", help="JSONL met {question, region?} per regel.")] = None,
+) -> None:
+    """Stel een vraag; het antwoord citeert de passages waarop het steunt."""
+    if (question is None) == (batch is None):
+        _fail("geef een vraag óf --batch BESTAND")
+    settings = get_settings()
+    if question is not None:
+        try:
+            request = AskRequest(question=question, region=region)
+        except ValueError as exc:
+            _fail(_validation_message(exc))
+    service = _service(settings)
+    try:
+        if batch is not None:
+            _ask_batch(service, batch)
+            return
+        response = service.ask(request.question, request.region)
+        if as_json:
+            typer.echo(response.model_dump_json(indent=2))
+        else:
+            _print_answer(response)
+    except VraagbaakError as exc:
+        _fail(exc.detail)
+    finally:
+        service.close()
+
+
+def _validation_message(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in errors())
+    return str(exc)
+
+
+def _ask_batch(service: Any, batch: Path) -> None:
+    if not batch.is_file():
+        _fail(f"batchbestand '{batch}' bestaat niet")
+    with batch.open(encoding="utf-8") as handle:
+        for lineno, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                request = AskRequest(question=item.get("question", ""), region=item.get("region"))
+                out = service.ask(request.question, request.region).model_dump()
+            except (ValueError, VraagbaakError) as exc:
+                detail = exc.detail if isinstance(exc, VraagbaakError) else _validation_message(exc)
+                out = {"error_code": "invalid_item", "detail": f"regel {lineno}: {detail}"}
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Zoekvraag.")],
+    region: RegionOpt = None,
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=50)] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Toon de best passende passages (zonder antwoordtekst)."""
+    service = _service(get_settings())
+    try:
+        result = service.search(query, region, top_k)
+    except VraagbaakError as exc:
+        _fail(exc.detail)
+    finally:
+        service.close()
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    for p in result.passages:
+        typer.secho(f"{p.rank}. {p.title} — {p.section or ''} ({p.score:.4f})", bold=True)
+        typer.echo(f"   {p.text[:300]}")
+
+
+@app.command()
+def ingest(
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="Map met documenten (en manifest.yaml).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Indexeer een corpus; alleen wat veranderd is wordt opnieuw verwerkt."""
+    from api.service import embedding_model_for, open_store
+    from ingest.manifest import ManifestError
+    from ingest.runner import run_ingest
+
+    settings = get_settings()
+    model = embedding_model_for(settings)
+    try:
+        store = open_store(settings, model, purpose="ingest")
+    except VraagbaakError as exc:
+        _fail(exc.detail)
+    try:
+        report = run_ingest(settings, store, model, corpus, progress=_Progress("Documenten"),
+                            progress_bar=sys.stderr.isatty())
+    except ManifestError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, default=str, indent=2))
+    else:
+        typer.echo(
+            f"{report.documents} documenten: {report.indexed} (opnieuw) geïndexeerd, {report.unchanged} ongewijzigd, "
+            f"{report.removed_documents} verwijderd, {report.failed} mislukt. Passages: {report.chunks_total} "
+            f"(nieuw ingebed {report.chunks_embedded}, hergebruikt {report.chunks_reused}, verwijderd "
+            f"{report.chunks_removed}). Tijd {report.seconds:.1f} s."
+        )
+        for failure in report.failures:
+            typer.secho(f"  MISLUKT {failure.file}: {failure.reason}", fg=typer.colors.RED, err=True)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Adres (standaard 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Poort (standaard 8000).")] = None,
+) -> None:
+    """Start de HTTP-service (OpenAPI op /docs) op de ingebedde index."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    host = host or settings.host
+    port = port or settings.port
+    settings = settings.model_copy(update={"host": host, "port": port})
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command("eval")
+def evaluate(
+    dataset: Annotated[list[Path] | None, typer.Option("--dataset", help="JSONL-vragenset(s).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Resultatenbestand (JSON).")] = Path(
+        "evaluation/results/latest.json"),
+    modes: Annotated[str, typer.Option(help="Komma-gescheiden: hybrid,dense,bm25")] = "hybrid,dense,bm25",
+) -> None:
+    """Meet hit@1, hit@5, MRR@10 en terecht weigeren op de evaluatieset(s)."""
+    from evaluation.runner import run_evaluation
+
+    run_evaluation(get_settings(), dataset, out, [m.strip() for m in modes.split(",") if m.strip()])
+
+
+@app.command()
+def bench(
+    reference: Annotated[Path | None, typer.Option(help="Referentiecorpus (standaard ../shared/reference/istandaarden).")] = None,
+    out: Annotated[Path, typer.Option("--out")] = Path("evaluation/results/bench.json"),
+) -> None:
+    """Meet ingest-doorvoer, her-ingest, vraaglatentie (in-process en HTTP) en geheugen."""
+    from evaluation.bench import run_bench
+
+    run_bench(get_settings(), reference, out)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""One domain error type with a code; the HTTP layer maps codes to status codes in one place."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class ErrorCode(str, Enum):
+    VALIDATION = "validation_error"
+    UNKNOWN_REGION = "unknown_region"
+    INDEX_BUSY = "index_busy"
+    INDEX_UNAVAILABLE = "index_unavailable"
+    NOT_FOUND = "not_found"
+    INTERNAL = "internal_error"
+
+
+HTTP_STATUS = {
+    ErrorCode.VALIDATION: 422,
+    ErrorCode.UNKNOWN_REGION: 422,
+    ErrorCode.INDEX_BUSY: 503,
+    ErrorCode.INDEX_UNAVAILABLE: 503,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.INTERNAL: 500,
+}
+
+
+class VraagbaakError(Exception):
+    """An error the user should see, with a Dutch message that says what to do."""
+
+    def __init__(self, code: ErrorCode, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail

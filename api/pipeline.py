@@ -1,0 +1,27 @@
+"""The query pipeline: encode the question -> hybrid retrieval -> extractive answer."""
+
+from __future__ import annotations
+
+from haystack import Pipeline
+
+from api.answer import ExtractiveAnswerBuilder
+from index.embedders import QueryEncoder
+from index.embedding_model import EmbeddingModel
+from index.retriever import HybridRetriever
+from index.settings import Settings
+from index.store import VraagbaakDocumentStore
+
+
+def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, model: EmbeddingModel) -> Pipeline:
+    """Run with {"encoder": {"query": q}, "retriever": {"filters": f, "top_k": k}, "answer": {"query": q}}."""
+    r, a = settings.retrieval, settings.answer
+    pipe = Pipeline()
+    pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms))
+    pipe.add_component("retriever", HybridRetriever(store, r.top_k, r.candidates, r.fusion, r.rrf_k,
+                                                    r.dense_weight, r.sparse_weight))
+    pipe.add_component("answer", ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences,
+                                                         settings.stemmer))
+    pipe.connect("encoder.embedding", "retriever.query_embedding")
+    pipe.connect("encoder.sparse_embedding", "retriever.query_sparse_embedding")
+    pipe.connect("retriever.documents", "answer.documents")
+    return pipe

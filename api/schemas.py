@@ -1,0 +1,88 @@
+"""The HTTP and CLI contract: request and response models (JSON field names are part of the API)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, field_validator
+
+MAX_QUESTION_CHARS = 1000
+
+
+class AskRequest(BaseModel):
+    """A question, optionally limited to one region (its passages plus national ones)."""
+
+    question: str = Field(..., description="De vraag, in gewone taal.", examples=["Welk bericht stuur ik als de zorg start?"])
+    region: str | None = Field(None, description="Regio-slug, bijvoorbeeld 'achterhoek'.", examples=["achterhoek"])
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("De vraag is leeg. Typ een vraag.")
+        if len(value) > MAX_QUESTION_CHARS:
+            raise ValueError(f"De vraag is te lang ({len(value)} tekens, maximaal {MAX_QUESTION_CHARS}).")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        value = (value or "").strip().lower()
+        return value or None
+
+
+class Citation(BaseModel):
+    """A passage that the answer relies on, with everything needed to check it."""
+
+    n: int
+    document_id: str
+    title: str
+    publisher: str
+    scope: str
+    date: str | None
+    date_label: str | None = Field(None, description="De datum in woorden, met 'ongeveer' als die geschat is.")
+    doc_type: str
+    section: str | None
+    page: int | None
+    text: str = Field(..., description="De hele passage.")
+    quote: str = Field(..., description="De zin(nen) uit de passage die in het antwoord staan.")
+    score: float
+    file: str | None = None
+    url: str | None = None
+
+
+class AskResponse(BaseModel):
+    answered: bool
+    answer: str
+    citations: list[Citation]
+    question: str
+    region: str | None = None
+    searched_for: str | None = Field(None, description="Extra zoektermen uit de domeinwoordenlijst.")
+    relevance: float = Field(..., description="Hoe goed de beste passage bij de vraag past (0-1).")
+
+
+class Passage(BaseModel):
+    rank: int
+    id: str
+    document_id: str
+    title: str
+    publisher: str
+    scope: str
+    date: str | None
+    doc_type: str
+    section: str | None
+    page: int | None
+    text: str
+    score: float
+    dense_score: float | None = None
+    bm25_score: float | None = None
+
+
+class SearchResponse(BaseModel):
+    query: str
+    region: str | None
+    passages: list[Passage]
+
+
+class ErrorResponse(BaseModel):
+    error_code: str
+    detail: str

@@ -1,0 +1,125 @@
+"""The service layer: opens the index (building it on first use), answers and searches. No HTTP here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from haystack import Pipeline
+
+from api.errors import ErrorCode, VraagbaakError
+from api.pipeline import build_query_pipeline
+from api.schemas import AskResponse, Citation, Passage, SearchResponse
+from index.backend import StoreError
+from index.embedding_model import EmbeddingModel, EmbeddingSpec
+from index.lock import IndexBusyError
+from index.retriever import region_filter
+from index.settings import Settings
+from index.store import VraagbaakDocumentStore
+from ingest.runner import IngestReport, run_ingest
+
+logger = logging.getLogger(__name__)
+
+
+def embedding_model_for(settings: Settings) -> EmbeddingModel:
+    return EmbeddingModel(EmbeddingSpec(
+        model=settings.embedding_model, backend=settings.embedding_backend, cache_dir=str(settings.cache_dir),
+        batch_size=settings.embedding_batch_size, threads=settings.embedding_threads,
+    ))
+
+
+def open_store(settings: Settings, model: EmbeddingModel, purpose: str,
+               public_url: str | None = None) -> VraagbaakDocumentStore:
+    """Open (and lock) the index; errors become VraagbaakError with a message for the user."""
+    store = VraagbaakDocumentStore(
+        data_dir=str(settings.data_dir), model_name=settings.embedding_model, qdrant_url=settings.qdrant.url,
+        collection=settings.qdrant.collection, api_key=settings.qdrant.api_key, purpose=purpose,
+        public_url=public_url,
+    )
+    try:
+        return store.open(model.dimension)
+    except IndexBusyError as exc:
+        raise VraagbaakError(ErrorCode.INDEX_BUSY, str(exc)) from exc
+    except StoreError as exc:
+        raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, str(exc)) from exc
+
+
+class QAService:
+    """Answers questions with citations from the index; one instance per process, started once."""
+
+    def __init__(self, settings: Settings, purpose: str = "ask", public_url: str | None = None) -> None:
+        self.settings = settings
+        self.purpose = purpose
+        self.public_url = public_url
+        self.model = embedding_model_for(settings)
+        self.store: VraagbaakDocumentStore | None = None
+        self.pipeline: Pipeline | None = None
+        self.regions: list[str] = []
+        self.build_report: IngestReport | None = None
+
+    def start(self, progress: Callable[[int, int, str], None] | None = None, progress_bar: bool = False) -> None:
+        """Load the model and open the index; an empty embedded index is built from the corpus first."""
+        self.model.warm_up()
+        self.store = open_store(self.settings, self.model, self.purpose, self.public_url)
+        if self.store.count_documents() == 0:
+            logger.info("Index is leeg: opbouwen uit %s", self.settings.corpus_dir)
+            self.build_report = run_ingest(self.settings, self.store, self.model,
+                                           progress=progress, progress_bar=progress_bar)
+        self.pipeline = build_query_pipeline(self.settings, self.store, self.model)
+        self.regions = self.store.regions()
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def __enter__(self) -> QAService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_region(self, region: str | None) -> None:
+        if region and region not in self.regions:
+            known = ", ".join(self.regions) or "(geen)"
+            raise VraagbaakError(ErrorCode.UNKNOWN_REGION, f"Onbekende regio '{region}'. Kies uit: {known}.")
+
+    def _run(self, query: str, region: str | None, top_k: int) -> dict[str, Any]:
+        if self.pipeline is None:
+            raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
+        self._check_region(region)
+        try:
+            return self.pipeline.run(
+                {"encoder": {"query": query}, "retriever": {"filters": region_filter(region), "top_k": top_k},
+                 "answer": {"query": query}},
+                include_outputs_from={"retriever", "encoder"},
+            )
+        except StoreError as exc:
+            raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, f"De index is niet beschikbaar: {exc}") from exc
+
+    def ask(self, question: str, region: str | None = None) -> AskResponse:
+        result = self._run(question, region, self.settings.retrieval.top_k)
+        answer = result["answer"]["answer"]
+        return AskResponse(
+            answered=answer["answered"], answer=answer["answer"],
+            citations=[Citation(**c) for c in answer["citations"]], question=question, region=region,
+            searched_for=result["encoder"]["expansion"] or None, relevance=answer["relevance"],
+        )
+
+    def search(self, query: str, region: str | None = None, top_k: int = 10) -> SearchResponse:
+        docs = self._run(query, region, top_k)["retriever"]["documents"]
+        passages = [
+            Passage(rank=i, id=d.id, document_id=d.meta.get("document_id", ""), title=d.meta.get("title", ""),
+                    publisher=d.meta.get("publisher", ""), scope=d.meta.get("scope", ""),
+                    date=d.meta.get("date"), doc_type=d.meta.get("doc_type", ""),
+                    section=d.meta.get("section") or None, page=d.meta.get("page"), text=d.content or "",
+                    score=round(float(d.score or 0.0), 6), dense_score=d.meta.get("dense_score"),
+                    bm25_score=d.meta.get("bm25_score"))
+            for i, d in enumerate(docs, start=1)
+        ]
+        return SearchResponse(query=query, region=region, passages=passages)
+
+    def rebuild_corpus_path(self) -> Path:
+        return Path(self.settings.corpus_dir)

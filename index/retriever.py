@@ -1,0 +1,74 @@
+"""Hybrid retrieval over the Vraagbaak store: dense + BM25 in Qdrant, fused, with metadata filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from haystack import Document, component
+from haystack.dataclasses import SparseEmbedding
+
+from index.fusion import fuse
+from index.store import VraagbaakDocumentStore
+
+NATIONAL = "landelijk"
+
+
+def region_filter(region: str | None, doc_types: list[str] | None = None,
+                  date_from: str | None = None) -> dict[str, Any] | None:
+    """Haystack filter: passages of the region and national ones; optional document types and start date."""
+    from index.backend import date_int
+
+    conditions: list[dict[str, Any]] = []
+    if region:
+        conditions.append({"field": "meta.scope", "operator": "in", "value": sorted({region, NATIONAL})})
+    if doc_types:
+        conditions.append({"field": "meta.doc_type", "operator": "in", "value": doc_types})
+    if date_from:
+        conditions.append({"field": "meta.date_int", "operator": ">=", "value": date_int(date_from)})
+    if not conditions:
+        return None
+    return conditions[0] if len(conditions) == 1 else {"operator": "AND", "conditions": conditions}
+
+
+@component
+class HybridRetriever:
+    """Runs both channels in one batch against the store and fuses them (RRF by default)."""
+
+    def __init__(
+        self,
+        document_store: VraagbaakDocumentStore,
+        top_k: int = 5,
+        candidates: int = 50,
+        fusion: str = "rrf",
+        rrf_k: int = 60,
+        dense_weight: float = 1.0,
+        sparse_weight: float = 1.0,
+    ) -> None:
+        if fusion not in ("rrf", "weighted", "dense", "bm25"):
+            raise ValueError(f"fusion must be rrf, weighted, dense or bm25, not {fusion!r}")
+        self.document_store = document_store
+        self.top_k = top_k
+        self.candidates = candidates
+        self.fusion = fusion
+        self.rrf_k = rrf_k
+        self.dense_weight = dense_weight
+        self.sparse_weight = sparse_weight
+
+    @component.output_types(documents=list[Document])
+    def run(
+        self,
+        query_embedding: list[float],
+        query_sparse_embedding: SparseEmbedding,
+        filters: dict[str, Any] | None = None,
+        top_k: int | None = None,
+    ) -> dict[str, Any]:
+        limit = max(self.candidates, top_k or self.top_k)
+        dense = query_embedding if self.fusion != "bm25" else None
+        sparse = query_sparse_embedding if self.fusion != "dense" else None
+        dense_hits, sparse_hits = self.document_store.search(dense, sparse, filters, limit)
+        if self.fusion in ("dense", "bm25"):
+            # Single-channel modes (for evaluation): still annotate with the channel's scores.
+            fused = fuse(dense_hits, sparse_hits, "weighted", weights=(1.0, 1.0))
+        else:
+            fused = fuse(dense_hits, sparse_hits, self.fusion, self.rrf_k, (self.dense_weight, self.sparse_weight))
+        return {"documents": fused[: top_k or self.top_k]}
