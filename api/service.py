@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from haystack import Pipeline
+from haystack import Document, Pipeline
 
 from api.errors import ErrorCode, VraagbaakError
 from api.pipeline import build_query_pipeline
@@ -99,17 +98,23 @@ class QAService:
         except StoreError as exc:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, f"De index is niet beschikbaar: {exc}") from exc
 
-    def ask(self, question: str, region: str | None = None) -> AskResponse:
-        result = self._run(question, region, self.settings.retrieval.top_k)
+    def run(self, question: str, region: str | None = None, top_k: int | None = None
+            ) -> tuple[AskResponse, list[Document]]:
+        """Answer and ranked passages from one pipeline run (used by ask, search and evaluation)."""
+        result = self._run(question, region, top_k or self.settings.retrieval.top_k)
         answer = result["answer"]["answer"]
-        return AskResponse(
+        response = AskResponse(
             answered=answer["answered"], answer=answer["answer"],
             citations=[Citation(**c) for c in answer["citations"]], question=question, region=region,
             searched_for=result["encoder"]["expansion"] or None, relevance=answer["relevance"],
         )
+        return response, result["retriever"]["documents"]
+
+    def ask(self, question: str, region: str | None = None) -> AskResponse:
+        return self.run(question, region)[0]
 
     def search(self, query: str, region: str | None = None, top_k: int = 10) -> SearchResponse:
-        docs = self._run(query, region, top_k)["retriever"]["documents"]
+        docs = self.run(query, region, top_k)[1]
         passages = [
             Passage(rank=i, id=d.id, document_id=d.meta.get("document_id", ""), title=d.meta.get("title", ""),
                     publisher=d.meta.get("publisher", ""), scope=d.meta.get("scope", ""),
@@ -121,5 +126,9 @@ class QAService:
         ]
         return SearchResponse(query=query, region=region, passages=passages)
 
-    def rebuild_corpus_path(self) -> Path:
-        return Path(self.settings.corpus_dir)
+    def reconfigure(self, settings: Settings) -> None:
+        """Rebuild the query pipeline with other retrieval/answer settings on the same index and model."""
+        if self.store is None:
+            raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
+        self.settings = settings
+        self.pipeline = build_query_pipeline(settings, self.store, self.model)

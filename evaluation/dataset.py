@@ -1,0 +1,49 @@
+"""Evaluation questions: load the JSONL sets and decide whether a passage answers a question."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DATASETS = Path(__file__).parent / "datasets"
+DEFAULT_SETS = (DATASETS / "seeds.jsonl", DATASETS / "seeds_holdout.jsonl")
+
+
+def normalise(text: str) -> str:
+    """Whitespace-normalised (non-breaking spaces too), as the evidence strings are matched."""
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    id: str
+    question: str
+    answerable: bool
+    region: str | None = None
+    document_id: str | None = None
+    evidence: tuple[str, ...] = ()
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    split: str = ""
+
+    def is_hit(self, document_id: str, text: str) -> bool:
+        """A passage answers the question when it is from the right document and holds the evidence."""
+        if not self.answerable or document_id != self.document_id:
+            return False
+        flat = normalise(text)
+        return any(normalise(e) in flat for e in self.evidence)
+
+
+def load_items(path: Path) -> list[EvalItem]:
+    items = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            raw = json.loads(line)
+            items.append(EvalItem(
+                id=raw["id"], question=raw["question"], answerable=bool(raw["answerable"]),
+                region=raw.get("region"), document_id=raw.get("document_id"),
+                evidence=tuple(raw.get("evidence", ())), tags=tuple(raw.get("tags", ())), split=path.stem,
+            ))
+    return items

@@ -1,0 +1,92 @@
+"""`vraagbaak eval`: runs the question sets through the same service the API uses and reports metrics."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from api.service import QAService
+from evaluation.dataset import DEFAULT_SETS, EvalItem, load_items
+from evaluation.metrics import abstention_metrics, calibrate_threshold, first_hit_rank, retrieval_metrics
+from index.settings import Settings
+
+MODES = {"hybrid": None, "dense": "dense", "bm25": "bm25"}
+
+
+def evaluate_mode(service: QAService, items: list[EvalItem]) -> dict[str, Any]:
+    """Per-question results and summary metrics for the service's current configuration."""
+    rows = []
+    for item in items:
+        response, docs = service.run(item.question, item.region, top_k=10)
+        hits = [item.is_hit(d.meta.get("document_id", ""), d.content or "") for d in docs]
+        rows.append({
+            "id": item.id, "split": item.split, "answerable": item.answerable, "rank": first_hit_rank(hits),
+            "answered": response.answered, "relevance": response.relevance, "tags": list(item.tags),
+            "top": [d.meta.get("document_id") for d in docs[:3]],
+        })
+    return {"summary": summarise(rows), "questions": rows}
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    for split in sorted({r["split"] for r in rows}) + ["all"]:
+        part = [r for r in rows if split in ("all", r["split"])]
+        answerable = [r for r in part if r["answerable"]]
+        unanswerable = [r for r in part if not r["answerable"]]
+        metrics = retrieval_metrics([r["rank"] for r in answerable])
+        metrics |= abstention_metrics([r["answered"] for r in answerable], [r["answered"] for r in unanswerable])
+        metrics["answerable"] = len(answerable)
+        metrics["unanswerable"] = len(unanswerable)
+        summary[split] = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
+    answerable_rel = [r["relevance"] for r in rows if r["answerable"] and r["rank"] is not None]
+    unanswerable_rel = [r["relevance"] for r in rows if not r["answerable"]]
+    summary["suggested_min_relevance"] = calibrate_threshold(answerable_rel, unanswerable_rel)
+    return summary
+
+
+def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, modes: list[str]) -> dict[str, Any]:
+    items = [item for path in (datasets or list(DEFAULT_SETS)) for item in load_items(path)]
+    results: dict[str, Any] = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "config": {"embedding_model": settings.embedding_model, "retrieval": settings.retrieval.model_dump(),
+                   "answer": settings.answer.model_dump(), "chunking": settings.chunking.model_dump(),
+                   "stemmer": settings.stemmer, "machine": platform.machine()},
+        "datasets": sorted({i.split for i in items}),
+        "modes": {},
+    }
+    service = QAService(settings)
+    service.start()
+    try:
+        for mode in modes:
+            if mode not in MODES:
+                raise SystemExit(f"Onbekende modus '{mode}' (kies uit {', '.join(MODES)})")
+            fusion = MODES[mode] or settings.retrieval.fusion
+            service.reconfigure(settings.model_copy(
+                update={"retrieval": settings.retrieval.model_copy(update={"fusion": fusion})}))
+            started = time.perf_counter()
+            results["modes"][mode] = evaluate_mode(service, items)
+            results["modes"][mode]["seconds"] = round(time.perf_counter() - started, 2)
+    finally:
+        service.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print_report(results)
+    print(f"\nResultaten geschreven naar {out}")
+    return results
+
+
+def print_report(results: dict[str, Any]) -> None:
+    modes = results["modes"]
+    splits = [s for s in next(iter(modes.values()))["summary"] if s != "suggested_min_relevance"]
+    keys = ["hit@1", "hit@5", "mrr@10", "abstain_correct", "abstain_total", "wrongly_abstained_rate"]
+    for split in splits:
+        print(f"\n== {split} ==")
+        print(f"{'metric':<24}" + "".join(f"{m:>10}" for m in modes))
+        for key in keys:
+            print(f"{key:<24}" + "".join(f"{modes[m]['summary'][split][key]:>10.3f}" for m in modes))
+    for mode, res in modes.items():
+        print(f"{mode}: voorgestelde min_relevance {res['summary']['suggested_min_relevance']}")
