@@ -1,0 +1,103 @@
+"""The FastAPI app: thin routes over the service layer; errors as {"error_code", "detail"}, never a trace."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from api.errors import HTTP_STATUS, ErrorCode, VraagbaakError
+from api.schemas import MAX_QUESTION_CHARS, AskRequest, AskResponse, ErrorResponse, SearchResponse
+from api.service import QAService
+from index.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+_ERRORS = {422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+_DUTCH = {
+    "missing": "ontbreekt",
+    "string_too_short": "mag niet leeg zijn",
+    "string_too_long": "is te lang",
+    "int_parsing": "moet een geheel getal zijn",
+    "greater_than_equal": "is te klein",
+    "less_than_equal": "is te groot",
+    "json_invalid": "geen geldige JSON",
+    "model_attributes_type": "verwacht een JSON-object",
+    "string_type": "moet tekst zijn",
+}
+
+
+def get_service(request: Request) -> QAService:
+    return request.app.state.service
+
+
+QAServiceDep = Annotated[QAService, Depends(get_service)]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the lifespan loads the model and opens (or first builds) the index once."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = QAService(settings, purpose="serve", public_url=f"http://{settings.host}:{settings.port}")
+        await run_in_threadpool(service.start)
+        app.state.service = service
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(
+        title="Vraagbaak",
+        version="0.1.0",
+        description="Vragen over Wmo 2015 en Jeugdwet beantwoorden met controleerbare bronvermelding.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(VraagbaakError)
+    async def _domain_error(_: Request, exc: VraagbaakError) -> JSONResponse:
+        return JSONResponse({"error_code": exc.code.value, "detail": exc.detail}, status_code=HTTP_STATUS[exc.code])
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query"))
+            msg = _DUTCH.get(err.get("type", ""), str(err.get("msg", "")).removeprefix("Value error, "))
+            parts.append(f"{field}: {msg}" if field else msg)
+        return JSONResponse({"error_code": ErrorCode.VALIDATION.value, "detail": "; ".join(parts)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        logger.exception("Onverwachte fout", exc_info=exc)
+        return JSONResponse({"error_code": ErrorCode.INTERNAL.value,
+                             "detail": "Er ging iets mis in Vraagbaak. Probeer het later opnieuw."}, status_code=500)
+
+    @app.get("/health")
+    def health(service: QAServiceDep) -> dict[str, object]:
+        store = service.store
+        return {"status": "ok", "passages": store.count_documents() if store else 0,
+                "regions": service.regions, "embedding_model": service.model.name,
+                "index": "embedded" if settings.embedded else "server"}
+
+    @app.post("/v1/ask", response_model=AskResponse, responses=_ERRORS)
+    def ask(body: AskRequest, service: QAServiceDep) -> AskResponse:
+        return service.ask(body.question, body.region)
+
+    @app.get("/v1/search", response_model=SearchResponse, responses=_ERRORS)
+    def search(
+        service: QAServiceDep,
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, description="Zoekvraag")],
+        region: Annotated[str | None, Query(description="Regio-slug")] = None,
+        top_k: Annotated[int, Query(ge=1, le=50)] = 5,
+    ) -> SearchResponse:
+        request = AskRequest(question=q, region=region)
+        return service.search(request.question, request.region, top_k)
+
+    return app
