@@ -6,7 +6,7 @@ import hashlib
 import re
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -45,16 +45,20 @@ class DocumentEntry(BaseModel):
             raise ValueError(f"'{value}' is geen geldige id (kleine letters, cijfers, '-', '_' of '.')")
         return value
 
-    @field_validator("date")
+    @field_validator("date", mode="before")
     @classmethod
-    def _date(cls, value: str | None) -> str | None:
+    def _date(cls, value: object) -> str | None:
         if value is None:
             return None
-        value = str(value)
+        # YAML reads an unquoted 2022-09-13 as a date and 2022 as an int.
+        value = value.strftime("%Y-%m-%d") if isinstance(value, date) else str(value)
         if not _DATE.match(value):
             raise ValueError(f"datum '{value}' moet de vorm JJJJ, JJJJ-MM of JJJJ-MM-DD hebben")
         parts = [int(p) for p in value.split("-")] + [1, 1]
-        date(parts[0], parts[1], parts[2])  # raises for 2024-13 or 2024-02-31
+        try:
+            date(parts[0], parts[1], parts[2])
+        except ValueError:
+            raise ValueError(f"datum '{value}' bestaat niet") from None
         return value
 
     def model_post_init(self, __context: object) -> None:
@@ -96,10 +100,26 @@ def load_manifest(corpus_dir: Path) -> Manifest:
         try:
             entries.append(DocumentEntry.model_validate(item))
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {_dutch(e)}" for e in exc.errors())
             raise ManifestError(f"{manifest_file}, document {i}: {problems}") from exc
     _check_unique(entries, manifest_file)
     return Manifest(root=corpus_dir, documents=entries)
+
+
+def _dutch(error: Any) -> str:
+    """A pydantic validation error as a Dutch message (our own validators already speak Dutch)."""
+    kind = error.get("type", "")
+    if kind == "missing":
+        return "ontbreekt"
+    if kind == "literal_error":
+        return f"moet {error.get('ctx', {}).get('expected', '').replace(' or ', ' of ')} zijn"
+    if kind.startswith("bool"):
+        return "moet true of false zijn"
+    if kind.startswith("string"):
+        return "moet tekst zijn"
+    if kind.startswith("list"):
+        return "moet een lijst zijn"
+    return str(error.get("msg", "")).removeprefix("Value error, ")
 
 
 def _check_unique(entries: list[DocumentEntry], where: Path) -> None:
