@@ -47,7 +47,9 @@ def parse_markdown(text: str) -> list[Block]:
 
     def flush() -> None:
         if paragraph:
-            blocks.append(Block("body", " ".join(" ".join(paragraph).split())))
+            # List items were added with a leading newline: keep them on their own line.
+            lines = " ".join(paragraph).split("\n")
+            blocks.append(Block("body", "\n".join(" ".join(line.split()) for line in lines)))
             paragraph.clear()
         if table:
             blocks.append(Block("table", "\n".join(table)))
