@@ -13,6 +13,7 @@ from typing import Any
 
 from haystack import Document, component
 
+from api.answer_check import AnswerRequirement, missing_terms
 from api.dates import date_label
 from index.analyzer import DutchAnalyzer
 from index.sentences import split_sentences
@@ -57,22 +58,28 @@ class ExtractiveAnswerBuilder:
         relevance = relevance_of(documents[0], query_terms, self._analyzer) if documents else 0.0
         if relevance < self.min_relevance:
             return {"answer": self._abstain(documents, relevance)}
-        weights = self._term_weights(documents[: self.max_citations], query_terms, expansion)
+        candidates = documents[: self.max_citations]
+        lacking = [missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer) for d in candidates]
+        candidates = [d for d, missing in zip(candidates, lacking, strict=True) if not missing]
+        if not candidates:
+            return {"answer": self._abstain(documents, relevance, lacking[0])}
+        requirement = AnswerRequirement(query)
+        weights = self._term_weights(candidates, query_terms, expansion)
         picked: list[tuple[int, Document, list[str]]] = []  # (citation n, passage, sentences)
         best_score = 0.0
-        for rank, doc in enumerate(documents[: self.max_citations]):
-            sentences, score = self._best_sentences(doc, weights)
+        for rank, doc in enumerate(candidates):
+            sentences, score = self._best_sentences(doc, weights, requirement)
             if not sentences:
                 continue
             if rank == 0 or not picked:
                 best_score = score
-            elif score < 0.6 * best_score or (doc.score or 0) < 0.5 * (documents[0].score or 1):
+            elif score < 0.6 * best_score or (doc.score or 0) < 0.5 * (candidates[0].score or 1):
                 continue
             picked.append((len(picked) + 1, doc, sentences))
             if sum(len(s) for _, _, s in picked) >= self.max_sentences:
                 break
         if not picked:
-            return {"answer": self._abstain(documents, relevance)}
+            return {"answer": self._abstain(documents, relevance, [requirement.label] if requirement else None)}
         body = " ".join(f"{' '.join(sents)} [{n}]" for n, _, sents in picked)
         sources = "\n".join(f"[{n}] {self._source_line(doc)}" for n, doc, _ in picked)
         citations = [self._citation(n, doc, " ".join(sents)) for n, doc, sents in picked]
@@ -90,12 +97,15 @@ class ExtractiveAnswerBuilder:
             weights[term] = max(weights.get(term, 0.0), base * math.log(1 + n / (1 + df)))
         return weights
 
-    def _best_sentences(self, doc: Document, weights: dict[str, float]) -> tuple[list[str], float]:
+    def _best_sentences(self, doc: Document, weights: dict[str, float],
+                        requirement: AnswerRequirement) -> tuple[list[str], float]:
         sentences = [s for line in (doc.content or "").split("\n") for s in split_sentences(line)]
         scored = []
         for i, sentence in enumerate(sentences):
             if sentence.endswith("?") and i + 1 < len(sentences):
                 continue  # a FAQ question: quote its answer instead
+            if requirement and not requirement.satisfied_by(sentence):
+                continue  # asked for a number, a date or an amount: this sentence has none
             terms = set(self._analyzer.terms(sentence))
             score = sum(w for t, w in weights.items() if t in terms) / math.sqrt(len(terms) + 4)
             scored.append((score, -i, i))
@@ -108,6 +118,11 @@ class ExtractiveAnswerBuilder:
         elif i > 0 and sentences[i].split()[0].lower() in {"dit", "dat", "deze", "daarom", "hierdoor"}:
             chosen.insert(0, sentences[i - 1])
         return chosen, score
+
+    @staticmethod
+    def _metadata_text(doc: Document) -> str:
+        meta = doc.meta
+        return " ".join(str(meta.get(k) or "") for k in ("title", "publisher", "scope", "section", "date"))
 
     def _source_line(self, doc: Document) -> str:
         meta = doc.meta
@@ -133,13 +148,16 @@ class ExtractiveAnswerBuilder:
             "file": meta.get("file"), "url": meta.get("url"),
         }
 
-    def _abstain(self, documents: list[Document], relevance: float) -> dict[str, Any]:
+    def _abstain(self, documents: list[Document], relevance: float,
+                 missing: list[str] | None = None) -> dict[str, Any]:
         seen: dict[str, Document] = {}
         for doc in documents:
             seen.setdefault(doc.meta.get("document_id", ""), doc)
         closest = list(seen.values())[:3]
         lines = "\n".join(f"- {self._source_line(d)}" for d in closest)
         text = "De documenten geven geen antwoord op deze vraag."
+        if missing:
+            text += f" De best passende passages noemen niet: {', '.join(missing)}."
         if closest:
             text += f" Het meest verwant zijn:\n{lines}"
         return {"answered": False, "answer": text, "citations": [], "relevance": relevance}

@@ -220,11 +220,12 @@ def evaluate(
 def bench(
     reference: Annotated[Path | None, typer.Option(help="Referentiecorpus (standaard ../shared/reference/istandaarden).")] = None,
     out: Annotated[Path, typer.Option("--out")] = Path("evaluation/results/bench.json"),
+    no_reference: Annotated[bool, typer.Option("--no-reference", help="Alleen het seed-corpus meten.")] = False,
 ) -> None:
     """Meet ingest-doorvoer, her-ingest, vraaglatentie (in-process en HTTP) en geheugen."""
     from evaluation.bench import run_bench
 
-    run_bench(get_settings(), reference, out)
+    run_bench(get_settings(), reference, out, skip_reference=no_reference)
 
 
 def main() -> None:

@@ -39,7 +39,7 @@ class AnswerSettings(BaseModel):
     max_citations: int = 3
     max_sentences: int = 3
     # Abstain when the best passage's relevance is below this; calibrated by `vraagbaak eval`.
-    min_relevance: float = 0.5
+    min_relevance: float = 0.4
 
 
 class ChunkSettings(BaseModel):

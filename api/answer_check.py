@@ -1,0 +1,108 @@
+"""Does a passage contain the kind of answer the question asks for?
+
+Similarity alone cannot tell "Hoeveel is het uurtarief?" apart from a passage that talks about
+tariffs without naming one. Two checks catch such near misses: the expected answer type (an amount,
+a percentage, a number, a date) must occur in the passage, and the specific terms of the question
+(years, numbers, codes, acronyms, proper names) must occur in the passage or its metadata.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.analyzer import DutchAnalyzer, fold
+
+_NUMBER_WORDS = (r"twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|dertig|veertig|"
+                 r"vijftig|honderd|duizend|half|halve|anderhalf|enkele|paar")
+_NUMBER = rf"(?:\d[\d.,]*(?:-\d+)?|{_NUMBER_WORDS})"
+_HAS_NUMBER = re.compile(rf"\b{_NUMBER}\b")
+_HAS_AMOUNT = re.compile(r"€|\beuro\b|\d+[.,]\d{2}\b|\bprocent\b|%")
+_HAS_PERCENT = re.compile(r"%|\bprocent\b")
+_MONTHS = r"januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
+_HAS_DATE = re.compile(rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d\d\b|\b\d{{1,2}}[-/]\d{{1,2}}\b")
+# The question word must open the question (or follow a preposition): "Binnen hoeveel dagen ...?"
+_OPENING = r"^(?:(?:binnen|na|voor|met|op|in|tot|over|per|vanaf)\s+)?"
+_EXPECTATIONS: list[tuple[re.Pattern[str], re.Pattern[str], str]] = [
+    (re.compile(rf"{_OPENING}(?:met )?welk(?:e)? (?:percentage|procent)|\bhoeveel procent\b"), _HAS_PERCENT,
+     "percentage"),
+    (re.compile(rf"{_OPENING}(?:wat (?:is|zijn|kost|kosten)|hoeveel|hoe hoog)\b.*(?:tarief|tarieven|bedrag|"
+                r"prijs|kost|kosten|euro|bijdrage)"), _HAS_AMOUNT, "bedrag"),
+    (re.compile(rf"{_OPENING}(?:op welke datum|welke datum|in welk jaar|welke dag)\b"), _HAS_DATE, "datum"),
+    (re.compile(rf"{_OPENING}(?:hoeveel|hoe lang|hoe vaak|wat is de maximale|wat is de termijn)\b"), _HAS_NUMBER,
+     "aantal"),
+]
+_HOW_MANY = re.compile(rf"{_OPENING}hoeveel\s+(\w{{4,}})(?:\s+(\w{{4,}}))?")
+_YEAR_OR_NUMBER = re.compile(r"\b\d[\d.,]*\b")
+_CODE = re.compile(r"\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{3,}\b")
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z]{2,}\b")
+_PROPER = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-zë]+\b")
+_COMMON_CAPITALISED = {"ik", "wij", "we", "de", "het", "een", "mag", "moet", "kan", "wat", "wie", "hoe", "welke",
+                       "wanneer", "waar", "is", "zijn", "wordt", "worden", "in", "bij", "voor", "van", "en", "of"}
+
+
+def _root(word: str) -> str:
+    """Crude Dutch plural/inflection strip, enough to match 'cliënten' with 'cliënt', 'Achterhoekse' with 'Achterhoek'."""
+    for suffix in ("sche", "se", "en", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def expected_type(question: str) -> tuple[re.Pattern[str], str] | None:
+    """The kind of answer a question asks for, if it asks for a specific value."""
+    q = fold(question)
+    for pattern, requirement, label in _EXPECTATIONS:
+        if pattern.search(q):
+            return requirement, label
+    return None
+
+
+def specific_terms(question: str) -> list[str]:
+    """Terms a passage must mention to answer the question: numbers, codes, acronyms, proper names."""
+    terms = set(_YEAR_OR_NUMBER.findall(question)) | set(_CODE.findall(question)) | set(_ACRONYM.findall(question))
+    terms |= {w for w in _PROPER.findall(question.strip()) if w.lower() not in _COMMON_CAPITALISED}
+    return sorted(fold(t) for t in terms if len(t) >= 2 or t.isdigit())
+
+
+def _initials(text: str) -> set[str]:
+    """Acronyms of multi-word names in metadata: 'Sociaal Domein Achterhoek' -> 'sda'."""
+    words = re.findall(r"\b[A-Z][\w-]*", text)
+    return {"".join(w[0] for w in words[i:j]).lower() for i in range(len(words))
+            for j in range(i + 2, min(i + 5, len(words)) + 1)}
+
+
+def missing_terms(question: str, passage: str, metadata_text: str = "",
+                  analyzer: DutchAnalyzer | None = None) -> list[str]:
+    """Specific terms of the question that the passage and its metadata do not mention (compared as stems)."""
+    analyzer = analyzer or DutchAnalyzer()
+    available = set(analyzer.terms(f"{passage} {metadata_text}")) | _initials(metadata_text)
+    missing = []
+    for term in specific_terms(question):
+        stems = analyzer.terms(term) or [term]
+        if not all(stem in available or stem.rstrip("s") in available for stem in stems):
+            missing.append(term)
+    return missing
+
+
+class AnswerRequirement:
+    """What a quoted sentence must contain for a question that asks for a value ('Binnen hoeveel dagen?')."""
+
+    def __init__(self, question: str) -> None:
+        expectation = expected_type(question)
+        self.pattern = expectation[0] if expectation else None
+        self.label = expectation[1] if expectation else ""
+        how_many = _HOW_MANY.search(fold(question).strip())
+        self.unit_pattern = None
+        if how_many and self.label == "aantal":
+            units = "|".join(re.escape(_root(u)) for u in how_many.groups() if u)
+            self.unit_pattern = re.compile(rf"\b{_NUMBER}\s+(?:\S+\s+){{0,2}}\w*(?:{units})")
+            self.label = f"aantal {how_many.group(1)}"
+
+    def __bool__(self) -> bool:
+        return self.pattern is not None
+
+    def satisfied_by(self, sentence: str) -> bool:
+        text = fold(sentence)
+        if self.unit_pattern is not None:
+            return bool(self.unit_pattern.search(text))
+        return self.pattern is None or bool(self.pattern.search(text))
