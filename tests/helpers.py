@@ -106,3 +106,82 @@ def wait_until(condition: Any, what: str, timeout: float = 180, interval: float 
 
 def normalise(text: str) -> str:
     return " ".join(text.split())
+
+
+def small_corpus_documents() -> list[dict[str, Any]]:
+    """Three short Dutch documents (Markdown FAQ, plain-text minutes, a national report) with metadata."""
+    return [
+        {
+            "id": "achterhoek-berichten-faq", "title": "Berichtenverkeer Achterhoek: veelgestelde vragen",
+            "publisher": "Sociaal Domein Achterhoek", "scope": "achterhoek", "doc_type": "faq", "date": "2022-09",
+            "file": "berichten.md",
+            "text": (
+                "# Berichtenverkeer bij de start van zorg\n\n"
+                "## Welk bericht stuur ik als de zorg start?\n\n"
+                "De zorgaanbieder stuurt een 'Start zorg' bericht (305) binnen 5 werkdagen na de daadwerkelijke "
+                "start van de zorg. Zonder 305 kan de gemeente de declaratie niet verwerken.\n\n"
+                "## Moet ik een ontvangstbevestiging sturen?\n\n"
+                "Ja. Op elk heenbericht volgt binnen 3 werkdagen een retourbericht met een retourcode. Het "
+                "retourbericht laat zien of het bericht technisch is goedgekeurd.\n"
+            ),
+        },
+        {
+            "id": "drechtsteden-notulen", "title": "Notulen overleg begeleiding Drechtsteden",
+            "publisher": "Sociale Dienst Drechtsteden", "scope": "drechtsteden", "doc_type": "notulen",
+            "date": "2024-09-17", "file": "notulen.txt",
+            "text": (
+                "Notulen overleg begeleiding\n\n"
+                "1. Opening\n\n"
+                "De voorzitter opent de vergadering en heet iedereen welkom. Er zijn vijf aanbieders aanwezig en "
+                "twee medewerkers van de SDD.\n\n"
+                "2. Indexering\n\n"
+                "De SDD indexeert de tarieven per 1 januari op basis van het voorlopige prijsindexcijfer. "
+                "Aanbieders kunnen tot 1 november een onderbouwd bezwaar indienen tegen deze werkwijze.\n\n"
+                "3. Rondvraag\n\n"
+                "Er zijn geen vragen gesteld. De volgende vergadering van de overlegtafel is in december.\n"
+            ),
+        },
+        {
+            "id": "landelijk-referentiegroep", "title": "Verslag referentiegroep iWmo release 2024",
+            "publisher": "Zorginstituut Nederland", "scope": "landelijk", "doc_type": "verslag",
+            "date": "2023-06-20", "file": "verslag.txt",
+            "text": (
+                "Verslag referentiegroep iWmo\n\n"
+                "Tijdens de referentiegroep is gesproken over de nieuwe release van de iStandaard. De release gaat "
+                "in op 1 april 2024 en vervangt de huidige versie van de berichten.\n\n"
+                "Stopbericht\n\n"
+                "Bij een stopbericht (307) geeft de aanbieder de reden van beëindiging door. De gemeente trekt "
+                "daarna de toewijzing in met een nieuw toewijzingsbericht (301).\n"
+            ),
+        },
+    ]
+
+
+def expected_chunks(corpus_dir: Path, settings: Settings) -> dict[str, list[Any]]:
+    """What the index should hold for a corpus, per document id: convert and cut it as ingestion does."""
+    from ingest.chunker import StructuredChunker
+    from ingest.converters import FileConverter, SourceFile
+    from ingest.manifest import load_manifest
+    from ingest.runner import source_hash
+
+    manifest = load_manifest(corpus_dir)
+    sources = []
+    for entry in manifest.documents:
+        path = manifest.path_of(entry)
+        if path.is_file():
+            sources.append(SourceFile(path, entry, source_hash(path, entry, settings)))
+    pages = FileConverter().run(sources)["documents"]
+    c = settings.chunking
+    chunks = StructuredChunker(c.target_words, c.max_words, c.min_words).run(pages)["documents"]
+    out: dict[str, list[Any]] = {}
+    for chunk in chunks:
+        out.setdefault(chunk.meta["document_id"], []).append(chunk)
+    return out
+
+
+def stored_ids(store: Any) -> dict[str, set[str]]:
+    """Passage ids in an opened store, per document id."""
+    out: dict[str, set[str]] = {}
+    for doc in store.filter_documents():
+        out.setdefault(doc.meta["document_id"], set()).add(doc.id)
+    return out
