@@ -220,7 +220,7 @@ def evaluate(
 def bench(
     reference: Annotated[Path | None, typer.Option(help="Referentiecorpus (standaard ../shared/reference/istandaarden).")] = None,
     out: Annotated[Path, typer.Option("--out")] = Path("evaluation/results/bench.json"),
-    no_reference: Annotated[bool, typer.Option("--no-reference", help="Alleen het seed-corpus meten.")] = False,
+    no_reference: Annotated[bool, typer.Option("--no-reference", help="Alleen het seed-corpus.")] = False,
 ) -> None:
     """Meet ingest-doorvoer, her-ingest, vraaglatentie (in-process en HTTP) en geheugen."""
     from evaluation.bench import run_bench

