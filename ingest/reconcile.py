@@ -30,9 +30,18 @@ class ChunkReconciler:
                  for pid in stored.get(doc_id, set()) - wanted]
         present = {pid for ids in stored.values() for pid in ids}
         missing = [d for d in documents if d.id not in present]
-        old_vectors = self.document_store.vectors_of(stale) if missing and stale else {}
-        by_hash = {content_hash: (dense, sparse) for dense, sparse, content_hash in old_vectors.values()}
+        # A passage that is already stored is rewritten as well: its document changed, so its payload
+        # (source hash, passage count, scope, date, ...) must become the current one; its vectors are kept.
+        kept = [d for d in documents if d.id in present]
+        old_vectors = self.document_store.vectors_of([d.id for d in kept] + (stale if missing else []))
+        by_hash = {old_vectors[pid][2]: old_vectors[pid][:2] for pid in stale if pid in old_vectors}
         to_embed, reused = [], []
+        for doc in kept:
+            if doc.id in old_vectors:
+                dense, sparse, _ = old_vectors[doc.id]
+                reused.append(replace(doc, embedding=dense, sparse_embedding=sparse))
+            else:
+                to_embed.append(doc)
         for doc in missing:
             match = by_hash.get(doc.meta.get("content_hash"))
             if match:

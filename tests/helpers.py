@@ -159,20 +159,24 @@ def small_corpus_documents() -> list[dict[str, Any]]:
 
 def expected_chunks(corpus_dir: Path, settings: Settings) -> dict[str, list[Any]]:
     """What the index should hold for a corpus, per document id: convert and cut it as ingestion does."""
-    from ingest.chunker import StructuredChunker
-    from ingest.converters import FileConverter, SourceFile
+    from api.service import embedding_model_for
+    from index.store import VraagbaakDocumentStore
+    from ingest.converters import SourceFile
     from ingest.manifest import load_manifest
+    from ingest.pipeline import build_indexing_pipeline
     from ingest.runner import source_hash
 
+    # The converter and chunker exactly as ingestion configures them (building the pipeline loads nothing).
+    pipeline = build_indexing_pipeline(settings, VraagbaakDocumentStore(str(settings.data_dir)),
+                                       embedding_model_for(settings))
     manifest = load_manifest(corpus_dir)
     sources = []
     for entry in manifest.documents:
         path = manifest.path_of(entry)
         if path.is_file():
             sources.append(SourceFile(path, entry, source_hash(path, entry, settings)))
-    pages = FileConverter().run(sources)["documents"]
-    c = settings.chunking
-    chunks = StructuredChunker(c.target_words, c.max_words, c.min_words).run(pages)["documents"]
+    pages = pipeline.get_component("converter").run(sources)["documents"]
+    chunks = pipeline.get_component("chunker").run(pages)["documents"]
     out: dict[str, list[Any]] = {}
     for chunk in chunks:
         out.setdefault(chunk.meta["document_id"], []).append(chunk)

@@ -106,6 +106,9 @@ def test_changed_document_replaces_only_its_chunks(ingested: Ingested) -> None:
         {"field": "meta.document_id", "operator": "==", "value": "drechtsteden-notulen"})]
     assert any("15 oktober" in t for t in texts) and not any("1 november" in t for t in texts)
     assert ingested.store.count_documents() == sum(map(len, expected.values()))
+    # The passages that did not change carry the document's new source hash too: the next run has nothing to do.
+    again = ingested.run()
+    assert (again.unchanged, again.indexed, again.chunks_embedded) == (3, 0, 0)
 
 
 def test_passages_that_only_moved_reuse_their_stored_vectors(ingested: Ingested) -> None:
@@ -145,6 +148,28 @@ def test_metadata_change_reindexes_the_document(ingested: Ingested) -> None:
     titles = {d.meta["title"] for d in ingested.store.filter_documents(
         {"field": "meta.document_id", "operator": "==", "value": "landelijk-referentiegroep"})}
     assert titles == {"Verslag referentiegroep iWmo/iJw 2024"}
+
+
+def test_metadata_only_change_updates_the_payload_of_every_passage(ingested: Ingested) -> None:
+    """Scope, date and publisher are not part of a passage id; a change must still reach the index."""
+    before = stored_ids(ingested.store)
+
+    def edit(docs: list[dict]) -> None:
+        docs[0].update(scope="landelijk", date="2023-01", publisher="Sociaal Domein Achterhoek (8 gemeenten)")
+
+    _edit_manifest(ingested.corpus, edit)
+
+    report = ingested.run()
+
+    assert stored_ids(ingested.store) == before  # same content, same ids
+    assert (report.indexed, report.chunks_embedded) == (1, 0)
+    faq = ingested.store.filter_documents(
+        {"field": "meta.document_id", "operator": "==", "value": "achterhoek-berichten-faq"})
+    assert {(d.meta["scope"], d.meta["date"], d.meta["publisher"]) for d in faq} == {
+        ("landelijk", "2023-01", "Sociaal Domein Achterhoek (8 gemeenten)")}
+    assert ingested.store.filter_documents({"field": "meta.scope", "operator": "==", "value": "achterhoek"}) == []
+    again = ingested.run()
+    assert (again.unchanged, again.indexed) == (3, 0)
 
 
 def test_document_removed_from_manifest_disappears(ingested: Ingested) -> None:
