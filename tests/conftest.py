@@ -20,9 +20,6 @@ from index.settings import Settings
 from ingest.runner import IngestReport, run_ingest
 from tests.helpers import CORPUS, copy_data_dir, make_data_dir, settings_for
 
-# Read before the environment is cleaned: the optional Qdrant server for the server-backend tests.
-QDRANT_URL = os.environ.get("VRAAGBAAK_QDRANT_URL") or os.environ.get("VRAAGBAAK_QDRANT__URL")
-
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_developer_settings() -> Iterator[None]:

@@ -17,6 +17,8 @@ from index.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
+# Read at import, before the session fixture hides the developer's VRAAGBAAK_* variables from the tests.
+QDRANT_URL = os.environ.get("VRAAGBAAK_QDRANT_URL") or os.environ.get("VRAAGBAAK_QDRANT__URL")
 
 
 def write_corpus(folder: Path, documents: list[dict[str, Any]]) -> Path:

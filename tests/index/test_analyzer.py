@@ -1,0 +1,164 @@
+"""The Dutch analyzer, BM25 sparse vectors and the domain vocabulary."""
+
+from __future__ import annotations
+
+import math
+import zlib
+
+import pytest
+
+from index.analyzer import STOPWORDS, DutchAnalyzer, fold
+from index.sparse import AVG_PASSAGE_TERMS, BM25Encoder, term_id
+from index.vocabulary import DomainVocabulary
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> DutchAnalyzer:
+    return DutchAnalyzer()
+
+
+# -- analyzer -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        ("Stuur een 305 bericht", "305"),
+        ("met code 54Z01", "54z01"),
+        ("bedrijfsregel OP271", "op271"),
+        ("codelijst JZ020", "jz020"),
+        ("de IAJ-werkwijze", "iaj"),
+        ("segment GWV", "gwv"),
+        ("het SAP van 2022", "sap"),
+        ("de SDD", "sdd"),
+    ],
+)
+def test_codes_and_acronyms_survive_as_exact_tokens(analyzer: DutchAnalyzer, text: str, token: str) -> None:
+    assert token in analyzer.terms(text)
+
+
+def test_message_numbers_are_not_stemmed_or_split(analyzer: DutchAnalyzer) -> None:
+    terms = analyzer.terms("301, 305, 307, 315, 317, 319, 323 en 325")
+    assert terms == ["301", "305", "307", "315", "317", "319", "323", "325"]
+
+
+def test_prefixed_message_codes_also_yield_the_bare_number(analyzer: DutchAnalyzer) -> None:
+    assert analyzer.terms("jw315 en wmo305") == ["jw315", "315", "wmo305", "305"]
+
+
+def test_acronyms_are_not_stemmed_but_ordinary_words_are(analyzer: DutchAnalyzer) -> None:
+    # An all-capitals word is taken as an acronym and kept whole; the same word in lower case is stemmed.
+    assert analyzer.terms("GEMEENTEN") == ["gemeenten"]
+    assert analyzer.terms("gemeenten") == analyzer.terms("gemeente") != ["gemeenten"]
+    assert analyzer.terms("toewijzingen") == analyzer.terms("toewijzing")
+
+
+def test_accents_are_folded(analyzer: DutchAnalyzer) -> None:
+    assert fold("Financiële Beëindiging") == "financiele beeindiging"
+    assert analyzer.terms("financiële") == analyzer.terms("financiele")
+    assert analyzer.terms("beëindiging") == analyzer.terms("beeindiging")
+
+
+def test_words_that_carry_meaning_in_procedural_questions_are_kept(analyzer: DutchAnalyzer) -> None:
+    for word in ("mag", "binnen", "geen", "niet", "welke", "wanneer"):
+        assert word not in STOPWORDS
+        assert analyzer.terms(word), word
+    assert DutchAnalyzer("none").terms("Mag dat niet binnen welke termijn wanneer geen") == [
+        "mag", "niet", "binnen", "welke", "termijn", "wanneer", "geen"]
+
+
+def test_ordinary_stopwords_are_dropped(analyzer: DutchAnalyzer) -> None:
+    assert analyzer.terms("de het een en van dat die") == []
+
+
+def test_hyphenated_words_give_parts_and_joined_form(analyzer: DutchAnalyzer) -> None:
+    assert DutchAnalyzer("none").terms("sub-segment") == ["sub", "segment", "subsegment"]
+    assert "subsegment" in analyzer.terms("sub-segment")
+
+
+def test_stemmer_none_only_folds(analyzer: DutchAnalyzer) -> None:
+    assert DutchAnalyzer("none").terms("Werkdagen Toewijzingen") == ["werkdagen", "toewijzingen"]
+
+
+# -- BM25 -----------------------------------------------------------------------------------------
+
+
+def test_term_id_is_stable_crc32() -> None:
+    assert term_id("305") == zlib.crc32(b"305")
+    assert term_id("financiele") == zlib.crc32("financiele".encode())
+    assert term_id("305") != term_id("307")
+    assert 0 <= term_id("toewijzing") < 2**32
+
+
+def test_passage_weights_follow_bm25_saturation(analyzer: DutchAnalyzer) -> None:
+    encoder = BM25Encoder(analyzer, k1=1.2, b=0.75)
+    text = "305 305 305 bericht"
+    sparse = encoder.encode_passage(text)
+    weights = dict(zip(sparse.indices, sparse.values, strict=True))
+
+    norm = 1.2 * (1 - 0.75 + 0.75 * 4 / AVG_PASSAGE_TERMS)
+    assert weights[term_id("305")] == pytest.approx(3 * 2.2 / (3 + norm))
+    assert weights[term_id("bericht")] == pytest.approx(1 * 2.2 / (1 + norm))
+    assert weights[term_id("305")] > weights[term_id("bericht")]
+    assert weights[term_id("305")] < 2.2  # saturates below k1 + 1
+    assert sparse.indices == sorted(sparse.indices)
+
+
+def test_longer_passages_weigh_a_term_less(analyzer: DutchAnalyzer) -> None:
+    encoder = BM25Encoder(analyzer)
+    short = encoder.encode_passage("retourbericht")
+    long = encoder.encode_passage("retourbericht " + " ".join(f"woord{i}" for i in range(200)))
+    w_short = dict(zip(short.indices, short.values, strict=True))[term_id("retourbericht")]
+    w_long = dict(zip(long.indices, long.values, strict=True))[term_id("retourbericht")]
+    assert w_long < w_short
+
+
+def test_query_terms_weigh_one_and_expansions_their_own_weight(analyzer: DutchAnalyzer) -> None:
+    sparse = BM25Encoder(analyzer).encode_query("305 bericht", {"retourbericht": 0.5, "305": 0.5})
+    weights = dict(zip(sparse.indices, sparse.values, strict=True))
+    assert weights == {term_id("305"): 1.0, term_id("bericht"): 1.0, term_id("retourbericht"): 0.5}
+
+
+def test_empty_text_gives_an_empty_vector(analyzer: DutchAnalyzer) -> None:
+    sparse = BM25Encoder(analyzer).encode_passage("de het een")
+    assert sparse.indices == [] and sparse.values == []
+    assert not math.isnan(sum(BM25Encoder(analyzer).encode_passage("305").values))
+
+
+# -- vocabulary -------------------------------------------------------------------------------------
+
+
+def test_ontvangstbevestiging_expands_to_retourbericht(analyzer: DutchAnalyzer) -> None:
+    expansion = DomainVocabulary(analyzer).expand("Moet ik een ontvangstbevestiging sturen?")
+    assert "retourbericht" in expansion.terms
+    assert expansion.terms["retourbericht"] == 0.5
+    assert "retourbericht" in expansion.text
+
+
+def test_startbericht_expands_to_305(analyzer: DutchAnalyzer) -> None:
+    expansion = DomainVocabulary(analyzer).expand("Wanneer stuur ik het startbericht?")
+    assert "305" in expansion.terms
+    assert "305" in expansion.text.split()
+
+
+def test_paraphrase_of_care_start_expands_to_305(analyzer: DutchAnalyzer) -> None:
+    assert "305" in DomainVocabulary(analyzer).expand("Welk bericht stuur ik als de zorg start?").terms
+
+
+def test_terms_already_in_the_query_are_not_added_again(analyzer: DutchAnalyzer) -> None:
+    expansion = DomainVocabulary(analyzer).expand("startbericht 305")
+    assert "305" not in expansion.terms
+
+
+def test_expansion_uses_folded_triggers(analyzer: DutchAnalyzer) -> None:
+    assert "307" in DomainVocabulary(analyzer).expand("Wanneer is de zorg beëindigd?").terms
+
+
+def test_no_trigger_no_expansion(analyzer: DutchAnalyzer) -> None:
+    expansion = DomainVocabulary(analyzer).expand("Wie heeft de wedstrijd gewonnen?")
+    assert expansion.terms == {} and expansion.text == ""
+
+
+def test_custom_weight(analyzer: DutchAnalyzer) -> None:
+    expansion = DomainVocabulary(analyzer, weight=0.25).expand("ontvangstbevestiging")
+    assert set(expansion.terms.values()) == {0.25}
