@@ -77,10 +77,14 @@ def missing_terms(question: str, passage: str, metadata_text: str = "",
     analyzer = analyzer or DutchAnalyzer()
     available = set(analyzer.terms(f"{passage} {metadata_text}")) | _initials(metadata_text)
     missing = []
+    folded = fold(f"{passage} {metadata_text}")
     for term in specific_terms(question):
         stems = analyzer.terms(term) or [term]
-        if not all(stem in available or stem.rstrip("s") in available for stem in stems):
-            missing.append(term)
+        if all(stem in available or stem.rstrip("s") in available for stem in stems):
+            continue
+        if term.isalpha() and len(term) >= 6 and term[: max(5, len(term) - 3)] in folded:
+            continue  # an inflected name or adjective: "Europees" / "Europese", "Achterhoekse" / "Achterhoek"
+        missing.append(term)
     return missing
 
 

@@ -16,7 +16,7 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
     """Run with {"encoder": {"query": q}, "retriever": {"filters": f, "top_k": k}, "answer": {"query": q}}."""
     r, a = settings.retrieval, settings.answer
     pipe = Pipeline()
-    pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms))
+    pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense))
     pipe.add_component("retriever", HybridRetriever(store, r.top_k, r.candidates, r.fusion, r.rrf_k,
                                                     r.dense_weight, r.sparse_weight))
     pipe.add_component("answer", ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences,

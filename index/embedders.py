@@ -60,10 +60,12 @@ class BM25DocumentEncoder:
 class QueryEncoder:
     """Turns a question into the dense and the BM25 query, expanded with the domain vocabulary."""
 
-    def __init__(self, model: EmbeddingModel, stemmer: str = "dutch", expand_synonyms: bool = True) -> None:
+    def __init__(self, model: EmbeddingModel, stemmer: str = "dutch", expand_synonyms: bool = True,
+                 expand_dense: bool = False) -> None:
         self.model = model
         self.stemmer = stemmer
         self.expand_synonyms = expand_synonyms
+        self.expand_dense = expand_dense
         analyzer = DutchAnalyzer(stemmer)
         self._encoder = BM25Encoder(analyzer)
         self._vocabulary = DomainVocabulary(analyzer)
@@ -72,13 +74,14 @@ class QueryEncoder:
         self.model.warm_up()
 
     def to_dict(self) -> dict[str, Any]:
-        params = {"model": vars(self.model.spec), "stemmer": self.stemmer, "expand_synonyms": self.expand_synonyms}
+        params = {"model": vars(self.model.spec), "stemmer": self.stemmer, "expand_synonyms": self.expand_synonyms,
+                  "expand_dense": self.expand_dense}
         return {"type": f"{__name__}.QueryEncoder", "init_parameters": params}
 
     @component.output_types(embedding=list[float], sparse_embedding=SparseEmbedding, expansion=str)
     def run(self, query: str) -> dict[str, Any]:
         expansion = self._vocabulary.expand(query) if self.expand_synonyms else None
-        dense_text = f"{query} ({expansion.text})" if expansion and expansion.text else query
+        dense_text = f"{query} ({expansion.text})" if self.expand_dense and expansion and expansion.text else query
         sparse = self._encoder.encode_query(query, expansion.terms if expansion else None)
         embedding = self.model.embed_queries([dense_text])[0].tolist()
         return {"embedding": embedding, "sparse_embedding": sparse, "expansion": expansion.text if expansion else ""}

@@ -14,7 +14,7 @@ def fuse(
     k: int = 60,
     weights: tuple[float, float] = (1.0, 1.0),
 ) -> list[Document]:
-    """Reciprocal rank fusion (`rrf`) or a weighted sum of max-normalised scores (`weighted`).
+    """Reciprocal rank fusion (`rrf`) or a weighted sum of min-max normalised scores (`weighted`).
 
     Every fused Document keeps both channels' scores and ranks in meta (dense_score, bm25_score,
     dense_rank, bm25_rank) so that answer composition and abstention can look at them.
@@ -22,13 +22,15 @@ def fuse(
     docs: dict[str, Document] = {}
     signals: dict[str, dict[str, float]] = {}
     for channel, ranking in (("dense", dense), ("bm25", sparse)):
-        top = max((d.score or 0.0 for d in ranking), default=0.0) or 1.0
+        scores = [d.score or 0.0 for d in ranking]
+        top, bottom = max(scores, default=1.0), min(scores, default=0.0)
+        spread = (top - bottom) or 1.0
         for rank, doc in enumerate(ranking, start=1):
             docs.setdefault(doc.id, doc)
             sig = signals.setdefault(doc.id, {})
             sig[f"{channel}_score"] = float(doc.score or 0.0)
             sig[f"{channel}_rank"] = rank
-            sig[f"{channel}_norm"] = float(doc.score or 0.0) / top
+            sig[f"{channel}_norm"] = (float(doc.score or 0.0) - bottom) / spread
     fused: list[Document] = []
     for doc_id, sig in signals.items():
         if method == "rrf":

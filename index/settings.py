@@ -24,13 +24,14 @@ class QdrantSettings(BaseModel):
 class RetrievalSettings(BaseModel):
     """Hybrid retrieval knobs; defaults are the measured best on the evaluation set."""
 
-    fusion: Literal["rrf", "weighted"] = "rrf"
+    fusion: Literal["rrf", "weighted"] = "weighted"
     rrf_k: int = 60
     dense_weight: float = 1.0
     sparse_weight: float = 1.0
     candidates: int = 50
     top_k: int = 5
     expand_synonyms: bool = True
+    expand_dense: bool = False  # measured: expansion terms help BM25 but blur the dense query
 
 
 class AnswerSettings(BaseModel):
@@ -48,6 +49,8 @@ class ChunkSettings(BaseModel):
     target_words: int = 120
     max_words: int = 220
     min_words: int = 12
+    # What is put before each passage for embedding and BM25: document title and section, or less.
+    context: Literal["title+section", "section", "none"] = "title+section"
 
 
 class Settings(BaseSettings):

@@ -59,12 +59,14 @@ def _table_rows(block: Block, max_words: int) -> list[str]:
 class StructuredChunker:
     """Turns page Documents of whole files into passage Documents with heading path and position."""
 
-    def __init__(self, target_words: int = 120, max_words: int = 220, min_words: int = 12) -> None:
+    def __init__(self, target_words: int = 120, max_words: int = 220, min_words: int = 12,
+                 context: str = "title+section") -> None:
         if not 0 < min_words < target_words <= max_words:
             raise ValueError("chunking: need 0 < min_words < target_words <= max_words")
         self.target_words = target_words
         self.max_words = max_words
         self.min_words = min_words
+        self.context = context
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, Any]:
@@ -94,7 +96,8 @@ class StructuredChunker:
             section = " > ".join(unit.path)
             question = unit.path[-1] if unit.path and unit.path[-1].endswith("?") else None
             content = f"{question}\n{unit.text}" if question and question not in unit.text else unit.text
-            context = " | ".join(p for p in (meta.get("title"), section) if p)
+            header = {"title+section": (meta.get("title"), section), "section": (section,), "none": ()}[self.context]
+            context = " | ".join(p for p in header if p)
             digest = hashlib.sha256(f"{context}\n{content}".encode()).hexdigest()[:16]
             chunk_meta = {
                 **meta,

@@ -22,7 +22,8 @@ def build_indexing_pipeline(
     pipe = Pipeline()
     chunking = settings.chunking
     pipe.add_component("converter", FileConverter())
-    pipe.add_component("chunker", StructuredChunker(chunking.target_words, chunking.max_words, chunking.min_words))
+    pipe.add_component("chunker", StructuredChunker(chunking.target_words, chunking.max_words, chunking.min_words,
+                                                          chunking.context))
     pipe.add_component("reconciler", ChunkReconciler(store))
     pipe.add_component("embedder", PassageEmbedder(model, progress_bar=progress_bar))
     pipe.add_component("bm25", BM25DocumentEncoder(settings.stemmer))
