@@ -29,6 +29,7 @@ import shutil
 import struct
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,9 +60,15 @@ def source_path() -> Path:
 
 
 def _sha256(path: Path) -> str:
-    """Hash the source model file; it names and validates the generated folder."""
+    """Hash the source model file; it names and validates the generated folder (cached per size/mtime)."""
+    stat = path.stat()
+    return _sha256_cached(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 22), b""):
             digest.update(chunk)
     return digest.hexdigest()
