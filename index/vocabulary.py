@@ -55,6 +55,18 @@ _GROUPS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("release", "nieuwe versie standaard"), ("release", "istandaard")),
     (("vergadering", "overleg"), ("overlegtafel", "overleg")),
     (("resultaatgericht", "resultaatgerichte"), ("resultaatgericht", "resultaten", "resultaat")),
+    (("uren", "aantal uur", "hoeveel uur", "uurtjes"), ("omvang", "frequentie", "uur")),
+    (("wijkteam", "sociaal team", "wijkteams"), ("swt", "sociaal wijkteam", "toegang")),
+    (("geld", "kosten", "goedkoop", "duur"), ("prijs", "geld", "tarief")),
+    (("weigeren", "afwijzen", "niet aannemen"), ("acceptatieplicht",)),
+    (("kalenderjaar",), ("boekjaar", "1 januari")),
+    (("wachttijd", "wachten", "tot de start"), ("overbrugging", "wachtlijst")),
+    (("toegewezen", "toewijzen"), ("toewijzing",)),
+    (("gedeclareerd", "declareren"), ("declaratie",)),
+    (("gecontracteerd", "contract"), ("overeenkomst", "contract", "gecontracteerd")),
+    (("bezwaar maken", "bezwaar"), ("bezwaar", "onderbouwd bezwaar")),
+    (("jeugdhulpaanbieder", "jeugdzorg"), ("jeugdhulp",)),
+    (("huishoudelijke hulp", "huishoudelijke ondersteuning", "hbh"), ("huishoudelijke hulp", "ho", "hh")),
 ]
 
 
