@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import HTTP_STATUS, ErrorCode, VraagbaakError
 from api.schemas import MAX_QUESTION_CHARS, AskRequest, AskResponse, ErrorResponse, SearchResponse
@@ -72,6 +73,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             msg = _DUTCH.get(err.get("type", ""), str(err.get("msg", "")).removeprefix("Value error, "))
             parts.append(f"{field}: {msg}" if field else msg)
         return JSONResponse({"error_code": ErrorCode.VALIDATION.value, "detail": "; ".join(parts)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Unknown paths and methods get the same {"error_code", "detail"} shape as every other error.
+        if exc.status_code == 404:
+            body = {"error_code": ErrorCode.NOT_FOUND.value, "detail": f"Onbekend adres: {request.url.path}"}
+        elif exc.status_code == 405:
+            body = {"error_code": "method_not_allowed",
+                    "detail": f"{request.method} is niet toegestaan op {request.url.path}"}
+        else:
+            body = {"error_code": f"http_{exc.status_code}", "detail": str(exc.detail)}
+        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

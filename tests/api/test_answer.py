@@ -1,0 +1,152 @@
+"""ExtractiveAnswerBuilder on hand-made passages: quotes, [n] markers, sources, abstention."""
+
+from __future__ import annotations
+
+import pytest
+from haystack import Document
+from haystack.core.serialization import component_from_dict, component_to_dict
+
+from api.answer import ExtractiveAnswerBuilder, relevance_of, scope_label
+from api.dates import date_label
+from index.analyzer import DutchAnalyzer
+
+START = (
+    "Welk bericht stuur ik als de zorg start?\n"
+    "De zorgaanbieder stuurt een 'Start zorg' bericht (305) binnen 5 werkdagen na de start van de zorg. "
+    "Daarna kan de zorgaanbieder declareren bij de gemeente."
+)
+UNRELATED = "De vergadering van de overlegtafel wordt in december gehouden in het stadskantoor van Dordrecht."
+
+
+def _doc(pid: str, content: str, score: float = 0.03, dense: float = 0.9, **meta: object) -> Document:
+    base = {"document_id": f"doc-{pid}", "title": f"Titel {pid}", "publisher": "Sociaal Domein Achterhoek",
+            "scope": "achterhoek", "date": "2022-09", "date_estimated": False, "doc_type": "faq",
+            "section": "Administratieve werkwijze", "page": None, "context": f"Titel {pid} | Administratieve werkwijze",
+            "file": f"{pid}.txt", "url": None, "dense_score": dense}
+    return Document(id=pid, content=content, score=score, meta={**base, **meta})
+
+
+@pytest.fixture(scope="module")
+def builder() -> ExtractiveAnswerBuilder:
+    return ExtractiveAnswerBuilder(min_relevance=0.4)
+
+
+def test_init_and_to_dict() -> None:
+    builder = ExtractiveAnswerBuilder(min_relevance=0.3, max_citations=2, max_sentences=4, stemmer="none")
+    assert (builder.min_relevance, builder.max_citations, builder.max_sentences, builder.stemmer) == (0.3, 2, 4, "none")
+    data = component_to_dict(builder, "answer")
+    assert data == {"type": "api.answer.ExtractiveAnswerBuilder",
+                    "init_parameters": {"min_relevance": 0.3, "max_citations": 2, "max_sentences": 4,
+                                        "stemmer": "none"}}
+    assert component_from_dict(ExtractiveAnswerBuilder, data, "answer").max_sentences == 4
+
+
+def test_run_answers_with_a_verbatim_quote_and_its_marker(builder: ExtractiveAnswerBuilder) -> None:
+    docs = [_doc("a", START)]
+
+    answer = builder.run("Binnen hoeveel werkdagen stuur ik het startbericht?", docs)["answer"]
+
+    assert answer["answered"] is True
+    (citation,) = answer["citations"]
+    assert "binnen 5 werkdagen" in citation["quote"]
+    assert citation["quote"] in citation["text"] == START
+    assert not citation["quote"].startswith("Welk bericht")  # the FAQ question itself is not the answer
+    body, sources = answer["answer"].split("\n\nBronnen:\n")
+    assert body == f"{citation['quote']} [1]"
+    assert sources == ("[1] Titel a — Sociaal Domein Achterhoek — regio Achterhoek — september 2022 — "
+                       "onderdeel: Administratieve werkwijze")
+    assert citation == {
+        "n": 1, "document_id": "doc-a", "title": "Titel a", "publisher": "Sociaal Domein Achterhoek",
+        "scope": "achterhoek", "date": "2022-09", "date_label": "september 2022", "doc_type": "faq",
+        "section": "Administratieve werkwijze", "page": None, "text": START, "quote": citation["quote"],
+        "score": 0.03, "file": "a.txt", "url": None,
+    }
+    assert 0.4 <= answer["relevance"] <= 1.0
+
+
+def test_short_yes_answer_is_quoted_with_its_explanation(builder: ExtractiveAnswerBuilder) -> None:
+    text = ("Mag een aanbieder onderaannemers inzetten?\nJa, dat mag. De hoofdaanbieder blijft verantwoordelijk "
+            "voor de zorg en regelt de afrekening.")
+    answer = builder.run("Mag een aanbieder onderaannemers inzetten?", [_doc("a", text)])["answer"]
+
+    assert answer["answered"]
+    assert answer["citations"][0]["quote"] == (
+        "Ja, dat mag. De hoofdaanbieder blijft verantwoordelijk voor de zorg en regelt de afrekening.")
+
+
+def test_several_passages_are_numbered_in_order(builder: ExtractiveAnswerBuilder) -> None:
+    docs = [
+        _doc("a", START, score=0.033),
+        _doc("b", "In het 305 bericht geeft de aanbieder aan wanneer de zorg start of de intake plaatsvindt.",
+             score=0.032, scope="landelijk", publisher="Zorginstituut Nederland", date="2023-06-20"),
+        _doc("c", UNRELATED, score=0.010),
+    ]
+    answer = builder.run("Welk bericht stuur ik als de zorg start?", docs)["answer"]
+
+    assert [(c["n"], c["document_id"]) for c in answer["citations"]] == [(1, "doc-a"), (2, "doc-b")]  # not c
+    for c in answer["citations"]:
+        assert f"{c['quote']} [{c['n']}]" in answer["answer"]
+        assert c["quote"] in c["text"]
+    assert "\n[2] Titel b — Zorginstituut Nederland — landelijk — 20 juni 2023" in answer["answer"]
+
+
+def test_no_more_citations_than_allowed() -> None:
+    builder = ExtractiveAnswerBuilder(min_relevance=0.0, max_citations=2, max_sentences=10)
+    docs = [_doc(str(i), START, score=0.03) for i in range(5)]
+    answer = builder.run("Welk bericht stuur ik als de zorg start?", docs)["answer"]
+    assert 1 <= len(answer["citations"]) <= 2
+
+
+def test_low_relevance_abstains_and_lists_the_closest_documents(builder: ExtractiveAnswerBuilder) -> None:
+    docs = [_doc("a", UNRELATED, dense=0.72), _doc("b", UNRELATED, dense=0.71),
+            _doc("c", UNRELATED, dense=0.70, document_id="doc-a")]
+
+    answer = builder.run("Wie won de wedstrijd tussen Ajax en Feyenoord?", docs)["answer"]
+
+    assert answer["answered"] is False and answer["citations"] == []
+    assert answer["answer"].startswith("De documenten geven geen antwoord op deze vraag.")
+    assert "Het meest verwant zijn:\n- Titel a — " in answer["answer"]
+    assert answer["answer"].count("\n- ") == 2  # one line per document, not per passage
+    assert answer["relevance"] < 0.4
+
+
+def test_no_passages_abstains() -> None:
+    answer = ExtractiveAnswerBuilder().run("Welk bericht stuur ik als de zorg start?", [])["answer"]
+    assert answer == {"answered": False, "answer": "De documenten geven geen antwoord op deze vraag.",
+                      "citations": [], "relevance": 0.0}
+
+
+def test_question_about_a_year_the_passage_does_not_mention_abstains(builder: ExtractiveAnswerBuilder) -> None:
+    doc = _doc("a", "Het uurtarief voor individuele begeleiding wordt elk jaar per 1 januari geïndexeerd.")
+    answer = builder.run("Wat is het uurtarief voor individuele begeleiding in 2031?", [doc])["answer"]
+    assert answer["answered"] is False
+    assert "2031" in answer["answer"]
+
+
+def test_input_documents_are_not_changed(builder: ExtractiveAnswerBuilder) -> None:
+    doc = _doc("a", START)
+    before = (doc.content, dict(doc.meta), doc.score)
+    builder.run("Welk bericht stuur ik als de zorg start?", [doc])
+    assert (doc.content, doc.meta, doc.score) == before
+
+
+def test_relevance_combines_dense_cosine_and_term_coverage() -> None:
+    analyzer = DutchAnalyzer()
+    terms = set(analyzer.terms("305 bericht werkdagen"))
+    full = relevance_of(_doc("a", "Het 305 bericht binnen 5 werkdagen.", dense=0.90), terms, analyzer)
+    half_dense = relevance_of(_doc("a", "Het 305 bericht binnen 5 werkdagen.", dense=0.825), terms, analyzer)
+    no_terms = relevance_of(_doc("a", UNRELATED, dense=0.90), terms, analyzer)
+    assert full == pytest.approx(1.0)
+    assert half_dense == pytest.approx(0.6 * 0.5 + 0.4)
+    assert no_terms == pytest.approx(0.6)
+    assert relevance_of(_doc("a", UNRELATED, dense=0.5), set(), analyzer) == 0.0
+
+
+def test_scope_and_date_labels() -> None:
+    assert scope_label("landelijk") == "landelijk"
+    assert scope_label("de-fryske-marren") == "regio De Fryske Marren"
+    assert date_label("2022-09") == "september 2022"
+    assert date_label("2024-09-17") == "17 september 2024"
+    assert date_label("2021") == "2021"
+    assert date_label("2021-12", estimated=True) == "ongeveer december 2021"
+    assert date_label(None) is None
