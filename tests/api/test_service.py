@@ -1,0 +1,112 @@
+"""The service layer (no HTTP): QAService.ask / search / run, errors with codes, building the index on first use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.errors import HTTP_STATUS, ErrorCode, VraagbaakError
+from api.service import QAService, embedding_model_for, open_store
+from index.embedding_model import EmbeddingModel
+from index.settings import Settings
+from tests.helpers import settings_for, small_corpus_documents, write_corpus
+
+pytestmark = pytest.mark.slow
+
+START_QUESTION = "Welk bericht stuur ik als de zorg start?"
+
+
+def test_ask_answers_from_the_index(qa_service: QAService) -> None:
+    response = qa_service.ask(START_QUESTION)
+    assert response.answered and response.citations
+    assert response.question == START_QUESTION
+    assert any("305" in c.text for c in response.citations)
+    assert all(c.quote in c.text for c in response.citations)
+
+
+def test_run_returns_the_answer_and_the_ranked_passages(qa_service: QAService) -> None:
+    response, docs = qa_service.run(START_QUESTION, top_k=7)
+    assert len(docs) == 7
+    assert [d.score for d in docs] == sorted((d.score for d in docs), reverse=True)
+    cited = {c.document_id for c in response.citations}
+    assert cited <= {d.meta["document_id"] for d in docs}
+
+
+def test_search_ranks_passages(qa_service: QAService) -> None:
+    result = qa_service.search("Wat is de overgangsregeling?", region="achterhoek", top_k=4)
+    assert [p.rank for p in result.passages] == [1, 2, 3, 4]
+    assert {p.scope for p in result.passages} <= {"achterhoek", "landelijk"}
+    assert result.query == "Wat is de overgangsregeling?" and result.region == "achterhoek"
+
+
+def test_regions_are_read_from_the_index(qa_service: QAService) -> None:
+    assert qa_service.regions == ["achterhoek", "de-fryske-marren", "drechtsteden", "landelijk"]
+
+
+def test_unknown_region_is_a_domain_error(qa_service: QAService) -> None:
+    with pytest.raises(VraagbaakError) as info:
+        qa_service.ask(START_QUESTION, region="zeeland")
+    assert info.value.code is ErrorCode.UNKNOWN_REGION
+    assert HTTP_STATUS[info.value.code] == 422
+    assert info.value.detail == ("Onbekende regio 'zeeland'. Kies uit: achterhoek, de-fryske-marren, drechtsteden, "
+                                 "landelijk.")
+
+
+def test_reconfigure_switches_retrieval_mode_on_the_same_index(qa_service: QAService) -> None:
+    original = qa_service.settings
+    try:
+        qa_service.reconfigure(original.model_copy(
+            update={"retrieval": original.retrieval.model_copy(update={"fusion": "bm25"})}))
+        passages = qa_service.search("54Z01", top_k=3).passages
+        assert all(p.dense_score is None and p.bm25_score is not None for p in passages)
+        assert "54Z01" in passages[0].text
+    finally:
+        qa_service.reconfigure(original)
+    assert any(p.dense_score is not None for p in qa_service.search("54Z01", top_k=3).passages)
+
+
+def test_a_second_opener_of_the_same_index_gets_index_busy(qa_service: QAService,
+                                                           embedding_model: EmbeddingModel) -> None:
+    with pytest.raises(VraagbaakError) as info:
+        open_store(qa_service.settings, embedding_model, purpose="ingest")
+    assert info.value.code is ErrorCode.INDEX_BUSY
+    assert HTTP_STATUS[info.value.code] == 503
+    assert "is in gebruik door 'vraagbaak ask'" in info.value.detail
+
+
+def test_service_that_is_not_started_says_so(tmp_path: Path) -> None:
+    service = QAService(settings_for(tmp_path / "data"))
+    with pytest.raises(VraagbaakError) as info:
+        service.ask(START_QUESTION)
+    assert info.value.code is ErrorCode.INDEX_UNAVAILABLE
+    assert "nog niet gestart" in info.value.detail
+    service.close()  # closing a service that never started is harmless
+
+
+def test_empty_index_is_built_from_the_corpus_on_first_use(tmp_path: Path, data_dir: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", small_corpus_documents())
+    settings: Settings = settings_for(data_dir, corpus)
+
+    with QAService(settings) as service:
+        service.start()
+        report = service.build_report
+        assert report is not None and (report.indexed, report.failed) == (3, 0)
+        assert service.regions == ["achterhoek", "drechtsteden", "landelijk"]
+        response = service.ask("Binnen hoeveel werkdagen volgt het retourbericht?")
+        assert response.answered
+        assert response.citations[0].document_id == "achterhoek-berichten-faq"
+        assert "3 werkdagen" in response.citations[0].quote
+
+    # Closed: the index is free again, and a second start does not rebuild it.
+    with QAService(settings) as again:
+        again.start()
+        assert again.build_report is None
+        assert again.store is not None and again.store.count_documents() == report.chunks_total
+
+
+def test_embedding_model_follows_the_settings(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path / "data", embedding_batch_size=8, embedding_threads=1)
+    spec = embedding_model_for(settings).spec
+    assert (spec.model, spec.batch_size, spec.threads) == ("multilingual-e5-small", 8, 1)
+    assert spec.cache_dir == str(tmp_path / "data" / "cache")
