@@ -109,8 +109,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, description="Zoekvraag")],
         region: Annotated[str | None, Query(description="Regio-slug")] = None,
         top_k: Annotated[int, Query(ge=1, le=50)] = 5,
+        doc_type: Annotated[list[str] | None, Query(description="Alleen deze documenttypen (herhaalbaar)")] = None,
+        since: Annotated[str | None, Query(description="Alleen documenten van deze datum of later (JJJJ[-MM[-DD]])")]
+        = None,
     ) -> SearchResponse:
         request = AskRequest(question=q, region=region)
-        return service.search(request.question, request.region, top_k)
+        return service.search(request.question, request.region, top_k, doc_type, since)
 
     return app

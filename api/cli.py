@@ -130,12 +130,14 @@ def search(
     query: Annotated[str, typer.Argument(help="Zoekvraag.")],
     region: RegionOpt = None,
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=50)] = 5,
+    doc_type: Annotated[list[str] | None, typer.Option("--doc-type", help="Alleen dit documenttype.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Alleen documenten vanaf JJJJ[-MM[-DD]].")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Toon de best passende passages (zonder antwoordtekst)."""
     service = _service(get_settings())
     try:
-        result = service.search(query, region, top_k)
+        result = service.search(query, region, top_k, doc_type, since)
     except VraagbaakError as exc:
         _fail(exc.detail)
     finally:
@@ -143,6 +145,8 @@ def search(
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return
+    if not result.passages:
+        typer.echo("Geen passages gevonden (controleer de filters).")
     for p in result.passages:
         typer.secho(f"{p.rank}. {p.title} — {p.section or ''} ({p.score:.4f})", bold=True)
         typer.echo(f"   {p.text[:300]}")

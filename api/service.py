@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -85,13 +86,14 @@ class QAService:
             known = ", ".join(self.regions) or "(geen)"
             raise VraagbaakError(ErrorCode.UNKNOWN_REGION, f"Onbekende regio '{region}'. Kies uit: {known}.")
 
-    def _run(self, query: str, region: str | None, top_k: int) -> dict[str, Any]:
+    def _run(self, query: str, region: str | None, top_k: int, doc_types: list[str] | None = None,
+             since: str | None = None) -> dict[str, Any]:
         if self.pipeline is None:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
         self._check_region(region)
         try:
             return self.pipeline.run(
-                {"encoder": {"query": query}, "retriever": {"filters": region_filter(region), "top_k": top_k},
+                {"encoder": {"query": query}, "retriever": {"filters": region_filter(region, doc_types, since), "top_k": top_k},
                  "answer": {"query": query}},
                 include_outputs_from={"retriever", "encoder"},
             )
@@ -113,8 +115,12 @@ class QAService:
     def ask(self, question: str, region: str | None = None) -> AskResponse:
         return self.run(question, region)[0]
 
-    def search(self, query: str, region: str | None = None, top_k: int = 10) -> SearchResponse:
-        docs = self.run(query, region, top_k)[1]
+    def search(self, query: str, region: str | None = None, top_k: int = 10, doc_types: list[str] | None = None,
+               since: str | None = None) -> SearchResponse:
+        """Ranked passages; optionally only some document types and documents dated `since` or later."""
+        if since and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", since):
+            raise VraagbaakError(ErrorCode.VALIDATION, f"Datum '{since}' moet de vorm JJJJ, JJJJ-MM of JJJJ-MM-DD hebben.")
+        docs = self._run(query, region, top_k, doc_types, since)["retriever"]["documents"]
         passages = [
             Passage(rank=i, id=d.id, document_id=d.meta.get("document_id", ""), title=d.meta.get("title", ""),
                     publisher=d.meta.get("publisher", ""), scope=d.meta.get("scope", ""),
