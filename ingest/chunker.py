@@ -18,7 +18,7 @@ from haystack import Document, component
 from index.sentences import split_sentences
 from ingest.structure import Block, parse
 
-CHUNKER_VERSION = "4"  # 4: Markdown list items keep their own line
+CHUNKER_VERSION = "5"  # 4: Markdown list items keep their own line; 5: multi-line paragraphs are no headings
 _NAMESPACE = uuid.UUID("6f1c1f0e-58a7-4c39-9a52-3c6d2b7f0a11")
 _CLOSING = tuple(".!?;:)\"”’")
 

@@ -87,10 +87,11 @@ def parse_plain(text: str) -> list[Block]:
     short dash lines ("- Aanleiding") level 3. In a run of short lines (a download list) only the
     first and the last line can be headings; a short line is a heading only when body text follows.
     """
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
-    paragraphs = [p for p in paragraphs if p]
-    candidate = [_heading_candidate(p) or bool(_NUMBERED_HEADING.match(p) and _words(p) <= 12
-                 and p[-1] not in _TERMINAL) for p in paragraphs]
+    raw = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    paragraphs = [" ".join(p.split()) for p in raw]
+    # A heading is one line: a paragraph of several lines ("- Bsn blijft sleutel\n- Toewijzing ...") is body.
+    candidate = [_heading_candidate(r) or bool(_NUMBERED_HEADING.match(p) and _words(p) <= 12
+                 and p[-1] not in _TERMINAL) for r, p in zip(raw, paragraphs, strict=True)]
     blocks: list[Block] = []
     i = 0
     while i < len(paragraphs):

@@ -55,11 +55,22 @@ def test_init_stores_parameters_and_rejects_bad_ones() -> None:
 
 
 def test_to_dict_from_dict_round_trip() -> None:
-    data = component_to_dict(StructuredChunker(90, 180, 10), "chunker")
+    data = component_to_dict(StructuredChunker(90, 180, 10, context="section"), "chunker")
     assert data == {"type": "ingest.chunker.StructuredChunker",
-                    "init_parameters": {"target_words": 90, "max_words": 180, "min_words": 10}}
+                    "init_parameters": {"target_words": 90, "max_words": 180, "min_words": 10, "context": "section"}}
     restored = component_from_dict(StructuredChunker, data, "chunker")
-    assert (restored.target_words, restored.max_words, restored.min_words) == (90, 180, 10)
+    assert (restored.target_words, restored.max_words, restored.min_words, restored.context) == (
+        90, 180, 10, "section")
+
+
+@pytest.mark.parametrize(("context", "expected"), [
+    ("title+section", "Werkwijze | Kop"), ("section", "Kop"), ("none", "")])
+def test_context_header_setting(context: str, expected: str) -> None:
+    page = _page("# Kop\n\n" + _words(30) + ".\n", markup="markdown", title="Werkwijze")
+    (chunk,) = StructuredChunker(context=context).run([page])["documents"]
+    assert chunk.meta["context"] == expected
+    digest = hashlib.sha256(f"{expected}\n{chunk.content}".encode()).hexdigest()[:16]
+    assert chunk.meta["content_hash"] == digest
 
 
 def test_run_on_no_documents_gives_no_chunks() -> None:

@@ -119,3 +119,19 @@ def test_parse_dispatches_on_markup() -> None:
     text = "# Kop\n\nTekst van de alinea, lang genoeg.\n"
     assert parse(text, "markdown")[0] == Block("heading", "Kop", 1)
     assert parse(text, "text")[0].text == "# Kop"
+
+
+def test_a_paragraph_of_several_short_lines_is_body_not_a_heading() -> None:
+    text = (
+        "Uitgangspunten\n\n"
+        "- Bsn blijft sleutel\n- Toewijzing en declaratie blijven op persoonsniveau\n\n"
+        "Bovenstaande uitgangspunten blijven gelden tijdens de werkgroepen.\n\n"
+        "Resultaten vragen\n\n"
+        "Eens 21/23 91%\nOneens 2/23 9%\n\n"
+        "De referentiegroep is het in grote meerderheid eens met de probleemstelling.\n"
+    )
+    blocks = parse_plain(text)
+
+    assert _headings(blocks) == [(2, "Uitgangspunten"), (2, "Resultaten vragen")]
+    assert Block("body", "- Bsn blijft sleutel - Toewijzing en declaratie blijven op persoonsniveau") in blocks
+    assert Block("body", "Eens 21/23 91% Oneens 2/23 9%") in blocks

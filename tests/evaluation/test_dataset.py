@@ -1,0 +1,125 @@
+"""The evaluation question sets: they load, and every evidence string is really in its document."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from evaluation.dataset import DEFAULT_SETS, EvalItem, load_items, normalise
+from ingest.manifest import load_manifest
+from tests.helpers import CORPUS, expected_chunks, settings_for
+
+NBSP = "\u00a0"
+
+
+@pytest.fixture(scope="module")
+def items() -> list[EvalItem]:
+    return [item for path in DEFAULT_SETS for item in load_items(path)]
+
+
+@pytest.fixture(scope="module")
+def documents() -> dict[str, str]:
+    manifest = load_manifest(CORPUS)
+    return {e.id: manifest.path_of(e).read_text(encoding="utf-8") for e in manifest.documents}
+
+
+# -- EvalItem.is_hit ----------------------------------------------------------------------------------
+
+
+def _item(**kwargs: object) -> EvalItem:
+    base = {"id": "t1", "question": "Binnen hoeveel dagen?", "answerable": True, "document_id": "doc",
+            "evidence": ("binnen 5 werkdagen na de start",)}
+    return EvalItem(**{**base, **kwargs})
+
+
+def test_is_hit_needs_the_right_document_and_the_evidence() -> None:
+    item = _item()
+    assert item.is_hit("doc", "De aanbieder stuurt de 305 binnen 5 werkdagen na de start van de zorg.")
+    assert not item.is_hit("ander-doc", "De aanbieder stuurt de 305 binnen 5 werkdagen na de start van de zorg.")
+    assert not item.is_hit("doc", "De aanbieder stuurt de 305 binnen 10 werkdagen na de start van de zorg.")
+
+
+def test_is_hit_normalises_whitespace_and_non_breaking_spaces_on_both_sides() -> None:
+    passage = f"stuurt de 305 binnen{NBSP}5\nwerkdagen   na de{NBSP}{NBSP}start van de zorg"
+    assert _item().is_hit("doc", passage)
+    assert _item(evidence=(f"binnen 5{NBSP}werkdagen  na\tde start",)).is_hit("doc", "binnen 5 werkdagen na de start")
+
+
+def test_is_hit_accepts_any_alternative_evidence() -> None:
+    item = _item(evidence=("niet in de tekst", "na de start"))
+    assert item.is_hit("doc", "binnen 5 werkdagen na de start")
+
+
+def test_unanswerable_items_never_hit() -> None:
+    item = _item(answerable=False, document_id=None, evidence=())
+    assert not item.is_hit("doc", "binnen 5 werkdagen na de start")
+    assert not item.is_hit("", "")
+
+
+def test_normalise() -> None:
+    assert normalise(f"  a{NBSP}b\n\tc  ") == "a b c"
+
+
+def test_load_items_reads_jsonl_and_sets_split(tmp_path: Path) -> None:
+    path = tmp_path / "mijnset.jsonl"
+    path.write_text(
+        json.dumps({"id": "a", "question": "Vraag?", "answerable": True, "document_id": "d", "evidence": ["e"],
+                    "tags": ["short"], "region": "achterhoek"}) + "\n\n"
+        + json.dumps({"id": "b", "question": "Andere vraag?", "answerable": False}) + "\n",
+        encoding="utf-8")
+    a, b = load_items(path)
+    assert a == EvalItem("a", "Vraag?", True, "achterhoek", "d", ("e",), ("short",), "mijnset")
+    assert (b.answerable, b.evidence, b.document_id, b.split) == (False, (), None, "mijnset")
+
+
+# -- the committed question sets --------------------------------------------------------------------
+
+
+def test_question_sets_have_the_required_size(items: list[EvalItem]) -> None:
+    answerable = [i for i in items if i.answerable]
+    unanswerable = [i for i in items if not i.answerable]
+    assert len(answerable) >= 40 and len(unanswerable) >= 8
+    assert len({i.id for i in items}) == len(items)
+    assert {i.split for i in items} == {"seeds", "seeds_holdout"}
+    for item in items:
+        assert item.question.strip() and len(item.question) <= 1000
+
+
+def test_every_answerable_item_points_at_a_corpus_document(items: list[EvalItem], documents: dict[str, str]) -> None:
+    scopes = {e.id: e.scope for e in load_manifest(CORPUS).documents}
+    for item in items:
+        if not item.answerable:
+            assert item.document_id is None and not item.evidence, item.id
+            continue
+        assert item.document_id in documents, item.id
+        assert item.evidence, item.id
+        if item.region:
+            assert scopes[item.document_id] in (item.region, "landelijk"), item.id
+
+
+def test_every_evidence_string_occurs_in_its_document_only(items: list[EvalItem], documents: dict[str, str]) -> None:
+    flat = {doc_id: normalise(text) for doc_id, text in documents.items()}
+    for item in (i for i in items if i.answerable):
+        for evidence in item.evidence:
+            assert normalise(evidence) in flat[item.document_id], f"{item.id}: {evidence!r}"
+            others = [d for d, text in flat.items() if d != item.document_id and normalise(evidence) in text]
+            assert not others, f"{item.id}: evidence also in {others}"
+
+
+def test_every_evidence_string_lies_inside_one_paragraph(items: list[EvalItem], documents: dict[str, str]) -> None:
+    paragraphs = {d: [normalise(p) for p in re.split(r"\n\s*\n", text)] for d, text in documents.items()}
+    for item in (i for i in items if i.answerable):
+        assert any(any(normalise(e) in p for p in paragraphs[item.document_id]) for e in item.evidence), item.id
+
+
+def test_every_answerable_item_can_be_hit_by_some_indexed_passage(items: list[EvalItem], tmp_path: Path) -> None:
+    """The chunker must not cut an evidence string in two; otherwise the question can never score a hit."""
+    chunks = expected_chunks(CORPUS, settings_for(tmp_path))
+    unreachable = [
+        item.id for item in items if item.answerable
+        and not any(item.is_hit(c.meta["document_id"], c.content) for c in chunks[item.document_id])
+    ]
+    assert not unreachable, f"evidence split across passages for {unreachable}"
