@@ -1,0 +1,65 @@
+"""The evaluation runner through the same service the API uses, and `vraagbaak eval` as a command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from api.service import QAService
+from evaluation.dataset import DEFAULT_SETS, load_items
+from evaluation.runner import evaluate_mode
+from index.settings import Settings
+from tests.helpers import cli_env, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def _pick(ids: set[str]) -> list:
+    items = [i for path in DEFAULT_SETS for i in load_items(path) if i.id in ids]
+    assert {i.id for i in items} == ids
+    return items
+
+
+def test_evaluate_mode_scores_each_question(qa_service: QAService) -> None:
+    items = _pick({"s001", "s002", "u001"})
+
+    result = evaluate_mode(qa_service, items)
+
+    rows = {r["id"]: r for r in result["questions"]}
+    assert set(rows) == {"s001", "s002", "u001"}
+    for row in rows.values():
+        assert set(row) >= {"split", "answerable", "rank", "answered", "relevance", "top"}
+        assert row["rank"] is None or 1 <= row["rank"] <= 10
+        assert len(row["top"]) == 3
+    assert rows["u001"]["rank"] is None  # unanswerable questions have no hit by definition
+    assert rows["s002"]["rank"] is not None  # the 317 question is found in the top 10
+    summary = result["summary"]
+    assert summary["all"]["answerable"] == 2 and summary["all"]["unanswerable"] == 1
+    expected_hit5 = sum(1 for r in rows.values() if r["answerable"] and r["rank"] and r["rank"] <= 5) / 2
+    assert summary["all"]["hit@5"] == round(expected_hit5, 4)
+
+
+def test_vraagbaak_eval_prints_and_writes_results(index_copy: Settings, tmp_path: Path) -> None:
+    dataset = tmp_path / "klein.jsonl"
+    lines = [line for line in DEFAULT_SETS[0].read_text(encoding="utf-8").splitlines()
+             if json.loads(line)["id"] in {"s001", "s008", "u001"}]
+    dataset.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "resultaten" / "eval.json"
+
+    result = run_cli(["eval", "--dataset", str(dataset), "--out", str(out), "--modes", "hybrid,bm25"],
+                     cli_env(index_copy.data_dir))
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    for word in ("hit@1", "hit@5", "mrr@10", "abstain_correct", "wrongly_abstained_rate", "hybrid", "bm25"):
+        assert word in result.stdout
+    assert f"Resultaten geschreven naar {out}" in result.stdout
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert set(written["modes"]) == {"hybrid", "bm25"}
+    assert written["datasets"] == ["klein"]
+    assert written["config"]["embedding_model"] == "multilingual-e5-small"
+    for mode in written["modes"].values():
+        assert {r["id"] for r in mode["questions"]} == {"s001", "s008", "u001"}
+        assert mode["summary"]["klein"]["answerable"] == 2
+        assert 0.0 <= mode["summary"]["all"]["mrr@10"] <= 1.0
