@@ -85,7 +85,9 @@ def index_copy(session_index: SessionIndex, tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def qa_service(session_index: SessionIndex, tmp_path_factory: pytest.TempPathFactory) -> Iterator[QAService]:
     """A started QAService on its own copy of the session index, shared by the tests that only read."""
-    settings = settings_for(copy_data_dir(session_index.data_dir, tmp_path_factory.mktemp("service") / "data"))
+    settings = settings_for(
+        copy_data_dir(session_index.data_dir, tmp_path_factory.mktemp("service") / "data")
+    )
     service = QAService(settings)
     service.start()
     try:

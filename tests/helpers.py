@@ -82,10 +82,18 @@ def cli_env(data_dir: Path, corpus_dir: Path = CORPUS, **extra: str) -> dict[str
     return env
 
 
-def run_cli(args: list[str], env: dict[str, str], timeout: float = 300, **kwargs: Any) -> subprocess.CompletedProcess:
+def run_cli(
+    args: list[str], env: dict[str, str], timeout: float = 300, **kwargs: Any
+) -> subprocess.CompletedProcess:
     """Run `vraagbaak ARGS` to completion (the timeout only guards against a hang)."""
     return subprocess.run(
-        [*vraagbaak_command(), *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=REPO, **kwargs
+        [*vraagbaak_command(), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        **kwargs,
     )
 
 
@@ -114,13 +122,18 @@ def small_corpus_documents() -> list[dict[str, Any]]:
     """Three short Dutch documents (Markdown FAQ, plain-text minutes, a national report) with metadata."""
     return [
         {
-            "id": "achterhoek-berichten-faq", "title": "Berichtenverkeer Achterhoek: veelgestelde vragen",
-            "publisher": "Sociaal Domein Achterhoek", "scope": "achterhoek", "doc_type": "faq", "date": "2022-09",
+            "id": "achterhoek-berichten-faq",
+            "title": "Berichtenverkeer Achterhoek: veelgestelde vragen",
+            "publisher": "Sociaal Domein Achterhoek",
+            "scope": "achterhoek",
+            "doc_type": "faq",
+            "date": "2022-09",
             "file": "berichten.md",
             "text": (
                 "# Berichtenverkeer bij de start van zorg\n\n"
                 "## Welk bericht stuur ik als de zorg start?\n\n"
-                "De zorgaanbieder stuurt een 'Start zorg' bericht (305) binnen 5 werkdagen na de daadwerkelijke "
+                "De zorgaanbieder stuurt een 'Start zorg' bericht (305) binnen 5 werkdagen na de "
+                "daadwerkelijke "
                 "start van de zorg. Zonder 305 kan de gemeente de declaratie niet verwerken.\n\n"
                 "## Moet ik een ontvangstbevestiging sturen?\n\n"
                 "Ja. Op elk heenbericht volgt binnen 3 werkdagen een retourbericht met een retourcode. Het "
@@ -128,13 +141,18 @@ def small_corpus_documents() -> list[dict[str, Any]]:
             ),
         },
         {
-            "id": "drechtsteden-notulen", "title": "Notulen overleg begeleiding Drechtsteden",
-            "publisher": "Sociale Dienst Drechtsteden", "scope": "drechtsteden", "doc_type": "notulen",
-            "date": "2024-09-17", "file": "notulen.txt",
+            "id": "drechtsteden-notulen",
+            "title": "Notulen overleg begeleiding Drechtsteden",
+            "publisher": "Sociale Dienst Drechtsteden",
+            "scope": "drechtsteden",
+            "doc_type": "notulen",
+            "date": "2024-09-17",
+            "file": "notulen.txt",
             "text": (
                 "Notulen overleg begeleiding\n\n"
                 "1. Opening\n\n"
-                "De voorzitter opent de vergadering en heet iedereen welkom. Er zijn vijf aanbieders aanwezig en "
+                "De voorzitter opent de vergadering en heet iedereen welkom. "
+                "Er zijn vijf aanbieders aanwezig en "
                 "twee medewerkers van de SDD.\n\n"
                 "2. Indexering\n\n"
                 "De SDD indexeert de tarieven per 1 januari op basis van het voorlopige prijsindexcijfer. "
@@ -144,15 +162,21 @@ def small_corpus_documents() -> list[dict[str, Any]]:
             ),
         },
         {
-            "id": "landelijk-referentiegroep", "title": "Verslag referentiegroep iWmo release 2024",
-            "publisher": "Zorginstituut Nederland", "scope": "landelijk", "doc_type": "verslag",
-            "date": "2023-06-20", "file": "verslag.txt",
+            "id": "landelijk-referentiegroep",
+            "title": "Verslag referentiegroep iWmo release 2024",
+            "publisher": "Zorginstituut Nederland",
+            "scope": "landelijk",
+            "doc_type": "verslag",
+            "date": "2023-06-20",
+            "file": "verslag.txt",
             "text": (
                 "Verslag referentiegroep iWmo\n\n"
-                "Tijdens de referentiegroep is gesproken over de nieuwe release van de iStandaard. De release gaat "
+                "Tijdens de referentiegroep is gesproken over de nieuwe release van de iStandaard. "
+                "De release gaat "
                 "in op 1 april 2024 en vervangt de huidige versie van de berichten.\n\n"
                 "Stopbericht\n\n"
-                "Bij een stopbericht (307) geeft de aanbieder de reden van beëindiging door. De gemeente trekt "
+                "Bij een stopbericht (307) geeft de aanbieder de reden van beëindiging door. "
+                "De gemeente trekt "
                 "daarna de toewijzing in met een nieuw toewijzingsbericht (301).\n"
             ),
         },
@@ -169,8 +193,9 @@ def expected_chunks(corpus_dir: Path, settings: Settings) -> dict[str, list[Any]
     from ingest.runner import source_hash
 
     # The converter and chunker exactly as ingestion configures them (building the pipeline loads nothing).
-    pipeline = build_indexing_pipeline(settings, VraagbaakDocumentStore(str(settings.data_dir)),
-                                       embedding_model_for(settings))
+    pipeline = build_indexing_pipeline(
+        settings, VraagbaakDocumentStore(str(settings.data_dir)), embedding_model_for(settings)
+    )
     manifest = load_manifest(corpus_dir)
     sources = []
     for entry in manifest.documents:

@@ -19,10 +19,21 @@ UNRELATED = "De vergadering van de overlegtafel wordt in december gehouden in he
 
 
 def _doc(pid: str, content: str, score: float = 0.03, dense: float = 0.9, **meta: object) -> Document:
-    base = {"document_id": f"doc-{pid}", "title": f"Titel {pid}", "publisher": "Sociaal Domein Achterhoek",
-            "scope": "achterhoek", "date": "2022-09", "date_estimated": False, "doc_type": "faq",
-            "section": "Administratieve werkwijze", "page": None, "context": f"Titel {pid} | Administratieve werkwijze",
-            "file": f"{pid}.txt", "url": None, "dense_score": dense}
+    base = {
+        "document_id": f"doc-{pid}",
+        "title": f"Titel {pid}",
+        "publisher": "Sociaal Domein Achterhoek",
+        "scope": "achterhoek",
+        "date": "2022-09",
+        "date_estimated": False,
+        "doc_type": "faq",
+        "section": "Administratieve werkwijze",
+        "page": None,
+        "context": f"Titel {pid} | Administratieve werkwijze",
+        "file": f"{pid}.txt",
+        "url": None,
+        "dense_score": dense,
+    }
     return Document(id=pid, content=content, score=score, meta={**base, **meta})
 
 
@@ -33,11 +44,17 @@ def builder() -> ExtractiveAnswerBuilder:
 
 def test_init_and_to_dict() -> None:
     builder = ExtractiveAnswerBuilder(min_relevance=0.3, max_citations=2, max_sentences=4, stemmer="none")
-    assert (builder.min_relevance, builder.max_citations, builder.max_sentences, builder.stemmer) == (0.3, 2, 4, "none")
+    assert (builder.min_relevance, builder.max_citations, builder.max_sentences, builder.stemmer) == (
+        0.3,
+        2,
+        4,
+        "none",
+    )
     data = component_to_dict(builder, "answer")
-    assert data == {"type": "api.answer.ExtractiveAnswerBuilder",
-                    "init_parameters": {"min_relevance": 0.3, "max_citations": 2, "max_sentences": 4,
-                                        "stemmer": "none"}}
+    assert data == {
+        "type": "api.answer.ExtractiveAnswerBuilder",
+        "init_parameters": {"min_relevance": 0.3, "max_citations": 2, "max_sentences": 4, "stemmer": "none"},
+    }
     assert component_from_dict(ExtractiveAnswerBuilder, data, "answer").max_sentences == 4
 
 
@@ -53,32 +70,54 @@ def test_run_answers_with_a_verbatim_quote_and_its_marker(builder: ExtractiveAns
     assert not citation["quote"].startswith("Welk bericht")  # the FAQ question itself is not the answer
     body, sources = answer["answer"].split("\n\nBronnen:\n")
     assert body == f"{citation['quote']} [1]"
-    assert sources == ("[1] Titel a — Sociaal Domein Achterhoek — regio Achterhoek — september 2022 — "
-                       "onderdeel: Administratieve werkwijze")
+    assert sources == (
+        "[1] Titel a — Sociaal Domein Achterhoek — regio Achterhoek — september 2022 — "
+        "onderdeel: Administratieve werkwijze"
+    )
     assert citation == {
-        "n": 1, "document_id": "doc-a", "title": "Titel a", "publisher": "Sociaal Domein Achterhoek",
-        "scope": "achterhoek", "date": "2022-09", "date_label": "september 2022", "doc_type": "faq",
-        "section": "Administratieve werkwijze", "page": None, "text": START, "quote": citation["quote"],
-        "score": 0.03, "file": "a.txt", "url": None,
+        "n": 1,
+        "document_id": "doc-a",
+        "title": "Titel a",
+        "publisher": "Sociaal Domein Achterhoek",
+        "scope": "achterhoek",
+        "date": "2022-09",
+        "date_label": "september 2022",
+        "doc_type": "faq",
+        "section": "Administratieve werkwijze",
+        "page": None,
+        "text": START,
+        "quote": citation["quote"],
+        "score": 0.03,
+        "file": "a.txt",
+        "url": None,
     }
     assert 0.4 <= answer["relevance"] <= 1.0
 
 
 def test_short_yes_answer_is_quoted_with_its_explanation(builder: ExtractiveAnswerBuilder) -> None:
-    text = ("Mag een aanbieder onderaannemers inzetten?\nJa, dat mag. De hoofdaanbieder blijft verantwoordelijk "
-            "voor de zorg en regelt de afrekening.")
+    text = (
+        "Mag een aanbieder onderaannemers inzetten?\nJa, dat mag. De hoofdaanbieder blijft verantwoordelijk "
+        "voor de zorg en regelt de afrekening."
+    )
     answer = builder.run("Mag een aanbieder onderaannemers inzetten?", [_doc("a", text)])["answer"]
 
     assert answer["answered"]
     assert answer["citations"][0]["quote"] == (
-        "Ja, dat mag. De hoofdaanbieder blijft verantwoordelijk voor de zorg en regelt de afrekening.")
+        "Ja, dat mag. De hoofdaanbieder blijft verantwoordelijk voor de zorg en regelt de afrekening."
+    )
 
 
 def test_several_passages_are_numbered_in_order(builder: ExtractiveAnswerBuilder) -> None:
     docs = [
         _doc("a", START, score=0.033),
-        _doc("b", "In het 305 bericht geeft de aanbieder aan wanneer de zorg start of de intake plaatsvindt.",
-             score=0.032, scope="landelijk", publisher="Zorginstituut Nederland", date="2023-06-20"),
+        _doc(
+            "b",
+            "In het 305 bericht geeft de aanbieder aan wanneer de zorg start of de intake plaatsvindt.",
+            score=0.032,
+            scope="landelijk",
+            publisher="Zorginstituut Nederland",
+            date="2023-06-20",
+        ),
         _doc("c", UNRELATED, score=0.010),
     ]
     answer = builder.run("Welk bericht stuur ik als de zorg start?", docs)["answer"]
@@ -98,8 +137,11 @@ def test_no_more_citations_than_allowed() -> None:
 
 
 def test_low_relevance_abstains_and_lists_the_closest_documents(builder: ExtractiveAnswerBuilder) -> None:
-    docs = [_doc("a", UNRELATED, dense=0.72), _doc("b", UNRELATED, dense=0.71),
-            _doc("c", UNRELATED, dense=0.70, document_id="doc-a")]
+    docs = [
+        _doc("a", UNRELATED, dense=0.72),
+        _doc("b", UNRELATED, dense=0.71),
+        _doc("c", UNRELATED, dense=0.70, document_id="doc-a"),
+    ]
 
     answer = builder.run("Wie won de wedstrijd tussen Ajax en Feyenoord?", docs)["answer"]
 
@@ -112,11 +154,17 @@ def test_low_relevance_abstains_and_lists_the_closest_documents(builder: Extract
 
 def test_no_passages_abstains() -> None:
     answer = ExtractiveAnswerBuilder().run("Welk bericht stuur ik als de zorg start?", [])["answer"]
-    assert answer == {"answered": False, "answer": "De documenten geven geen antwoord op deze vraag.",
-                      "citations": [], "relevance": 0.0}
+    assert answer == {
+        "answered": False,
+        "answer": "De documenten geven geen antwoord op deze vraag.",
+        "citations": [],
+        "relevance": 0.0,
+    }
 
 
-def test_question_about_a_year_the_passage_does_not_mention_abstains(builder: ExtractiveAnswerBuilder) -> None:
+def test_question_about_a_year_the_passage_does_not_mention_abstains(
+    builder: ExtractiveAnswerBuilder,
+) -> None:
     doc = _doc("a", "Het uurtarief voor individuele begeleiding wordt elk jaar per 1 januari geïndexeerd.")
     answer = builder.run("Wat is het uurtarief voor individuele begeleiding in 2031?", [doc])["answer"]
     assert answer["answered"] is False

@@ -1,4 +1,4 @@
-"""The FastAPI app on a copy of the real index: /health, /docs, /v1/ask, /v1/search, errors as JSON in Dutch."""
+"""The FastAPI app on a copy of the real index: /health, /docs, /v1/ask, /v1/search, errors in Dutch."""
 
 from __future__ import annotations
 
@@ -147,7 +147,9 @@ def test_invalid_json_is_a_422(client: TestClient) -> None:
 
 def test_unknown_region_is_a_422_that_lists_the_regions(client: TestClient) -> None:
     response = client.post("/v1/ask", json={"question": START_QUESTION, "region": "utrecht"})
-    _assert_error(response, 422, "unknown_region", "Onbekende regio 'utrecht'", "Kies uit: " + ", ".join(REGIONS))
+    _assert_error(
+        response, 422, "unknown_region", "Onbekende regio 'utrecht'", "Kies uit: " + ", ".join(REGIONS)
+    )
 
 
 def test_unknown_path_and_method_are_json_errors(client: TestClient) -> None:
@@ -174,7 +176,8 @@ def test_search_returns_ranked_passages(client: TestClient) -> None:
 
 def test_search_default_top_k_and_region(client: TestClient) -> None:
     result = SearchResponse.model_validate(
-        client.get("/v1/search", params={"q": "overgangsregeling", "region": "achterhoek"}).json())
+        client.get("/v1/search", params={"q": "overgangsregeling", "region": "achterhoek"}).json()
+    )
     assert len(result.passages) == 5
     assert result.region == "achterhoek"
     assert {p.scope for p in result.passages} <= {"achterhoek", "landelijk"}
@@ -195,4 +198,6 @@ def test_search_validation_errors(client: TestClient, params: dict, fragment: st
 
 
 def test_search_unknown_region(client: TestClient) -> None:
-    _assert_error(client.get("/v1/search", params={"q": "zorg", "region": "groningen"}), 422, "unknown_region")
+    _assert_error(
+        client.get("/v1/search", params={"q": "zorg", "region": "groningen"}), 422, "unknown_region"
+    )

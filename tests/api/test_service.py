@@ -1,4 +1,4 @@
-"""The service layer (no HTTP): QAService.ask / search / run, errors with codes, building the index on first use."""
+"""The service layer (no HTTP): ask / search / run, errors with codes, the index built on first use."""
 
 from __future__ import annotations
 
@@ -49,15 +49,19 @@ def test_unknown_region_is_a_domain_error(qa_service: QAService) -> None:
         qa_service.ask(START_QUESTION, region="zeeland")
     assert info.value.code is ErrorCode.UNKNOWN_REGION
     assert HTTP_STATUS[info.value.code] == 422
-    assert info.value.detail == ("Onbekende regio 'zeeland'. Kies uit: achterhoek, de-fryske-marren, drechtsteden, "
-                                 "landelijk.")
+    assert info.value.detail == (
+        "Onbekende regio 'zeeland'. Kies uit: achterhoek, de-fryske-marren, drechtsteden, landelijk."
+    )
 
 
 def test_reconfigure_switches_retrieval_mode_on_the_same_index(qa_service: QAService) -> None:
     original = qa_service.settings
     try:
-        qa_service.reconfigure(original.model_copy(
-            update={"retrieval": original.retrieval.model_copy(update={"fusion": "bm25"})}))
+        qa_service.reconfigure(
+            original.model_copy(
+                update={"retrieval": original.retrieval.model_copy(update={"fusion": "bm25"})}
+            )
+        )
         passages = qa_service.search("54Z01", top_k=3).passages
         assert all(p.dense_score is None and p.bm25_score is not None for p in passages)
         assert "54Z01" in passages[0].text
@@ -66,8 +70,9 @@ def test_reconfigure_switches_retrieval_mode_on_the_same_index(qa_service: QASer
     assert any(p.dense_score is not None for p in qa_service.search("54Z01", top_k=3).passages)
 
 
-def test_a_second_opener_of_the_same_index_gets_index_busy(qa_service: QAService,
-                                                           embedding_model: EmbeddingModel) -> None:
+def test_a_second_opener_of_the_same_index_gets_index_busy(
+    qa_service: QAService, embedding_model: EmbeddingModel
+) -> None:
     with pytest.raises(VraagbaakError) as info:
         open_store(qa_service.settings, embedding_model, purpose="ingest")
     assert info.value.code is ErrorCode.INDEX_BUSY

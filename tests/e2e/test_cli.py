@@ -10,7 +10,15 @@ import pytest
 from api.schemas import AskResponse, SearchResponse
 from index.settings import Settings
 from index.store import VraagbaakDocumentStore
-from tests.helpers import cli_env, expected_chunks, run_cli, settings_for, small_corpus_documents, stored_ids, write_corpus
+from tests.helpers import (
+    cli_env,
+    expected_chunks,
+    run_cli,
+    settings_for,
+    small_corpus_documents,
+    stored_ids,
+    write_corpus,
+)
 
 START_QUESTION = "Welk bericht stuur ik als de zorg start?"
 
@@ -37,7 +45,9 @@ def test_ask_json_prints_the_answer_schema(index_copy: Settings) -> None:
 
 @pytest.mark.slow
 def test_ask_prints_a_readable_answer_for_a_region(index_copy: Settings) -> None:
-    result = run_cli(["ask", "Wanneer indexeert de SDD de tarieven?", "--region", "drechtsteden"], _env(index_copy))
+    result = run_cli(
+        ["ask", "Wanneer indexeert de SDD de tarieven?", "--region", "drechtsteden"], _env(index_copy)
+    )
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert "[1]" in result.stdout and "Bronnen:" in result.stdout
@@ -48,14 +58,23 @@ def test_ask_prints_a_readable_answer_for_a_region(index_copy: Settings) -> None
 @pytest.mark.slow
 def test_ask_batch_writes_one_json_line_per_question(index_copy: Settings, tmp_path: Path) -> None:
     batch = tmp_path / "vragen.jsonl"
-    batch.write_text("\n".join([
-        json.dumps({"question": START_QUESTION}),
-        "{dit is geen json",
-        json.dumps({"question": "   "}),
-        "",
-        json.dumps({"question": "Hoe gaat de indexering?", "region": "Utrecht"}),
-        json.dumps({"question": "Wanneer wordt er geïndexeerd?", "region": "drechtsteden"}, ensure_ascii=False),
-    ]) + "\n", encoding="utf-8")
+    batch.write_text(
+        "\n".join(
+            [
+                json.dumps({"question": START_QUESTION}),
+                "{dit is geen json",
+                json.dumps({"question": "   "}),
+                "",
+                json.dumps({"question": "Hoe gaat de indexering?", "region": "Utrecht"}),
+                json.dumps(
+                    {"question": "Wanneer wordt er geïndexeerd?", "region": "drechtsteden"},
+                    ensure_ascii=False,
+                ),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
     result = run_cli(["ask", "--batch", str(batch)], _env(index_copy))
 
@@ -75,8 +94,10 @@ def test_ask_batch_writes_one_json_line_per_question(index_copy: Settings, tmp_p
 
 @pytest.mark.slow
 def test_search_json_prints_ranked_passages(index_copy: Settings) -> None:
-    result = run_cli(["search", "overgangsregeling productcodes", "--json", "--top-k", "3", "--region", "achterhoek"],
-                     _env(index_copy))
+    result = run_cli(
+        ["search", "overgangsregeling productcodes", "--json", "--top-k", "3", "--region", "achterhoek"],
+        _env(index_copy),
+    )
 
     assert result.returncode == 0, result.stderr[-2000:]
     found = SearchResponse.model_validate(json.loads(result.stdout))
@@ -112,10 +133,19 @@ def test_ask_needs_a_question_or_a_batch(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_ingest_reports_bad_files_and_exits_non_zero(tmp_path: Path, data_dir: Path) -> None:
-    corpus = write_corpus(tmp_path / "corpus", small_corpus_documents() + [
-        {"id": "leeg", "title": "Leeg", "file": "leeg.txt", "text": ""},
-        {"id": "plaatje", "title": "Plaatje", "file": "plaatje.md", "text": b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR"},
-    ])
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        small_corpus_documents()
+        + [
+            {"id": "leeg", "title": "Leeg", "file": "leeg.txt", "text": ""},
+            {
+                "id": "plaatje",
+                "title": "Plaatje",
+                "file": "plaatje.md",
+                "text": b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR",
+            },
+        ],
+    )
     settings = settings_for(data_dir, corpus)
 
     result = run_cli(["ingest", "--corpus", str(corpus)], cli_env(data_dir, corpus))
@@ -126,16 +156,21 @@ def test_ingest_reports_bad_files_and_exits_non_zero(tmp_path: Path, data_dir: P
     assert "5 documenten: 3 (opnieuw) geïndexeerd" in result.stdout and "2 mislukt" in result.stdout
     store = VraagbaakDocumentStore(str(data_dir), model_name=settings.embedding_model).open(384)
     try:
-        assert stored_ids(store) == {k: {c.id for c in v} for k, v in expected_chunks(corpus, settings).items()}
+        assert stored_ids(store) == {
+            k: {c.id for c in v} for k, v in expected_chunks(corpus, settings).items()
+        }
     finally:
         store.close()
 
 
 def test_ingest_with_an_invalid_manifest_fails_with_the_reason(tmp_path: Path) -> None:
-    corpus = write_corpus(tmp_path / "corpus", [
-        {"id": "dubbel", "title": "Een", "file": "a.txt", "text": "Tekst een."},
-        {"id": "dubbel", "title": "Twee", "file": "b.txt", "text": "Tekst twee."},
-    ])
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        [
+            {"id": "dubbel", "title": "Een", "file": "a.txt", "text": "Tekst een."},
+            {"id": "dubbel", "title": "Twee", "file": "b.txt", "text": "Tekst twee."},
+        ],
+    )
     result = run_cli(["ingest", "--corpus", str(corpus)], cli_env(tmp_path / "data", corpus))
     assert result.returncode == 2
     assert "document-id 'dubbel' komt twee keer voor" in result.stderr

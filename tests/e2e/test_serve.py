@@ -37,12 +37,20 @@ def server(session_index: SessionIndex, tmp_path_factory: pytest.TempPathFactory
     env = cli_env(data_dir)
     log = root / "serve.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([*vraagbaak_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+        proc = subprocess.Popen(
+            [*vraagbaak_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+        )
     server = Server(proc, f"http://127.0.0.1:{port}", port, data_dir, log, env)
     try:
+
         def healthy() -> bool:
-            assert proc.poll() is None, f"vraagbaak serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}"
+            assert proc.poll() is None, (
+                f"vraagbaak serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}"
+            )
             try:
                 return httpx.get(f"{server.url}/health", timeout=5).status_code == 200
             except httpx.TransportError:
@@ -66,8 +74,9 @@ def test_health_over_http(server: Server, session_index: SessionIndex) -> None:
 
 
 def test_ask_over_http(server: Server) -> None:
-    response = httpx.post(f"{server.url}/v1/ask", json={"question": "Welk bericht stuur ik als de zorg start?"},
-                          timeout=60)
+    response = httpx.post(
+        f"{server.url}/v1/ask", json={"question": "Welk bericht stuur ik als de zorg start?"}, timeout=60
+    )
     assert response.status_code == 200, response.text
     answer = AskResponse.model_validate(response.json())
     assert answer.answered and "[1]" in answer.answer
@@ -91,13 +100,18 @@ def test_ingest_while_serving_is_refused_and_leaves_the_index_intact(server: Ser
     result = run_cli(["ingest"], server.env, timeout=180)
 
     assert result.returncode != 0
-    assert (f"is in gebruik door 'vraagbaak serve' (pid {server.proc.pid}) op http://127.0.0.1:{server.port}"
-            in result.stderr), result.stderr[-2000:]
+    assert (
+        f"is in gebruik door 'vraagbaak serve' (pid {server.proc.pid}) op http://127.0.0.1:{server.port}"
+        in result.stderr
+    ), result.stderr[-2000:]
     assert "Stop de server (Ctrl+C)" in result.stderr
     assert "Traceback" not in result.stderr
     assert httpx.get(f"{server.url}/health", timeout=30).json()["passages"] == before
-    answer = httpx.post(f"{server.url}/v1/ask", json={"question": "Wanneer wordt er geïndexeerd?",
-                                                      "region": "drechtsteden"}, timeout=60).json()
+    answer = httpx.post(
+        f"{server.url}/v1/ask",
+        json={"question": "Wanneer wordt er geïndexeerd?", "region": "drechtsteden"},
+        timeout=60,
+    ).json()
     assert answer["answered"] is True
 
 

@@ -30,22 +30,31 @@ def documents() -> dict[str, str]:
 
 
 def _item(**kwargs: object) -> EvalItem:
-    base = {"id": "t1", "question": "Binnen hoeveel dagen?", "answerable": True, "document_id": "doc",
-            "evidence": ("binnen 5 werkdagen na de start",)}
+    base = {
+        "id": "t1",
+        "question": "Binnen hoeveel dagen?",
+        "answerable": True,
+        "document_id": "doc",
+        "evidence": ("binnen 5 werkdagen na de start",),
+    }
     return EvalItem(**{**base, **kwargs})
 
 
 def test_is_hit_needs_the_right_document_and_the_evidence() -> None:
     item = _item()
     assert item.is_hit("doc", "De aanbieder stuurt de 305 binnen 5 werkdagen na de start van de zorg.")
-    assert not item.is_hit("ander-doc", "De aanbieder stuurt de 305 binnen 5 werkdagen na de start van de zorg.")
+    assert not item.is_hit(
+        "ander-doc", "De aanbieder stuurt de 305 binnen 5 werkdagen na de start van de zorg."
+    )
     assert not item.is_hit("doc", "De aanbieder stuurt de 305 binnen 10 werkdagen na de start van de zorg.")
 
 
 def test_is_hit_normalises_whitespace_and_non_breaking_spaces_on_both_sides() -> None:
     passage = f"stuurt de 305 binnen{NBSP}5\nwerkdagen   na de{NBSP}{NBSP}start van de zorg"
     assert _item().is_hit("doc", passage)
-    assert _item(evidence=(f"binnen 5{NBSP}werkdagen  na\tde start",)).is_hit("doc", "binnen 5 werkdagen na de start")
+    assert _item(evidence=(f"binnen 5{NBSP}werkdagen  na\tde start",)).is_hit(
+        "doc", "binnen 5 werkdagen na de start"
+    )
 
 
 def test_is_hit_accepts_any_alternative_evidence() -> None:
@@ -66,10 +75,22 @@ def test_normalise() -> None:
 def test_load_items_reads_jsonl_and_sets_split(tmp_path: Path) -> None:
     path = tmp_path / "mijnset.jsonl"
     path.write_text(
-        json.dumps({"id": "a", "question": "Vraag?", "answerable": True, "document_id": "d", "evidence": ["e"],
-                    "tags": ["short"], "region": "achterhoek"}) + "\n\n"
-        + json.dumps({"id": "b", "question": "Andere vraag?", "answerable": False}) + "\n",
-        encoding="utf-8")
+        json.dumps(
+            {
+                "id": "a",
+                "question": "Vraag?",
+                "answerable": True,
+                "document_id": "d",
+                "evidence": ["e"],
+                "tags": ["short"],
+                "region": "achterhoek",
+            }
+        )
+        + "\n\n"
+        + json.dumps({"id": "b", "question": "Andere vraag?", "answerable": False})
+        + "\n",
+        encoding="utf-8",
+    )
     a, b = load_items(path)
     assert a == EvalItem("a", "Vraag?", True, "achterhoek", "d", ("e",), ("short",), "mijnset")
     assert (b.answerable, b.evidence, b.document_id, b.split) == (False, (), None, "mijnset")
@@ -88,7 +109,9 @@ def test_question_sets_have_the_required_size(items: list[EvalItem]) -> None:
         assert item.question.strip() and len(item.question) <= 1000
 
 
-def test_every_answerable_item_points_at_a_corpus_document(items: list[EvalItem], documents: dict[str, str]) -> None:
+def test_every_answerable_item_points_at_a_corpus_document(
+    items: list[EvalItem], documents: dict[str, str]
+) -> None:
     scopes = {e.id: e.scope for e in load_manifest(CORPUS).documents}
     for item in items:
         if not item.answerable:
@@ -100,7 +123,9 @@ def test_every_answerable_item_points_at_a_corpus_document(items: list[EvalItem]
             assert scopes[item.document_id] in (item.region, "landelijk"), item.id
 
 
-def test_every_evidence_string_occurs_in_its_document_only(items: list[EvalItem], documents: dict[str, str]) -> None:
+def test_every_evidence_string_occurs_in_its_document_only(
+    items: list[EvalItem], documents: dict[str, str]
+) -> None:
     flat = {doc_id: normalise(text) for doc_id, text in documents.items()}
     for item in (i for i in items if i.answerable):
         for evidence in item.evidence:
@@ -109,17 +134,25 @@ def test_every_evidence_string_occurs_in_its_document_only(items: list[EvalItem]
             assert not others, f"{item.id}: evidence also in {others}"
 
 
-def test_every_evidence_string_lies_inside_one_paragraph(items: list[EvalItem], documents: dict[str, str]) -> None:
+def test_every_evidence_string_lies_inside_one_paragraph(
+    items: list[EvalItem], documents: dict[str, str]
+) -> None:
     paragraphs = {d: [normalise(p) for p in re.split(r"\n\s*\n", text)] for d, text in documents.items()}
     for item in (i for i in items if i.answerable):
-        assert any(any(normalise(e) in p for p in paragraphs[item.document_id]) for e in item.evidence), item.id
+        assert any(any(normalise(e) in p for p in paragraphs[item.document_id]) for e in item.evidence), (
+            item.id
+        )
 
 
-def test_every_answerable_item_can_be_hit_by_some_indexed_passage(items: list[EvalItem], tmp_path: Path) -> None:
+def test_every_answerable_item_can_be_hit_by_some_indexed_passage(
+    items: list[EvalItem], tmp_path: Path
+) -> None:
     """The chunker must not cut an evidence string in two; otherwise the question can never score a hit."""
     chunks = expected_chunks(CORPUS, settings_for(tmp_path))
     unreachable = [
-        item.id for item in items if item.answerable
+        item.id
+        for item in items
+        if item.answerable
         and not any(item.is_hit(c.meta["document_id"], c.content) for c in chunks[item.document_id])
     ]
     assert not unreachable, f"evidence split across passages for {unreachable}"

@@ -43,13 +43,18 @@ def test_evaluate_mode_scores_each_question(qa_service: QAService) -> None:
 
 def test_vraagbaak_eval_prints_and_writes_results(index_copy: Settings, tmp_path: Path) -> None:
     dataset = tmp_path / "klein.jsonl"
-    lines = [line for line in DEFAULT_SETS[0].read_text(encoding="utf-8").splitlines()
-             if json.loads(line)["id"] in {"s001", "s008", "u001"}]
+    lines = [
+        line
+        for line in DEFAULT_SETS[0].read_text(encoding="utf-8").splitlines()
+        if json.loads(line)["id"] in {"s001", "s008", "u001"}
+    ]
     dataset.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "resultaten" / "eval.json"
 
-    result = run_cli(["eval", "--dataset", str(dataset), "--out", str(out), "--modes", "hybrid,bm25"],
-                     cli_env(index_copy.data_dir))
+    result = run_cli(
+        ["eval", "--dataset", str(dataset), "--out", str(out), "--modes", "hybrid,bm25"],
+        cli_env(index_copy.data_dir),
+    )
 
     assert result.returncode == 0, result.stderr[-3000:]
     for word in ("hit@1", "hit@5", "mrr@10", "abstain_correct", "wrongly_abstained_rate", "hybrid", "bm25"):

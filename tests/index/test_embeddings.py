@@ -18,7 +18,9 @@ from index.sparse import BM25Encoder, term_id
 pytestmark = pytest.mark.slow
 
 QUESTION = "Welk bericht stuur ik als de zorg start?"
-ANSWER = "De zorgaanbieder verzendt een 'Start zorg' bericht (305) binnen 5 werkdagen na de start van de zorg."
+ANSWER = (
+    "De zorgaanbieder verzendt een 'Start zorg' bericht (305) binnen 5 werkdagen na de start van de zorg."
+)
 OFF_TOPIC = "Ajax won zondag met 3-1 van Feyenoord in een uitverkochte Johan Cruijff ArenA."
 
 
@@ -43,7 +45,9 @@ def test_default_model_embeds_normalised_384_dim_vectors(embedding_model: Embedd
     assert embedding_model.embed_queries([]).shape == (0, 384)
 
 
-def test_dutch_question_is_closer_to_its_answer_than_to_off_topic_text(embedding_model: EmbeddingModel) -> None:
+def test_dutch_question_is_closer_to_its_answer_than_to_off_topic_text(
+    embedding_model: EmbeddingModel,
+) -> None:
     query = embedding_model.embed_queries([QUESTION])[0]
     answer, off_topic = embedding_model.embed_passages([ANSWER, OFF_TOPIC])
     assert float(query @ answer) > float(query @ off_topic) + 0.05
@@ -61,14 +65,17 @@ def test_embeddings_are_deterministic(embedding_model: EmbeddingModel) -> None:
     assert first[0] == pytest.approx(again[1], abs=1e-5)
 
 
-def test_any_sentence_transformers_folder_works_as_model(embedding_model: EmbeddingModel, model_cache: Path) -> None:
+def test_any_sentence_transformers_folder_works_as_model(
+    embedding_model: EmbeddingModel, model_cache: Path
+) -> None:
     folder = default_model_dir(model_cache)  # a plain sentence-transformers folder on disk
     by_path = EmbeddingModel(EmbeddingSpec(model=str(folder), cache_dir=str(model_cache)))
 
     assert by_path.name == f"{folder}@sentence-transformers"
     assert by_path.dimension == 384
-    assert by_path.embed_queries([QUESTION])[0] == pytest.approx(embedding_model.embed_queries([QUESTION])[0],
-                                                                 abs=1e-5)
+    assert by_path.embed_queries([QUESTION])[0] == pytest.approx(
+        embedding_model.embed_queries([QUESTION])[0], abs=1e-5
+    )
 
 
 def test_unloadable_model_gives_a_dutch_message(tmp_path: Path) -> None:

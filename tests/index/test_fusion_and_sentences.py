@@ -10,8 +10,10 @@ from index.sentences import split_sentences
 
 
 def _ranking(*pairs: tuple[str, float]) -> list[Document]:
-    return [Document(id=pid, content=f"passage {pid}", meta={"document_id": pid.upper()}, score=score)
-            for pid, score in pairs]
+    return [
+        Document(id=pid, content=f"passage {pid}", meta={"document_id": pid.upper()}, score=score)
+        for pid, score in pairs
+    ]
 
 
 def test_rrf_orders_by_reciprocal_rank_sum() -> None:
@@ -61,8 +63,13 @@ def test_fused_documents_keep_both_channels_scores_and_ranks() -> None:
 
     by_id = {d.id: d for d in fuse(dense, sparse)}
 
-    assert by_id["b"].meta == {"document_id": "B", "dense_score": 0.8, "dense_rank": 2, "bm25_score": 7.5,
-                               "bm25_rank": 1}
+    assert by_id["b"].meta == {
+        "document_id": "B",
+        "dense_score": 0.8,
+        "dense_rank": 2,
+        "bm25_score": 7.5,
+        "bm25_rank": 1,
+    }
     assert "bm25_rank" not in by_id["a"].meta and by_id["a"].meta["dense_rank"] == 1
     assert dense[1].meta == {"document_id": "B"} and dense[1].score == 0.8  # inputs untouched
 
@@ -84,29 +91,40 @@ def test_unknown_method_is_refused() -> None:
 
 def test_split_sentences_on_terminal_punctuation() -> None:
     assert split_sentences("Ja. De aanbieder stuurt een 305! Klopt dat? Nee.") == [
-        "Ja.", "De aanbieder stuurt een 305!", "Klopt dat?", "Nee."]
+        "Ja.",
+        "De aanbieder stuurt een 305!",
+        "Klopt dat?",
+        "Nee.",
+    ]
 
 
 def test_abbreviations_do_not_end_a_sentence() -> None:
     text = "De SDD hanteert o.a. De NZa-cijfers. Dit gebeurt t.b.v. De aanbieders en n.a.v. Vragen."
     assert split_sentences(text) == [
-        "De SDD hanteert o.a. De NZa-cijfers.", "Dit gebeurt t.b.v. De aanbieders en n.a.v. Vragen."]
+        "De SDD hanteert o.a. De NZa-cijfers.",
+        "Dit gebeurt t.b.v. De aanbieders en n.a.v. Vragen.",
+    ]
 
 
 def test_numbered_items_are_not_split() -> None:
     assert split_sentences("1. Opening van de vergadering. 2. Mededelingen.") == [
-        "1. Opening van de vergadering.", "2. Mededelingen."]
+        "1. Opening van de vergadering.",
+        "2. Mededelingen.",
+    ]
     assert split_sentences("a. De pilot is afgerond.") == ["a. De pilot is afgerond."]
 
 
 def test_quotes_after_the_full_stop_stay_with_the_sentence() -> None:
     assert split_sentences("Hij zei: ‘Stuur een 305.’ Daarna volgt 301.") == [
-        "Hij zei: ‘Stuur een 305.’", "Daarna volgt 301."]
+        "Hij zei: ‘Stuur een 305.’",
+        "Daarna volgt 301.",
+    ]
 
 
 def test_lowercase_after_a_full_stop_is_no_boundary() -> None:
     assert split_sentences("Het indexjaar loopt van mei t/m. april volgend jaar.") == [
-        "Het indexjaar loopt van mei t/m. april volgend jaar."]
+        "Het indexjaar loopt van mei t/m. april volgend jaar."
+    ]
 
 
 def test_whitespace_is_normalised_and_empty_text_gives_nothing() -> None:

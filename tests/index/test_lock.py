@@ -1,4 +1,4 @@
-"""One process at a time per embedded data directory; the second opener gets a Dutch message naming the holder."""
+"""One process at a time per embedded data directory; a second opener is told in Dutch who holds it."""
 
 from __future__ import annotations
 
@@ -49,10 +49,16 @@ def test_server_holder_is_named_with_its_url_and_advice(tmp_path: Path) -> None:
 
 def test_lock_of_a_killed_process_is_released(tmp_path: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from index.lock import DataDirLock; "
-         f"DataDirLock(Path({str(tmp_path)!r}), 'ingest').acquire(); print('locked', flush=True); time.sleep(600)"],
-        cwd=REPO, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from index.lock import DataDirLock; "
+            f"DataDirLock(Path({str(tmp_path)!r}), 'ingest').acquire(); "
+            "print('locked', flush=True); time.sleep(600)",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"

@@ -26,8 +26,14 @@ def store(index_copy: Settings, embedding_model: EmbeddingModel) -> Iterator[Vra
         store.close()
 
 
-def _retrieve(store: VraagbaakDocumentStore, model: EmbeddingModel, query: str, fusion: str = "rrf",
-              filters: dict | None = None, top_k: int = 5) -> list[Document]:
+def _retrieve(
+    store: VraagbaakDocumentStore,
+    model: EmbeddingModel,
+    query: str,
+    fusion: str = "rrf",
+    filters: dict | None = None,
+    top_k: int = 5,
+) -> list[Document]:
     encoded = QueryEncoder(model).run(query)
     retriever = HybridRetriever(store, top_k=top_k, fusion=fusion)
     return retriever.run(encoded["embedding"], encoded["sparse_embedding"], filters)["documents"]
@@ -37,16 +43,24 @@ def test_init_rejects_unknown_fusion(store: VraagbaakDocumentStore) -> None:
     with pytest.raises(ValueError, match="fusion must be"):
         HybridRetriever(store, fusion="max")
     retriever = HybridRetriever(store, top_k=3, candidates=20, fusion="weighted", rrf_k=10, dense_weight=2.0)
-    assert (retriever.top_k, retriever.candidates, retriever.fusion, retriever.rrf_k, retriever.dense_weight) == (
-        3, 20, "weighted", 10, 2.0)
+    assert (
+        retriever.top_k,
+        retriever.candidates,
+        retriever.fusion,
+        retriever.rrf_k,
+        retriever.dense_weight,
+    ) == (3, 20, "weighted", 10, 2.0)
 
 
-def test_start_of_care_question_finds_the_305_passage(store: VraagbaakDocumentStore,
-                                                     embedding_model: EmbeddingModel) -> None:
+def test_start_of_care_question_finds_the_305_passage(
+    store: VraagbaakDocumentStore, embedding_model: EmbeddingModel
+) -> None:
     docs = _retrieve(store, embedding_model, "Welk bericht stuur ik als de zorg start?")
 
     assert len(docs) == 5
-    assert any("305" in d.content and "5 werkdagen" in d.content for d in docs[:3]), [d.content[:80] for d in docs]
+    assert any("305" in d.content and "5 werkdagen" in d.content for d in docs[:3]), [
+        d.content[:80] for d in docs
+    ]
     assert [d.score for d in docs] == sorted((d.score for d in docs), reverse=True)
     top = docs[0]
     assert {"dense_rank", "dense_score"} <= set(top.meta) or {"bm25_rank", "bm25_score"} <= set(top.meta)
@@ -59,24 +73,34 @@ def test_bm25_finds_an_exact_code(store: VraagbaakDocumentStore, embedding_model
     assert "bm25_score" in docs[0].meta and "dense_score" not in docs[0].meta
 
 
-def test_hybrid_finds_a_code_asked_about_in_a_question(store: VraagbaakDocumentStore,
-                                                       embedding_model: EmbeddingModel) -> None:
+def test_hybrid_finds_a_code_asked_about_in_a_question(
+    store: VraagbaakDocumentStore, embedding_model: EmbeddingModel
+) -> None:
     docs = _retrieve(store, embedding_model, "Wat betekent productcode 54Z01?")
     assert any("54Z01" in d.content for d in docs), [d.content[:60] for d in docs]
 
 
-def test_dense_only_mode_uses_only_the_dense_channel(store: VraagbaakDocumentStore,
-                                                     embedding_model: EmbeddingModel) -> None:
-    docs = _retrieve(store, embedding_model, "Hoe gaat de SDD om met indexering van tarieven?", fusion="dense")
+def test_dense_only_mode_uses_only_the_dense_channel(
+    store: VraagbaakDocumentStore, embedding_model: EmbeddingModel
+) -> None:
+    docs = _retrieve(
+        store, embedding_model, "Hoe gaat de SDD om met indexering van tarieven?", fusion="dense"
+    )
     assert all("bm25_rank" not in d.meta for d in docs)
     assert docs[0].meta["document_id"] == "sdd-fot-begeleiding-2024-09-17"
 
 
 @pytest.mark.parametrize("region", ["drechtsteden", "achterhoek", "de-fryske-marren"])
-def test_region_filter_returns_only_that_region_and_national(store: VraagbaakDocumentStore,
-                                                             embedding_model: EmbeddingModel, region: str) -> None:
-    docs = _retrieve(store, embedding_model, "Welk bericht stuur ik als de zorg start?",
-                     filters=region_filter(region), top_k=20)
+def test_region_filter_returns_only_that_region_and_national(
+    store: VraagbaakDocumentStore, embedding_model: EmbeddingModel, region: str
+) -> None:
+    docs = _retrieve(
+        store,
+        embedding_model,
+        "Welk bericht stuur ik als de zorg start?",
+        filters=region_filter(region),
+        top_k=20,
+    )
     scopes = {d.meta["scope"] for d in docs}
     assert scopes <= {region, "landelijk"}
     assert region in scopes
@@ -85,15 +109,21 @@ def test_region_filter_returns_only_that_region_and_national(store: VraagbaakDoc
 def test_top_k_at_run_time(store: VraagbaakDocumentStore, embedding_model: EmbeddingModel) -> None:
     encoded = QueryEncoder(embedding_model).run("overgangsregeling")
     retriever = HybridRetriever(store, top_k=5)
-    assert len(retriever.run(encoded["embedding"], encoded["sparse_embedding"], None, top_k=2)["documents"]) == 2
+    assert (
+        len(retriever.run(encoded["embedding"], encoded["sparse_embedding"], None, top_k=2)["documents"]) == 2
+    )
     assert len(retriever.run(encoded["embedding"], encoded["sparse_embedding"], None)["documents"]) == 5
 
 
 def test_session_index_holds_every_passage_of_the_corpus(store: VraagbaakDocumentStore) -> None:
     state = store.index_state()
-    assert set(state) == {"sda-nieuwe-werkwijze-faq", "sda-inkoop-2022-vraag-antwoord",
-                          "dfm-wmo-resultaatgericht-2022", "sdd-fot-begeleiding-2024-09-17",
-                          "zin-referentiegroep-iwmo-ijw-2024-1"}
+    assert set(state) == {
+        "sda-nieuwe-werkwijze-faq",
+        "sda-inkoop-2022-vraag-antwoord",
+        "dfm-wmo-resultaatgericht-2022",
+        "sdd-fot-begeleiding-2024-09-17",
+        "zin-referentiegroep-iwmo-ijw-2024-1",
+    }
     for doc_id, entry in state.items():
         (count,) = entry["counts"]
         assert sorted(entry["positions"]) == list(range(count)), doc_id

@@ -1,4 +1,4 @@
-"""VraagbaakDocumentStore round trips on the embedded engine (qdrant-edge) and, when configured, a Qdrant server."""
+"""Store round trips on the embedded engine (qdrant-edge) and, when configured, on a Qdrant server."""
 
 from __future__ import annotations
 
@@ -40,26 +40,46 @@ def _unit(i: int) -> list[float]:
 
 def _documents() -> list[Document]:
     return [
-        Document(id=_pid(i), content=text,
-                 meta={"document_id": f"doc-{i}", "scope": scope, "doc_type": doc_type, "date": date,
-                       "title": f"Titel {i}", "position": 0, "heading_path": ["Kop", f"Sub {i}"]},
-                 embedding=_unit(i), sparse_embedding=_BM25.encode_passage(text))
+        Document(
+            id=_pid(i),
+            content=text,
+            meta={
+                "document_id": f"doc-{i}",
+                "scope": scope,
+                "doc_type": doc_type,
+                "date": date,
+                "title": f"Titel {i}",
+                "position": 0,
+                "heading_path": ["Kop", f"Sub {i}"],
+            },
+            embedding=_unit(i),
+            sparse_embedding=_BM25.encode_passage(text),
+        )
         for i, (scope, doc_type, date, text) in enumerate(_PASSAGES)
     ]
 
 
 def _server_param() -> object:
-    return pytest.param("server", marks=[
-        pytest.mark.server,
-        pytest.mark.skipif(not QDRANT_URL, reason="VRAAGBAAK_QDRANT_URL is not set: no Qdrant server to test against"),
-    ])
+    return pytest.param(
+        "server",
+        marks=[
+            pytest.mark.server,
+            pytest.mark.skipif(
+                not QDRANT_URL, reason="VRAAGBAAK_QDRANT_URL is not set: no Qdrant server to test against"
+            ),
+        ],
+    )
 
 
 def _open_store(backend: str, folder: Path) -> VraagbaakDocumentStore:
     if backend == "edge":
         return VraagbaakDocumentStore(str(folder), model_name="test-model").open(DIM)
-    return VraagbaakDocumentStore(str(folder), model_name="test-model", qdrant_url=QDRANT_URL,
-                                  collection=f"vraagbaak-test-{uuid.uuid4().hex[:8]}").open(DIM)
+    return VraagbaakDocumentStore(
+        str(folder),
+        model_name="test-model",
+        qdrant_url=QDRANT_URL,
+        collection=f"vraagbaak-test-{uuid.uuid4().hex[:8]}",
+    ).open(DIM)
 
 
 def _dispose(store: VraagbaakDocumentStore) -> None:
@@ -85,8 +105,9 @@ def filled(store: VraagbaakDocumentStore) -> VraagbaakDocumentStore:
 
 
 @pytest.fixture(scope="module", params=["edge", _server_param()])
-def readonly(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-             ) -> Iterator[VraagbaakDocumentStore]:
+def readonly(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[VraagbaakDocumentStore]:
     """One filled store per backend, shared by the tests that only read."""
     store = _open_store(request.param, tmp_path_factory.mktemp("readonly-store"))
     try:
@@ -112,8 +133,13 @@ def test_write_count_and_read_back(readonly: VraagbaakDocumentStore) -> None:
 
 def test_rewriting_the_same_ids_is_idempotent(filled: VraagbaakDocumentStore) -> None:
     docs = _documents()
-    docs[0] = Document(id=docs[0].id, content="Gewijzigde tekst.", meta={**docs[0].meta, "title": "Nieuw"},
-                       embedding=docs[0].embedding, sparse_embedding=docs[0].sparse_embedding)
+    docs[0] = Document(
+        id=docs[0].id,
+        content="Gewijzigde tekst.",
+        meta={**docs[0].meta, "title": "Nieuw"},
+        embedding=docs[0].embedding,
+        sparse_embedding=docs[0].sparse_embedding,
+    )
     filled.write_documents(docs, policy=DuplicatePolicy.OVERWRITE)
     assert filled.count_documents() == DIM
     (first,) = filled.filter_documents({"field": "id", "operator": "==", "value": docs[0].id})
@@ -149,14 +175,33 @@ def test_delete_documents(filled: VraagbaakDocumentStore) -> None:
         ({"field": "meta.doc_type", "operator": "in", "value": ["faq", "notulen"]}, {0, 1}),
         ({"field": "meta.date_int", "operator": ">=", "value": date_int("2023-01")}, {1, 2}),
         ({"field": "meta.date_int", "operator": "<", "value": date_int("2022")}, {3, 4}),
-        ({"operator": "AND", "conditions": [
-            {"field": "meta.date_int", "operator": ">=", "value": date_int("2021-12")},
-            {"field": "meta.date_int", "operator": "<=", "value": date_int("2022-12-31")}]}, {0, 4}),
-        ({"operator": "OR", "conditions": [
-            {"field": "meta.scope", "operator": "==", "value": "de-fryske-marren"},
-            {"field": "meta.doc_type", "operator": "==", "value": "verslag"}]}, {2, 3}),
-        ({"operator": "NOT", "conditions": [
-            {"field": "meta.scope", "operator": "==", "value": "achterhoek"}]}, {1, 2, 3}),
+        (
+            {
+                "operator": "AND",
+                "conditions": [
+                    {"field": "meta.date_int", "operator": ">=", "value": date_int("2021-12")},
+                    {"field": "meta.date_int", "operator": "<=", "value": date_int("2022-12-31")},
+                ],
+            },
+            {0, 4},
+        ),
+        (
+            {
+                "operator": "OR",
+                "conditions": [
+                    {"field": "meta.scope", "operator": "==", "value": "de-fryske-marren"},
+                    {"field": "meta.doc_type", "operator": "==", "value": "verslag"},
+                ],
+            },
+            {2, 3},
+        ),
+        (
+            {
+                "operator": "NOT",
+                "conditions": [{"field": "meta.scope", "operator": "==", "value": "achterhoek"}],
+            },
+            {1, 2, 3},
+        ),
         ({"field": "id", "operator": "in", "value": [_pid(2), _pid(3)]}, {2, 3}),
         ({"field": "meta.document_id", "operator": "==", "value": "doc-4"}, {4}),
     ],
@@ -169,8 +214,9 @@ def test_haystack_filters(readonly: VraagbaakDocumentStore, filters: dict, expec
 def test_region_filter_returns_that_region_and_national_only(readonly: VraagbaakDocumentStore) -> None:
     docs = readonly.filter_documents(region_filter("drechtsteden"))
     assert {d.meta["scope"] for d in docs} == {"drechtsteden", "landelijk"}
-    dense, sparse = readonly.search(_unit(0), _BM25.encode_query("305 bericht werkdagen"),
-                                  region_filter("drechtsteden"), limit=10)
+    dense, sparse = readonly.search(
+        _unit(0), _BM25.encode_query("305 bericht werkdagen"), region_filter("drechtsteden"), limit=10
+    )
     assert {d.meta["scope"] for d in dense + sparse} <= {"drechtsteden", "landelijk"}
     assert _pid(0) not in _ids(dense + sparse)
 
@@ -214,14 +260,16 @@ def test_index_state_vectors_and_regions(readonly: VraagbaakDocumentStore) -> No
     assert dense == pytest.approx(_unit(1))
     expected = _BM25.encode_passage(_PASSAGES[1][3])
     assert dict(zip(sparse.indices, sparse.values, strict=True)) == pytest.approx(
-        dict(zip(expected.indices, expected.values, strict=True)))
+        dict(zip(expected.indices, expected.values, strict=True))
+    )
     assert readonly.vectors_of([]) == {}
     assert readonly.regions() == ["achterhoek", "de-fryske-marren", "drechtsteden", "landelijk"]
 
 
 def test_to_dict_from_dict(tmp_path: Path) -> None:
-    store = VraagbaakDocumentStore(str(tmp_path), model_name="m", collection="c", purpose="serve",
-                                   public_url="http://127.0.0.1:8000")
+    store = VraagbaakDocumentStore(
+        str(tmp_path), model_name="m", collection="c", purpose="serve", public_url="http://127.0.0.1:8000"
+    )
     data = store.to_dict()
     assert data["type"] == "index.store.VraagbaakDocumentStore"
     assert data["init_parameters"]["purpose"] == "serve"
@@ -259,7 +307,10 @@ def test_date_int_orders_partial_dates() -> None:
 
 def test_region_filter_shapes() -> None:
     assert region_filter(None) is None
-    assert region_filter("achterhoek") == {"field": "meta.scope", "operator": "in",
-                                           "value": ["achterhoek", "landelijk"]}
+    assert region_filter("achterhoek") == {
+        "field": "meta.scope",
+        "operator": "in",
+        "value": ["achterhoek", "landelijk"],
+    }
     combined = region_filter("drechtsteden", ["notulen"], "2024-01")
     assert combined["operator"] == "AND" and len(combined["conditions"]) == 3

@@ -1,4 +1,4 @@
-"""StructuredChunker: whole sentences, heading path and position, no lone 'Ja.', FAQ questions with answers."""
+"""StructuredChunker: whole sentences, heading path and position, no lone 'Ja.', FAQ question + answer."""
 
 from __future__ import annotations
 
@@ -20,9 +20,19 @@ from tests.helpers import CORPUS, normalise
 _NAMESPACE = uuid.UUID("6f1c1f0e-58a7-4c39-9a52-3c6d2b7f0a11")
 
 
-def _page(text: str, markup: str = "text", document_id: str = "doc-1", title: str = "Titel", **meta: Any) -> Document:
-    base = {"document_id": document_id, "title": title, "scope": "achterhoek", "publisher": "Regio",
-            "date": "2022-09", "markup": markup, "page": None, "source_hash": "abc"}
+def _page(
+    text: str, markup: str = "text", document_id: str = "doc-1", title: str = "Titel", **meta: Any
+) -> Document:
+    base = {
+        "document_id": document_id,
+        "title": title,
+        "scope": "achterhoek",
+        "publisher": "Regio",
+        "date": "2022-09",
+        "markup": markup,
+        "page": None,
+        "source_hash": "abc",
+    }
     return Document(content=text, meta={**base, **meta})
 
 
@@ -56,15 +66,22 @@ def test_init_stores_parameters_and_rejects_bad_ones() -> None:
 
 def test_to_dict_from_dict_round_trip() -> None:
     data = component_to_dict(StructuredChunker(90, 180, 10, context="section"), "chunker")
-    assert data == {"type": "ingest.chunker.StructuredChunker",
-                    "init_parameters": {"target_words": 90, "max_words": 180, "min_words": 10, "context": "section"}}
+    assert data == {
+        "type": "ingest.chunker.StructuredChunker",
+        "init_parameters": {"target_words": 90, "max_words": 180, "min_words": 10, "context": "section"},
+    }
     restored = component_from_dict(StructuredChunker, data, "chunker")
     assert (restored.target_words, restored.max_words, restored.min_words, restored.context) == (
-        90, 180, 10, "section")
+        90,
+        180,
+        10,
+        "section",
+    )
 
 
-@pytest.mark.parametrize(("context", "expected"), [
-    ("title+section", "Werkwijze | Kop"), ("section", "Kop"), ("none", "")])
+@pytest.mark.parametrize(
+    ("context", "expected"), [("title+section", "Werkwijze | Kop"), ("section", "Kop"), ("none", "")]
+)
 def test_context_header_setting(context: str, expected: str) -> None:
     page = _page("# Kop\n\n" + _words(30) + ".\n", markup="markdown", title="Werkwijze")
     (chunk,) = StructuredChunker(context=context).run([page])["documents"]
@@ -83,7 +100,8 @@ def test_run_on_no_documents_gives_no_chunks() -> None:
 def test_long_paragraph_is_cut_only_between_sentences() -> None:
     sentences = [_sentence(i) for i in range(60)]  # 720 words in one paragraph
     chunks = StructuredChunker(target_words=100, max_words=150, min_words=5).run(
-        [_page(" ".join(sentences))])["documents"]
+        [_page(" ".join(sentences))]
+    )["documents"]
 
     assert len(chunks) > 4
     for chunk in chunks:
@@ -108,12 +126,15 @@ def test_no_sentence_of_the_bundled_corpus_is_cut(corpus_chunks: list[Document])
                 continue
             for sentence in split_sentences(block.text):
                 assert any(normalise(sentence) in c for c in by_doc[entry.id]), (
-                    f"{entry.id}: sentence not found whole in any chunk: {sentence[:80]!r}")
+                    f"{entry.id}: sentence not found whole in any chunk: {sentence[:80]!r}"
+                )
 
 
 def test_abbreviations_do_not_end_a_sentence_when_cutting() -> None:
-    text = " ".join(f"Punt {i}: de aanbieder stuurt o.a. De Toegang t.b.v. de cliënt een bericht met nr. {i} erin."
-                    for i in range(40))
+    text = " ".join(
+        f"Punt {i}: de aanbieder stuurt o.a. De Toegang t.b.v. de cliënt een bericht met nr. {i} erin."
+        for i in range(40)
+    )
     chunks = StructuredChunker(target_words=60, max_words=80, min_words=5).run([_page(text)])["documents"]
     assert len(chunks) > 1
     for chunk in chunks:
@@ -138,14 +159,24 @@ def test_chunks_keep_heading_path_position_and_manifest_metadata() -> None:
         ["Contractmanagement"],
     ]
     assert [c.meta["section"] for c in chunks] == [
-        "Administratieve werkwijze > Berichten", "Administratieve werkwijze > Declaraties", "Contractmanagement"]
+        "Administratieve werkwijze > Berichten",
+        "Administratieve werkwijze > Declaraties",
+        "Contractmanagement",
+    ]
     assert [c.meta["position"] for c in chunks] == [0, 1, 2]
     assert {c.meta["chunk_count"] for c in chunks} == {3}
     first = chunks[0]
     assert first.meta["context"] == "Werkwijze | Administratieve werkwijze > Berichten"
     assert first.content.startswith("bericht0")
-    for key, value in {"document_id": "doc-1", "title": "Werkwijze", "scope": "achterhoek", "publisher": "Regio",
-                       "date": "2022-09", "source_hash": "abc", "page": None}.items():
+    for key, value in {
+        "document_id": "doc-1",
+        "title": "Werkwijze",
+        "scope": "achterhoek",
+        "publisher": "Regio",
+        "date": "2022-09",
+        "source_hash": "abc",
+        "page": None,
+    }.items():
         assert first.meta[key] == value
     assert "markup" not in first.meta
 
@@ -175,8 +206,7 @@ def test_pages_of_one_document_are_chunked_together_and_keep_their_page() -> Non
 
 def test_lone_ja_is_merged_with_the_following_explanation() -> None:
     text = (
-        "Vragen over de overgang\n\n"
-        + _words(100, "overgang") + ".\n\n"
+        "Vragen over de overgang\n\n" + _words(100, "overgang") + ".\n\n"
         "Ja.\n\n"
         "De oude codes blijven bestaan tijdens de overgangsperiode " + _words(95, "code") + ".\n"
     )
@@ -189,11 +219,9 @@ def test_lone_ja_is_merged_with_the_following_explanation() -> None:
 
 def test_lone_ja_at_the_end_of_a_section_joins_the_previous_paragraph() -> None:
     text = (
-        "Vragen over de overgang\n\n"
-        + _words(110, "overgang") + ".\n\n"
+        "Vragen over de overgang\n\n" + _words(110, "overgang") + ".\n\n"
         "Ja.\n\n"
-        "Volgend onderwerp\n\n"
-        + _words(110, "onderwerp") + ".\n"
+        "Volgend onderwerp\n\n" + _words(110, "onderwerp") + ".\n"
     )
     chunks = StructuredChunker().run([_page(text)])["documents"]
 
@@ -226,7 +254,9 @@ def test_markdown_faq_question_stays_with_its_answer() -> None:
     by_question = {c.meta["heading_path"][-1]: c for c in chunks}
 
     start = by_question["Welk bericht stuur ik als de zorg start?"]
-    assert start.content.startswith("Welk bericht stuur ik als de zorg start?\nEen 'Start zorg' bericht (305)")
+    assert start.content.startswith(
+        "Welk bericht stuur ik als de zorg start?\nEen 'Start zorg' bericht (305)"
+    )
     confirm = by_question["Moet ik een ontvangstbevestiging sturen?"]
     assert confirm.content == "Moet ik een ontvangstbevestiging sturen?\nJa."
     pays = by_question["Wie betaalt de onderaannemer?"]
@@ -235,8 +265,7 @@ def test_markdown_faq_question_stays_with_its_answer() -> None:
 
 def test_plain_text_question_paragraph_joins_its_answer() -> None:
     text = (
-        "Administratieve werkwijze\n\n"
-        + _words(100, "inleiding") + ".\n\n"
+        "Administratieve werkwijze\n\n" + _words(100, "inleiding") + ".\n\n"
         "Moet de aanbieder bij een verlenging opnieuw een 315 sturen?\n\n"
         "Nee, de gemeente stuurt zelf een nieuwe toewijzing (301) " + _words(100, "verlenging") + ".\n"
     )
@@ -248,8 +277,7 @@ def test_plain_text_question_paragraph_joins_its_answer() -> None:
 
 def test_lead_in_joins_what_follows_not_what_precedes() -> None:
     text = (
-        "Werkwijze indexering\n\n"
-        + _words(100, "aanleiding") + ".\n\n"
+        "Werkwijze indexering\n\n" + _words(100, "aanleiding") + ".\n\n"
         "Conclusie:\n\n"
         "De SDD gaat terug naar indexeren per 1 januari " + _words(100, "conclusie") + ".\n"
     )

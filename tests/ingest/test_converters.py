@@ -1,4 +1,4 @@
-"""FileConverter: one Document per page with the manifest metadata; a bad file is reported by name and skipped."""
+"""FileConverter: one Document per page with manifest metadata; a bad file is reported by name, skipped."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ def _source(folder: Path, name: str, content: str | bytes | None, **entry: objec
     elif content is not None:
         path.write_text(content, encoding="utf-8")
     doc_id = entry.pop("id", path.stem.lower().replace("_", "-"))
-    return SourceFile(path, DocumentEntry(id=doc_id, title=f"Titel {name}", file=name, **entry), f"hash-{name}")
+    return SourceFile(
+        path, DocumentEntry(id=doc_id, title=f"Titel {name}", file=name, **entry), f"hash-{name}"
+    )
 
 
 def test_init_and_to_dict() -> None:
@@ -30,23 +32,39 @@ def test_init_and_to_dict() -> None:
 
 def test_run_converts_text_and_markdown_with_metadata(tmp_path: Path) -> None:
     sources = [
-        _source(tmp_path, "brief.txt", "Beste aanbieder,\r\n\r\nPer 1 januari werken we resultaatgericht.\r\n",
-                scope="de-fryske-marren", publisher="Gemeente De Fryske Marren", doc_type="informatiebrief",
-                date="2021-07", url="https://example.org/brief"),
+        _source(
+            tmp_path,
+            "brief.txt",
+            "Beste aanbieder,\r\n\r\nPer 1 januari werken we resultaatgericht.\r\n",
+            scope="de-fryske-marren",
+            publisher="Gemeente De Fryske Marren",
+            doc_type="informatiebrief",
+            date="2021-07",
+            url="https://example.org/brief",
+        ),
         _source(tmp_path, "faq.md", "# Vragen\n\n## Wanneer?\n\nPer 1 januari.\n"),
     ]
     result = FileConverter().run(sources)
 
     assert result["failures"] == []
     brief, faq = result["documents"]
-    assert brief.content == "Beste aanbieder,\n\nPer 1 januari werken we resultaatgericht.\n"  # CRLF normalised
+    assert (
+        brief.content == "Beste aanbieder,\n\nPer 1 januari werken we resultaatgericht.\n"
+    )  # CRLF normalised
     assert brief.meta["document_id"] == "brief"
     assert brief.meta["markup"] == "text" and faq.meta["markup"] == "markdown"
     assert brief.meta["source_hash"] == "hash-brief.txt"
     assert brief.meta["page"] is None
-    for key, value in {"title": "Titel brief.txt", "scope": "de-fryske-marren", "doc_type": "informatiebrief",
-                       "publisher": "Gemeente De Fryske Marren", "date": "2021-07", "date_precision": "month",
-                       "file": "brief.txt", "url": "https://example.org/brief"}.items():
+    for key, value in {
+        "title": "Titel brief.txt",
+        "scope": "de-fryske-marren",
+        "doc_type": "informatiebrief",
+        "publisher": "Gemeente De Fryske Marren",
+        "date": "2021-07",
+        "date_precision": "month",
+        "file": "brief.txt",
+        "url": "https://example.org/brief",
+    }.items():
         assert brief.meta[key] == value
     assert "id" not in brief.meta and "derived_fields" not in brief.meta
 

@@ -1,4 +1,4 @@
-"""Crash safety: `vraagbaak ingest` killed with SIGKILL half-way; the next run leaves exactly the corpus's chunks."""
+"""Crash safety: `vraagbaak ingest` SIGKILLed half-way; the next run leaves exactly the corpus's chunks."""
 
 from __future__ import annotations
 
@@ -30,14 +30,25 @@ from tests.helpers import (
 pytestmark = pytest.mark.slow
 
 DOCUMENTS = 60
-_TOPICS = ("toewijzing", "declaratie", "indexering", "wachttijd", "evaluatie", "overgangsregeling", "productcode",
-           "beschikking", "retourbericht", "verantwoording")
+_TOPICS = (
+    "toewijzing",
+    "declaratie",
+    "indexering",
+    "wachttijd",
+    "evaluatie",
+    "overgangsregeling",
+    "productcode",
+    "beschikking",
+    "retourbericht",
+    "verantwoording",
+)
 
 
 def _paragraph(doc: int, par: int) -> str:
     topic = _TOPICS[(doc + par) % len(_TOPICS)]
     return " ".join(
-        f"In document {doc} gaat alinea {par} over de {topic}; regel {s} zegt wat de aanbieder binnen {s + 2} "
+        f"In document {doc} gaat alinea {par} over de {topic}; "
+        f"regel {s} zegt wat de aanbieder binnen {s + 2} "
         f"werkdagen doet."
         for s in range(3)
     )
@@ -51,12 +62,22 @@ def _document(doc: int, sections: int = 2) -> str:
 
 
 def _corpus(folder: Path) -> Path:
-    return write_corpus(folder, [
-        {"id": f"instructie-{doc:03d}", "title": f"Werkinstructie {doc}", "publisher": "Testregio",
-         "scope": "achterhoek" if doc % 2 else "landelijk", "doc_type": "instructie", "date": "2024-01",
-         "file": f"instructie_{doc:03d}.txt", "text": _document(doc, sections=2 if doc % 3 else 3)}
-        for doc in range(DOCUMENTS)
-    ])
+    return write_corpus(
+        folder,
+        [
+            {
+                "id": f"instructie-{doc:03d}",
+                "title": f"Werkinstructie {doc}",
+                "publisher": "Testregio",
+                "scope": "achterhoek" if doc % 2 else "landelijk",
+                "doc_type": "instructie",
+                "date": "2024-01",
+                "file": f"instructie_{doc:03d}.txt",
+                "text": _document(doc, sections=2 if doc % 3 else 3),
+            }
+            for doc in range(DOCUMENTS)
+        ],
+    )
 
 
 def _progress(stderr_file: Path) -> tuple[int, int] | None:
@@ -67,8 +88,9 @@ def _progress(stderr_file: Path) -> tuple[int, int] | None:
 
 
 def _open(settings: Settings) -> VraagbaakDocumentStore:
-    return VraagbaakDocumentStore(str(settings.data_dir), model_name=settings.embedding_model,
-                                  purpose="test").open(384)
+    return VraagbaakDocumentStore(
+        str(settings.data_dir), model_name=settings.embedding_model, purpose="test"
+    ).open(384)
 
 
 def test_ingest_killed_mid_run_is_repaired_by_the_next_run(
@@ -81,13 +103,20 @@ def test_ingest_killed_mid_run_is_repaired_by_the_next_run(
 
     # 1. Start a full ingest and SIGKILL it once the first batch of documents has been written.
     with stderr_file.open("w") as err:
-        proc = subprocess.Popen([*vraagbaak_command(), "ingest", "--corpus", str(corpus)], env=cli_env(data_dir, corpus),
-                                stdout=subprocess.DEVNULL, stderr=err, cwd=REPO)
+        proc = subprocess.Popen(
+            [*vraagbaak_command(), "ingest", "--corpus", str(corpus)],
+            env=cli_env(data_dir, corpus),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            cwd=REPO,
+        )
         try:
+
             def first_batch_done() -> tuple[int, int] | None:
                 assert proc.poll() is None, (
                     f"ingest finished (rc {proc.returncode}) before it could be interrupted: "
-                    f"{stderr_file.read_text()[-2000:]}")
+                    f"{stderr_file.read_text()[-2000:]}"
+                )
                 progress = _progress(stderr_file)
                 return progress if progress and progress[0] > 0 else None
 
@@ -112,13 +141,17 @@ def test_ingest_killed_mid_run_is_repaired_by_the_next_run(
 
     # 3. Meanwhile the corpus changes: one indexed document edited, one shrunk, one removed, one added.
     changed, shrunk = corpus / f"instructie_{int(indexed_docs[0][-3:]):03d}.txt", indexed_docs[1]
-    changed.write_text(changed.read_text(encoding="utf-8").replace("alinea 1 over", "alinea 1 (herzien) over"),
-                       encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace("alinea 1 over", "alinea 1 (herzien) over"),
+        encoding="utf-8",
+    )
     shrunk_file = corpus / f"instructie_{int(shrunk[-3:]):03d}.txt"
     shrunk_file.write_text(_document(int(shrunk[-3:]), sections=1), encoding="utf-8")
     manifest = yaml.safe_load((corpus / "manifest.yaml").read_text(encoding="utf-8"))
     removed = manifest["documents"].pop(2)["id"]
-    manifest["documents"].append({"id": "instructie-nieuw", "title": "Nieuwe werkinstructie", "file": "nieuw.txt"})
+    manifest["documents"].append(
+        {"id": "instructie-nieuw", "title": "Nieuwe werkinstructie", "file": "nieuw.txt"}
+    )
     (corpus / "nieuw.txt").write_text(_document(999), encoding="utf-8")
     (corpus / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
     assert len(partial_ids[shrunk]) > len(expected_chunks(corpus, settings)[shrunk])

@@ -1,4 +1,4 @@
-"""The corpus manifest: the bundled one loads, invalid ones fail with a Dutch message, folders without one work."""
+"""The corpus manifest: the bundled one loads, invalid ones fail in Dutch, folders without one work."""
 
 from __future__ import annotations
 
@@ -36,10 +36,19 @@ def test_bundled_manifest_lists_the_five_seed_documents() -> None:
     assert not manifest.derived
     by_id = {e.id: e for e in manifest.documents}
     assert len(by_id) == 5
-    assert {e.scope for e in manifest.documents} == {"achterhoek", "de-fryske-marren", "drechtsteden", "landelijk"}
+    assert {e.scope for e in manifest.documents} == {
+        "achterhoek",
+        "de-fryske-marren",
+        "drechtsteden",
+        "landelijk",
+    }
     sdd = by_id["sdd-fot-begeleiding-2024-09-17"]
     assert (sdd.publisher, sdd.scope, sdd.doc_type, sdd.date) == (
-        "Sociale Dienst Drechtsteden (SDD)", "drechtsteden", "notulen", "2024-09-17")
+        "Sociale Dienst Drechtsteden (SDD)",
+        "drechtsteden",
+        "notulen",
+        "2024-09-17",
+    )
     assert sdd.date_precision == "day"
     assert by_id["sda-inkoop-2022-vraag-antwoord"].date_estimated is True
     for entry in manifest.documents:
@@ -48,13 +57,16 @@ def test_bundled_manifest_lists_the_five_seed_documents() -> None:
 
 
 def test_date_precision_is_derived_from_the_date_when_absent(tmp_path: Path) -> None:
-    folder = _manifest(tmp_path, """
+    folder = _manifest(
+        tmp_path,
+        """
 documents:
   - {id: jaar, title: J, file: a.txt, date: "2021"}
   - {id: maand, title: M, file: b.txt, date: "2021-07"}
   - {id: dag, title: D, file: c.txt, date: "2021-07-01"}
   - {id: zonder, title: Z, file: d.txt}
-""")
+""",
+    )
     precisions = {e.id: e.date_precision for e in load_manifest(folder).documents}
     assert precisions == {"jaar": "year", "maand": "month", "dag": "day", "zonder": None}
 
@@ -67,11 +79,14 @@ def test_unquoted_yaml_date_is_accepted(tmp_path: Path) -> None:
 
 
 def test_duplicate_id_is_refused(tmp_path: Path) -> None:
-    folder = _manifest(tmp_path, """
+    folder = _manifest(
+        tmp_path,
+        """
 documents:
   - {id: notulen-1, title: Een, file: a.txt}
   - {id: notulen-1, title: Twee, file: b.txt}
-""")
+""",
+    )
     message = _load_error(folder)
     assert "document-id 'notulen-1' komt twee keer voor" in message
     assert "manifest.yaml" in message
@@ -87,8 +102,11 @@ documents:
     ],
 )
 def test_bad_date_is_refused_with_a_dutch_message(tmp_path: Path, value: str, expected: str) -> None:
-    folder = _manifest(tmp_path, f'documents:\n  - {{id: a, title: A, file: a.txt}}\n'
-                                 f'  - {{id: b, title: B, file: b.txt, date: "{value}"}}\n')
+    folder = _manifest(
+        tmp_path,
+        f"documents:\n  - {{id: a, title: A, file: a.txt}}\n"
+        f'  - {{id: b, title: B, file: b.txt, date: "{value}"}}\n',
+    )
     message = _load_error(folder)
     assert "document 2" in message and "date" in message
     assert expected in message
@@ -97,20 +115,26 @@ def test_bad_date_is_refused_with_a_dutch_message(tmp_path: Path, value: str, ex
 
 
 def test_unknown_supersedes_is_refused(tmp_path: Path) -> None:
-    folder = _manifest(tmp_path, """
+    folder = _manifest(
+        tmp_path,
+        """
 documents:
   - {id: brief-2022, title: Brief 2022, file: a.txt}
   - {id: brief-2023, title: Brief 2023, file: b.txt, supersedes: brief-2021}
-""")
+""",
+    )
     assert "'brief-2023' vervangt onbekend document 'brief-2021'" in _load_error(folder)
 
 
 def test_known_supersedes_is_kept(tmp_path: Path) -> None:
-    folder = _manifest(tmp_path, """
+    folder = _manifest(
+        tmp_path,
+        """
 documents:
   - {id: brief-2022, title: Brief 2022, file: a.txt}
   - {id: brief-2023, title: Brief 2023, file: b.txt, supersedes: brief-2022}
-""")
+""",
+    )
     assert load_manifest(folder).documents[1].supersedes == "brief-2022"
 
 
@@ -152,7 +176,9 @@ def test_missing_corpus_folder_is_refused(tmp_path: Path) -> None:
 
 def test_folder_without_manifest_gets_derived_entries(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
-    (tmp_path / "Beleidsregels Wmo.md").write_text("Inleiding\n\n# Beleidsregels Wmo 2024\n\nTekst.\n", encoding="utf-8")
+    (tmp_path / "Beleidsregels Wmo.md").write_text(
+        "Inleiding\n\n# Beleidsregels Wmo 2024\n\nTekst.\n", encoding="utf-8"
+    )
     (tmp_path / "sub" / "notulen_mei.txt").write_text("Notulen van mei.\n", encoding="utf-8")
     (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4")
     (tmp_path / ".verborgen.txt").write_text("niet indexeren", encoding="utf-8")

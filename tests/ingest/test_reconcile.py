@@ -17,13 +17,27 @@ from ingest.reconcile import ChunkReconciler, StaleChunkRemover
 _BM25 = BM25Encoder(DutchAnalyzer())
 
 
-def _passage(doc_id: str, position: int, content_hash: str, text: str, vector: list[float] | None = None,
-             **meta: object) -> Document:
+def _passage(
+    doc_id: str,
+    position: int,
+    content_hash: str,
+    text: str,
+    vector: list[float] | None = None,
+    **meta: object,
+) -> Document:
     return Document(
-        id=chunk_id(doc_id, position, content_hash), content=text,
-        meta={"document_id": doc_id, "position": position, "content_hash": content_hash, "scope": "landelijk",
-              "source_hash": "oud", **meta},
-        embedding=vector, sparse_embedding=_BM25.encode_passage(text) if vector else None,
+        id=chunk_id(doc_id, position, content_hash),
+        content=text,
+        meta={
+            "document_id": doc_id,
+            "position": position,
+            "content_hash": content_hash,
+            "scope": "landelijk",
+            "source_hash": "oud",
+            **meta,
+        },
+        embedding=vector,
+        sparse_embedding=_BM25.encode_passage(text) if vector else None,
     )
 
 

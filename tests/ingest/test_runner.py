@@ -1,4 +1,4 @@
-"""Incremental ingestion with the real model and the embedded store: idempotent, replaces, removes, repairs."""
+"""Incremental ingestion with the real model and embedded store: idempotent, replaces, removes, repairs."""
 
 from __future__ import annotations
 
@@ -59,16 +59,32 @@ def test_first_run_indexes_every_chunk_with_its_metadata(ingested: Ingested) -> 
     expected = ingested.expected_ids()
 
     assert (report.documents, report.indexed, report.unchanged, report.failed) == (3, 3, 0, 0)
-    assert report.chunks_total == report.chunks_embedded == store.count_documents() == sum(map(len, expected.values()))
+    assert (
+        report.chunks_total
+        == report.chunks_embedded
+        == store.count_documents()
+        == sum(map(len, expected.values()))
+    )
     assert stored_ids(store) == expected
-    (passage,) = [d for d in store.filter_documents({"field": "meta.document_id", "operator": "==",
-                                                      "value": "achterhoek-berichten-faq"})
-                  if "305" in (d.content or "")]
+    (passage,) = [
+        d
+        for d in store.filter_documents(
+            {"field": "meta.document_id", "operator": "==", "value": "achterhoek-berichten-faq"}
+        )
+        if "305" in (d.content or "")
+    ]
     meta = passage.meta
     assert meta["title"] == "Berichtenverkeer Achterhoek: veelgestelde vragen"
     assert (meta["scope"], meta["doc_type"], meta["date"], meta["publisher"]) == (
-        "achterhoek", "faq", "2022-09", "Sociaal Domein Achterhoek")
-    assert meta["heading_path"] == ["Berichtenverkeer bij de start van zorg", "Welk bericht stuur ik als de zorg start?"]
+        "achterhoek",
+        "faq",
+        "2022-09",
+        "Sociaal Domein Achterhoek",
+    )
+    assert meta["heading_path"] == [
+        "Berichtenverkeer bij de start van zorg",
+        "Welk bericht stuur ik als de zorg start?",
+    ]
     assert passage.content.startswith("Welk bericht stuur ik als de zorg start?\n")
     dense, sparse, _ = store.vectors_of([passage.id])[passage.id]
     assert len(dense) == 384 and len(sparse.indices) > 5
@@ -88,8 +104,12 @@ def test_rerun_with_nothing_changed_embeds_nothing(ingested: Ingested) -> None:
 def test_changed_document_replaces_only_its_chunks(ingested: Ingested) -> None:
     before = stored_ids(ingested.store)
     notulen = ingested.corpus / "notulen.txt"
-    notulen.write_text(notulen.read_text(encoding="utf-8").replace(
-        "tot 1 november een onderbouwd bezwaar", "tot 15 oktober een schriftelijk bezwaar"), encoding="utf-8")
+    notulen.write_text(
+        notulen.read_text(encoding="utf-8").replace(
+            "tot 1 november een onderbouwd bezwaar", "tot 15 oktober een schriftelijk bezwaar"
+        ),
+        encoding="utf-8",
+    )
 
     report = ingested.run()
 
@@ -102,31 +122,45 @@ def test_changed_document_replaces_only_its_chunks(ingested: Ingested) -> None:
     gone = before["drechtsteden-notulen"] - after["drechtsteden-notulen"]
     assert gone and report.chunks_removed == len(gone)
     assert 1 <= report.chunks_embedded <= len(after["drechtsteden-notulen"])
-    texts = [d.content for d in ingested.store.filter_documents(
-        {"field": "meta.document_id", "operator": "==", "value": "drechtsteden-notulen"})]
+    texts = [
+        d.content
+        for d in ingested.store.filter_documents(
+            {"field": "meta.document_id", "operator": "==", "value": "drechtsteden-notulen"}
+        )
+    ]
     assert any("15 oktober" in t for t in texts) and not any("1 november" in t for t in texts)
     assert ingested.store.count_documents() == sum(map(len, expected.values()))
-    # The passages that did not change carry the document's new source hash too: the next run has nothing to do.
+    # Unchanged passages carry the document's new source hash too: the next run has nothing to do.
     again = ingested.run()
     assert (again.unchanged, again.indexed, again.chunks_embedded) == (3, 0, 0)
 
 
 def test_passages_that_only_moved_reuse_their_stored_vectors(ingested: Ingested) -> None:
     store = ingested.store
-    old = {d.meta["content_hash"]: d.id for d in store.filter_documents(
-        {"field": "meta.document_id", "operator": "==", "value": "landelijk-referentiegroep"})}
+    old = {
+        d.meta["content_hash"]: d.id
+        for d in store.filter_documents(
+            {"field": "meta.document_id", "operator": "==", "value": "landelijk-referentiegroep"}
+        )
+    }
     old_vectors = store.vectors_of(list(old.values()))
     verslag = ingested.corpus / "verslag.txt"
-    verslag.write_text("Aanwezigen\n\nVertegenwoordigers van gemeenten, aanbieders en softwareleveranciers waren "
-                       "aanwezig bij deze bijeenkomst van de referentiegroep.\n\n"
-                       + verslag.read_text(encoding="utf-8"), encoding="utf-8")
+    verslag.write_text(
+        "Aanwezigen\n\nVertegenwoordigers van gemeenten, aanbieders en softwareleveranciers waren "
+        "aanwezig bij deze bijeenkomst van de referentiegroep.\n\n" + verslag.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
 
     report = ingested.run()
 
     assert report.chunks_embedded == 1  # only the new passage
     assert report.chunks_reused == len(old)
-    moved = {d.meta["content_hash"]: d.id for d in store.filter_documents(
-        {"field": "meta.document_id", "operator": "==", "value": "landelijk-referentiegroep"})}
+    moved = {
+        d.meta["content_hash"]: d.id
+        for d in store.filter_documents(
+            {"field": "meta.document_id", "operator": "==", "value": "landelijk-referentiegroep"}
+        )
+    }
     new_vectors = store.vectors_of(list(moved.values()))
     for content_hash, old_id in old.items():
         new_id = moved[content_hash]
@@ -137,16 +171,24 @@ def test_passages_that_only_moved_reuse_their_stored_vectors(ingested: Ingested)
 
 def test_metadata_change_reindexes_the_document(ingested: Ingested) -> None:
     before = stored_ids(ingested.store)
-    _edit_manifest(ingested.corpus, lambda docs: docs[2].update(title="Verslag referentiegroep iWmo/iJw 2024"))
+    _edit_manifest(
+        ingested.corpus, lambda docs: docs[2].update(title="Verslag referentiegroep iWmo/iJw 2024")
+    )
 
     report = ingested.run()
 
     after = stored_ids(ingested.store)
     assert report.indexed == 1
-    assert not (after["landelijk-referentiegroep"] & before["landelijk-referentiegroep"])  # context is in the id
+    assert not (
+        after["landelijk-referentiegroep"] & before["landelijk-referentiegroep"]
+    )  # context is in the id
     assert after["achterhoek-berichten-faq"] == before["achterhoek-berichten-faq"]
-    titles = {d.meta["title"] for d in ingested.store.filter_documents(
-        {"field": "meta.document_id", "operator": "==", "value": "landelijk-referentiegroep"})}
+    titles = {
+        d.meta["title"]
+        for d in ingested.store.filter_documents(
+            {"field": "meta.document_id", "operator": "==", "value": "landelijk-referentiegroep"}
+        )
+    }
     assert titles == {"Verslag referentiegroep iWmo/iJw 2024"}
 
 
@@ -164,10 +206,15 @@ def test_metadata_only_change_updates_the_payload_of_every_passage(ingested: Ing
     assert stored_ids(ingested.store) == before  # same content, same ids
     assert (report.indexed, report.chunks_embedded) == (1, 0)
     faq = ingested.store.filter_documents(
-        {"field": "meta.document_id", "operator": "==", "value": "achterhoek-berichten-faq"})
+        {"field": "meta.document_id", "operator": "==", "value": "achterhoek-berichten-faq"}
+    )
     assert {(d.meta["scope"], d.meta["date"], d.meta["publisher"]) for d in faq} == {
-        ("landelijk", "2023-01", "Sociaal Domein Achterhoek (8 gemeenten)")}
-    assert ingested.store.filter_documents({"field": "meta.scope", "operator": "==", "value": "achterhoek"}) == []
+        ("landelijk", "2023-01", "Sociaal Domein Achterhoek (8 gemeenten)")
+    }
+    assert (
+        ingested.store.filter_documents({"field": "meta.scope", "operator": "==", "value": "achterhoek"})
+        == []
+    )
     again = ingested.run()
     assert (again.unchanged, again.indexed) == (3, 0)
 
@@ -191,10 +238,17 @@ def test_incomplete_document_and_orphans_are_repaired(ingested: Ingested) -> Non
     store = ingested.store
     faq_ids = sorted(stored_ids(store)["achterhoek-berichten-faq"])
     store.delete_documents(faq_ids[:1])
-    some = store.filter_documents({"field": "meta.document_id", "operator": "==", "value": "drechtsteden-notulen"})[0]
+    some = store.filter_documents(
+        {"field": "meta.document_id", "operator": "==", "value": "drechtsteden-notulen"}
+    )[0]
     dense, sparse, _ = store.vectors_of([some.id])[some.id]
-    orphan = replace(some, id="00000000-0000-4000-8000-000000000001", embedding=dense, sparse_embedding=sparse,
-                     meta={**some.meta, "position": 99, "content": None})
+    orphan = replace(
+        some,
+        id="00000000-0000-4000-8000-000000000001",
+        embedding=dense,
+        sparse_embedding=sparse,
+        meta={**some.meta, "position": 99, "content": None},
+    )
     store.write_documents([orphan])
     assert store.count_documents() == ingested.first.chunks_total
 

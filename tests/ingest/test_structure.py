@@ -44,9 +44,16 @@ def test_body_paragraphs_follow_their_agenda_item_in_order() -> None:
     texts = [b.text for b in blocks]
 
     item = texts.index("3. Werkwijze indexering")
-    assert blocks[item + 1] == Block("body", "De manier van indexering gaat veranderen. De SDD indexeert weer per 1 januari.")
+    assert blocks[item + 1] == Block(
+        "body", "De manier van indexering gaat veranderen. De SDD indexeert weer per 1 januari."
+    )
     # A lettered list item under an agenda item is body text, not a heading.
-    assert Block("body", "- a. De pilot casemanager dementie is succesvol afgerond. De werkwijze wordt uitgerold.") in blocks
+    assert (
+        Block(
+            "body", "- a. De pilot casemanager dementie is succesvol afgerond. De werkwijze wordt uitgerold."
+        )
+        in blocks
+    )
 
 
 def test_lead_ins_and_key_value_lines_are_body_not_headings() -> None:
@@ -66,7 +73,10 @@ def test_short_title_line_and_dash_line_headings_get_levels() -> None:
         "Het idee is om te blijven werken met arrangementstarieven.\n"
     )
     assert _headings(parse_plain(text)) == [
-        (1, "6. Banbreedtemodel voor begeleiding"), (3, "Aanleiding"), (2, "Toelichting algemeen")]
+        (1, "6. Banbreedtemodel voor begeleiding"),
+        (3, "Aanleiding"),
+        (2, "Toelichting algemeen"),
+    ]
 
 
 def test_in_a_run_of_short_lines_only_first_and_last_can_be_headings() -> None:
@@ -109,7 +119,11 @@ def test_markdown_headings_tables_rules_and_lists() -> None:
     )
     blocks = parse_markdown(text)
 
-    assert _headings(blocks) == [(1, "Berichtenverkeer"), (2, "Welk bericht stuur ik als de zorg start?"), (3, "Codes")]
+    assert _headings(blocks) == [
+        (1, "Berichtenverkeer"),
+        (2, "Welk bericht stuur ik als de zorg start?"),
+        (3, "Codes"),
+    ]
     assert Block("table", "| code | betekenis |\n|---|---|\n| 0200 | goedgekeurd |") in blocks
     assert Block("body", "Stappen:\n- eerst 315\n- dan 301") in blocks
     assert not any(b.text == "---" for b in blocks)
@@ -133,5 +147,7 @@ def test_a_paragraph_of_several_short_lines_is_body_not_a_heading() -> None:
     blocks = parse_plain(text)
 
     assert _headings(blocks) == [(2, "Uitgangspunten"), (2, "Resultaten vragen")]
-    assert Block("body", "- Bsn blijft sleutel - Toewijzing en declaratie blijven op persoonsniveau") in blocks
+    assert (
+        Block("body", "- Bsn blijft sleutel - Toewijzing en declaratie blijven op persoonsniveau") in blocks
+    )
     assert Block("body", "Eens 21/23 91% Oneens 2/23 9%") in blocks
