@@ -191,3 +191,15 @@ def test_ingest_json_report_and_idempotent_rerun(tmp_path: Path, data_dir: Path)
     assert one["chunks_embedded"] == one["chunks_total"] > 0
     assert (two["unchanged"], two["indexed"], two["chunks_embedded"]) == (3, 0, 0)
     assert two["chunks_total"] == one["chunks_total"]
+
+
+@pytest.mark.slow
+def test_first_ask_builds_the_index_from_the_corpus(tmp_path: Path, data_dir: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", small_corpus_documents())
+
+    result = run_cli(["ask", "Welk bericht stuur ik als de zorg start?"], cli_env(data_dir, corpus))
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Index opgebouwd: 3 documenten" in result.stderr
+    assert "305" in result.stdout and "[1]" in result.stdout
+    assert "Berichtenverkeer Achterhoek: veelgestelde vragen" in result.stdout
