@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import HTTP_STATUS, ErrorCode, VraagbaakError
@@ -113,7 +114,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         since: Annotated[str | None, Query(description="Alleen documenten van deze datum of later (JJJJ[-MM[-DD]])")]
         = None,
     ) -> SearchResponse:
-        request = AskRequest(question=q, region=region)
+        try:
+            request = AskRequest(question=q, region=region)
+        except ValidationError as exc:  # e.g. only spaces: a 422 like the body validation, not a 500
+            detail = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            raise VraagbaakError(ErrorCode.VALIDATION, f"q: {detail}") from exc
         return service.search(request.question, request.region, top_k, doc_type, since)
 
     return app

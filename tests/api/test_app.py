@@ -190,6 +190,8 @@ def test_search_default_top_k_and_region(client: TestClient) -> None:
         ({"q": "zorg", "top_k": 51}, "top_k: is te groot"),
         ({"q": "zorg", "top_k": "veel"}, "top_k: moet een geheel getal zijn"),
         ({"q": ""}, "q: mag niet leeg zijn"),
+        ({"q": "   "}, "q: De vraag is leeg"),
+        ({"q": "z" * 1001}, "q: is te lang"),
         ({}, "q: ontbreekt"),
     ],
 )
