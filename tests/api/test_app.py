@@ -203,3 +203,32 @@ def test_search_unknown_region(client: TestClient) -> None:
     _assert_error(
         client.get("/v1/search", params={"q": "zorg", "region": "groningen"}), 422, "unknown_region"
     )
+
+
+def test_search_filters_on_document_type_and_date(client: TestClient) -> None:
+    only_minutes = SearchResponse.model_validate(
+        client.get(
+            "/v1/search", params={"q": "indexering tarieven", "doc_type": "notulen", "top_k": 10}
+        ).json()
+    )
+    assert only_minutes.passages and {p.doc_type for p in only_minutes.passages} == {"notulen"}
+
+    two_types = SearchResponse.model_validate(
+        client.get(
+            "/v1/search",
+            params=[("q", "berichten"), ("doc_type", "notulen"), ("doc_type", "verslag"), ("top_k", "20")],
+        ).json()
+    )
+    assert {p.doc_type for p in two_types.passages} == {"notulen", "verslag"}
+
+    recent = SearchResponse.model_validate(
+        client.get("/v1/search", params={"q": "berichten", "since": "2023-01", "top_k": 20}).json()
+    )
+    assert recent.passages and all(p.date and p.date >= "2023-01" for p in recent.passages)
+
+
+def test_search_with_a_malformed_date_is_a_422(client: TestClient) -> None:
+    response = client.get("/v1/search", params={"q": "berichten", "since": "gisteren"})
+    _assert_error(
+        response, 422, "validation_error", "Datum 'gisteren' moet de vorm JJJJ, JJJJ-MM of JJJJ-MM-DD hebben"
+    )
