@@ -79,6 +79,8 @@ def ask(
     if (question is None) == (batch is None):
         _fail("geef een vraag óf --batch BESTAND")
     settings = get_settings()
+    if batch is not None and not batch.is_file():
+        _fail(f"batchbestand '{batch}' bestaat niet")
     if question is not None:
         try:
             request = AskRequest(question=question, region=region)
@@ -108,8 +110,6 @@ def _validation_message(exc: Exception) -> str:
 
 
 def _ask_batch(service: Any, batch: Path) -> None:
-    if not batch.is_file():
-        _fail(f"batchbestand '{batch}' bestaat niet")
     with batch.open(encoding="utf-8") as handle:
         for lineno, line in enumerate(handle, start=1):
             if not line.strip():

@@ -97,7 +97,7 @@ class EmbeddingModel:
         self.warm_up()
         if self._nano is not None:
             return int(self._nano.query("x").shape[-1])
-        dim = self._st.get_sentence_embedding_dimension()
+        dim = self._st.get_embedding_dimension()
         return int(dim)
 
     def count_tokens(self, texts: list[str], is_query: bool = False) -> int:

@@ -1,4 +1,8 @@
-"""The indexing pipeline: convert -> chunk -> reconcile -> embed -> BM25 -> write -> remove stale."""
+"""The indexing pipeline: convert -> chunk -> reconcile -> embed -> BM25 -> write -> remove stale.
+
+Passages whose content is already stored skip the embedder (their dense vector is reused) but still get
+a fresh BM25 vector.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,8 @@ def build_indexing_pipeline(
     pipe.add_component("embedder", PassageEmbedder(model, progress_bar=progress_bar))
     pipe.add_component("bm25", BM25DocumentEncoder(settings.stemmer))
     pipe.add_component("writer", DocumentWriter(store, policy=DuplicatePolicy.OVERWRITE))
+    # Reused passages keep their dense vector but get BM25 anew: cheap, and right after an analyzer change.
+    pipe.add_component("reused_bm25", BM25DocumentEncoder(settings.stemmer))
     pipe.add_component("reused_writer", DocumentWriter(store, policy=DuplicatePolicy.OVERWRITE))
     pipe.add_component("remover", StaleChunkRemover(store))
     pipe.connect("converter.documents", "chunker.documents")
@@ -35,7 +41,8 @@ def build_indexing_pipeline(
     pipe.connect("reconciler.to_embed", "embedder.documents")
     pipe.connect("embedder.documents", "bm25.documents")
     pipe.connect("bm25.documents", "writer.documents")
-    pipe.connect("reconciler.reused", "reused_writer.documents")
+    pipe.connect("reconciler.reused", "reused_bm25.documents")
+    pipe.connect("reused_bm25.documents", "reused_writer.documents")
     pipe.connect("writer.documents_written", "remover.written")
     pipe.connect("reused_writer.documents_written", "remover.reused_written")
     pipe.connect("reconciler.stale_ids", "remover.stale_ids")
