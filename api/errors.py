@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class ErrorCode(str, Enum):
+class ErrorCode(StrEnum):
     VALIDATION = "validation_error"
     UNKNOWN_REGION = "unknown_region"
     INDEX_BUSY = "index_busy"

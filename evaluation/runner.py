@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import platform
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, modes: list[str]) -> dict[str, Any]:
     items = [item for path in (datasets or list(DEFAULT_SETS)) for item in load_items(path)]
     results: dict[str, Any] = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": {"embedding_model": settings.embedding_model, "retrieval": settings.retrieval.model_dump(),
                    "answer": settings.answer.model_dump(), "chunking": settings.chunking.model_dump(),
                    "stemmer": settings.stemmer, "machine": platform.machine()},

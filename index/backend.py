@@ -68,3 +68,41 @@ def date_int(value: str | None) -> int | None:
         return None
     parts = [int(p) for p in str(value).split("-")] + [0, 0]
     return parts[0] * 10000 + parts[1] * 100 + parts[2]
+
+
+class FilterFactory(Protocol):
+    """Builds one engine's filter objects; qdrant-edge and qdrant-client spell them differently."""
+
+    def all_of(self, parts: list[Any]) -> Any: ...
+    def any_of(self, parts: list[Any]) -> Any: ...
+    def none_of(self, parts: list[Any]) -> Any: ...
+    def has_id(self, ids: list[Any]) -> Any: ...
+    def equals(self, key: str, value: Any) -> Any: ...
+    def one_of(self, key: str, values: list[Any]) -> Any: ...
+    def within(self, key: str, **bounds: float) -> Any: ...
+
+
+_RANGES = {">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
+
+
+def convert_filter(flt: dict[str, Any], make: FilterFactory) -> Any:
+    """A Haystack filter dict (comparison or AND/OR/NOT logic) as the engine's filter condition."""
+    op = flt.get("operator")
+    if "conditions" in flt:
+        parts = [convert_filter(c, make) for c in flt["conditions"]]
+        logic = {"AND": make.all_of, "OR": make.any_of, "NOT": lambda p: make.none_of([make.all_of(p)])}
+        if op not in logic:
+            raise StoreError(f"onbekende filter-operator {op}")
+        return logic[op](parts)
+    key, value = field_key(flt["field"]), flt["value"]
+    if key == "id":
+        cond = make.has_id(value if isinstance(value, list) else [value])
+    elif op in ("==", "!="):
+        cond = make.equals(key, value)
+    elif op in ("in", "not in"):
+        cond = make.one_of(key, list(value))
+    elif op in _RANGES:
+        return make.within(key, **{_RANGES[op]: float(value)})
+    else:
+        raise StoreError(f"onbekende filter-operator {op}")
+    return make.none_of([cond]) if op in ("!=", "not in") else cond

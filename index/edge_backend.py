@@ -8,46 +8,36 @@ from typing import Any
 
 import qdrant_edge as qe
 
-from index.backend import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Hit, PointData, StoreError, field_key
+from index.backend import (
+    DENSE,
+    INTEGER_FIELDS,
+    KEYWORD_FIELDS,
+    SPARSE,
+    Hit,
+    PointData,
+    StoreError,
+    convert_filter,
+)
 
 _SCROLL_PAGE = 512
 
 
-def _condition(flt: dict[str, Any]) -> Any:
-    """Haystack filter dict -> qdrant_edge Filter/condition."""
-    op = flt.get("operator")
-    if "conditions" in flt:
-        parts = [_condition(c) for c in flt["conditions"]]
-        if op == "AND":
-            return qe.Filter(must=parts)
-        if op == "OR":
-            return qe.Filter(should=parts)
-        if op == "NOT":
-            return qe.Filter(must_not=[qe.Filter(must=parts)])
-        raise StoreError(f"onbekende filter-operator {op}")
-    key, value = field_key(flt["field"]), flt["value"]
-    if key == "id":
-        ids = value if isinstance(value, list) else [value]
-        cond = qe.HasIdCondition(set(ids))
-        return qe.Filter(must_not=[cond]) if op in ("!=", "not in") else cond
-    if op == "==":
-        return qe.FieldCondition(key=key, match=qe.MatchValue(value))
-    if op == "!=":
-        return qe.Filter(must_not=[qe.FieldCondition(key=key, match=qe.MatchValue(value))])
-    if op == "in":
-        return qe.FieldCondition(key=key, match=qe.MatchAny(list(value)))
-    if op == "not in":
-        return qe.Filter(must_not=[qe.FieldCondition(key=key, match=qe.MatchAny(list(value)))])
-    ranges = {">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
-    if op in ranges:
-        return qe.FieldCondition(key=key, range=qe.RangeFloat(**{ranges[op]: float(value)}))
-    raise StoreError(f"onbekende filter-operator {op}")
+class _EdgeFilters:
+    """qdrant-edge's filter classes for `convert_filter`."""
+
+    all_of = staticmethod(lambda parts: qe.Filter(must=parts))
+    any_of = staticmethod(lambda parts: qe.Filter(should=parts))
+    none_of = staticmethod(lambda parts: qe.Filter(must_not=parts))
+    has_id = staticmethod(lambda ids: qe.HasIdCondition(set(ids)))
+    equals = staticmethod(lambda key, value: qe.FieldCondition(key=key, match=qe.MatchValue(value)))
+    one_of = staticmethod(lambda key, values: qe.FieldCondition(key=key, match=qe.MatchAny(values)))
+    within = staticmethod(lambda key, **bounds: qe.FieldCondition(key=key, range=qe.RangeFloat(**bounds)))
 
 
 def to_filter(filters: dict[str, Any] | None) -> qe.Filter | None:
     if not filters:
         return None
-    cond = _condition(filters)
+    cond = convert_filter(filters, _EdgeFilters())
     return cond if isinstance(cond, qe.Filter) else qe.Filter(must=[cond])
 
 

@@ -7,47 +7,37 @@ from typing import Any
 
 from qdrant_client import QdrantClient, models
 
-from index.backend import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Hit, PointData, StoreError, field_key
+from index.backend import (
+    DENSE,
+    INTEGER_FIELDS,
+    KEYWORD_FIELDS,
+    SPARSE,
+    Hit,
+    PointData,
+    StoreError,
+    convert_filter,
+)
 
 _SCROLL_PAGE = 512
 _UPSERT_BATCH = 256
 
 
-def _condition(flt: dict[str, Any]) -> Any:
-    """Haystack filter dict -> qdrant_client Filter/condition."""
-    op = flt.get("operator")
-    if "conditions" in flt:
-        parts = [_condition(c) for c in flt["conditions"]]
-        if op == "AND":
-            return models.Filter(must=parts)
-        if op == "OR":
-            return models.Filter(should=parts)
-        if op == "NOT":
-            return models.Filter(must_not=[models.Filter(must=parts)])
-        raise StoreError(f"onbekende filter-operator {op}")
-    key, value = field_key(flt["field"]), flt["value"]
-    if key == "id":
-        ids = value if isinstance(value, list) else [value]
-        cond = models.HasIdCondition(has_id=ids)
-        return models.Filter(must_not=[cond]) if op in ("!=", "not in") else cond
-    if op == "==":
-        return models.FieldCondition(key=key, match=models.MatchValue(value=value))
-    if op == "!=":
-        return models.Filter(must_not=[models.FieldCondition(key=key, match=models.MatchValue(value=value))])
-    if op == "in":
-        return models.FieldCondition(key=key, match=models.MatchAny(any=list(value)))
-    if op == "not in":
-        return models.Filter(must_not=[models.FieldCondition(key=key, match=models.MatchAny(any=list(value)))])
-    ranges = {">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
-    if op in ranges:
-        return models.FieldCondition(key=key, range=models.Range(**{ranges[op]: float(value)}))
-    raise StoreError(f"onbekende filter-operator {op}")
+class _ServerFilters:
+    """qdrant-client's filter models for `convert_filter`."""
+
+    all_of = staticmethod(lambda parts: models.Filter(must=parts))
+    any_of = staticmethod(lambda parts: models.Filter(should=parts))
+    none_of = staticmethod(lambda parts: models.Filter(must_not=parts))
+    has_id = staticmethod(lambda ids: models.HasIdCondition(has_id=ids))
+    equals = staticmethod(lambda key, value: models.FieldCondition(key=key, match=models.MatchValue(value=value)))
+    one_of = staticmethod(lambda key, values: models.FieldCondition(key=key, match=models.MatchAny(any=values)))
+    within = staticmethod(lambda key, **bounds: models.FieldCondition(key=key, range=models.Range(**bounds)))
 
 
 def to_filter(filters: dict[str, Any] | None) -> models.Filter | None:
     if not filters:
         return None
-    cond = _condition(filters)
+    cond = convert_filter(filters, _ServerFilters())
     return cond if isinstance(cond, models.Filter) else models.Filter(must=[cond])
 
 
