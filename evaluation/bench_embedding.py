@@ -7,7 +7,7 @@ time, because the machine may be shared: fp32 torch (MKL) in particular slows do
 other jobs compete for the cores. "tok/cpu-s" (tokens per CPU-second of the process, all threads) is the
 less load-sensitive figure.
 
-    python -m evaluation.bench_embedding [--options fp32,bf16,int8] [--batch-sizes 8,16,32,64] [--rounds 2]
+    python -m evaluation.bench_embedding [--options fp32,bf16,int8] [--batch-sizes 4,8,16,32] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpus", type=Path, default=REPO / "corpus")
     parser.add_argument("--cache", type=Path, default=REPO / ".vraagbaak" / "cache")
     parser.add_argument("--options", default="fp32,bf16,int8", help="comma list of fp32, bf16, int8")
-    parser.add_argument("--batch-sizes", default="8,16,32,64")
+    parser.add_argument("--batch-sizes", default="4,8,16,32")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; the best time counts")
     parser.add_argument("--repeats", type=int, default=1, help="timed passes per worker")
     parser.add_argument("--threads", type=int, default=2)
