@@ -64,11 +64,12 @@ class ExtractiveAnswerBuilder:
         if not candidates:
             return {"answer": self._abstain(documents, relevance, lacking[0])}
         requirement = AnswerRequirement(query)
-        weights = self._term_weights(candidates, query_terms, expansion)
+        analysed = {d.id: self._analyse(d) for d in candidates}
+        weights = self._term_weights(list(analysed.values()), query_terms, expansion)
         picked: list[tuple[int, Document, list[str]]] = []  # (citation n, passage, sentences)
         best_score = 0.0
         for rank, doc in enumerate(candidates):
-            sentences, score = self._best_sentences(doc, weights, requirement)
+            sentences, score = self._best_sentences(analysed[doc.id], weights, requirement)
             if not sentences:
                 continue
             if rank == 0 or not picked:
@@ -86,10 +87,16 @@ class ExtractiveAnswerBuilder:
         return {"answer": {"answered": True, "answer": f"{body}\n\nBronnen:\n{sources}",
                            "citations": citations, "relevance": relevance}}
 
-    def _term_weights(self, docs: list[Document], query_terms: set[str],
+    def _analyse(self, doc: Document) -> list[tuple[str, set[str]]]:
+        """A passage's sentences with their index terms, computed once per answer."""
+        sentences = [s for line in (doc.content or "").split("\n") for s in split_sentences(line)]
+        return [(s, set(self._analyzer.terms(s))) for s in sentences]
+
+    @staticmethod
+    def _term_weights(passages: list[list[tuple[str, set[str]]]], query_terms: set[str],
                       expansion: dict[str, float]) -> dict[str, float]:
         """Query terms weighted by a local IDF over the candidate sentences (rare terms count more)."""
-        sentences = [set(self._analyzer.terms(s)) for d in docs for s in split_sentences(d.content or "")]
+        sentences = [terms for passage in passages for _, terms in passage]
         n = max(len(sentences), 1)
         weights = {}
         for term, base in [*((t, 1.0) for t in query_terms), *expansion.items()]:
@@ -97,16 +104,16 @@ class ExtractiveAnswerBuilder:
             weights[term] = max(weights.get(term, 0.0), base * math.log(1 + n / (1 + df)))
         return weights
 
-    def _best_sentences(self, doc: Document, weights: dict[str, float],
+    @staticmethod
+    def _best_sentences(analysed: list[tuple[str, set[str]]], weights: dict[str, float],
                         requirement: AnswerRequirement) -> tuple[list[str], float]:
-        sentences = [s for line in (doc.content or "").split("\n") for s in split_sentences(line)]
+        sentences = [sentence for sentence, _ in analysed]
         scored = []
-        for i, sentence in enumerate(sentences):
+        for i, (sentence, terms) in enumerate(analysed):
             if sentence.endswith("?") and i + 1 < len(sentences):
                 continue  # a FAQ question: quote its answer instead
             if requirement and not requirement.satisfied_by(sentence):
                 continue  # asked for a number, a date or an amount: this sentence has none
-            terms = set(self._analyzer.terms(sentence))
             score = sum(w for t, w in weights.items() if t in terms) / math.sqrt(len(terms) + 4)
             scored.append((score, -i, i))
         if not scored:

@@ -88,16 +88,21 @@ def _questions(service: QAService, n: int) -> list[tuple[str, str | None]]:
     return [pairs[k % len(pairs)] for k in range(n)]
 
 
+def _timed_ingest(settings: Settings, model: EmbeddingModel, corpus: Path) -> tuple[Any, float]:
+    """One ingest run on its own store handle; the report and the wall time including open and close."""
+    started = time.perf_counter()
+    store = open_store(settings, model, purpose="bench")
+    try:
+        report = run_ingest(settings, store, model, corpus)
+    finally:
+        store.close()
+    return report, time.perf_counter() - started
+
+
 def bench_ingest(settings: Settings, model: EmbeddingModel, corpus: Path) -> dict[str, Any]:
     """First ingest into an empty index, timed per stage; then the passages' real token count."""
     with StageTimer(INGEST_STAGES) as timer:
-        started = time.perf_counter()
-        store = open_store(settings, model, purpose="bench")
-        try:
-            report = run_ingest(settings, store, model, corpus)
-        finally:
-            store.close()
-        wall = time.perf_counter() - started
+        report, wall = _timed_ingest(settings, model, corpus)
     store = open_store(settings, model, purpose="bench")
     try:
         docs = store.filter_documents()
@@ -122,13 +127,7 @@ def bench_ingest(settings: Settings, model: EmbeddingModel, corpus: Path) -> dic
 
 def bench_reingest(settings: Settings, model: EmbeddingModel, corpus: Path) -> dict[str, Any]:
     """Ingest again with nothing changed: in-process (model loaded) and as a cold `vraagbaak ingest`."""
-    started = time.perf_counter()
-    store = open_store(settings, model, purpose="bench")
-    try:
-        report = run_ingest(settings, store, model, corpus)
-    finally:
-        store.close()
-    wall = time.perf_counter() - started
+    report, wall = _timed_ingest(settings, model, corpus)
     out: dict[str, Any] = {"wall_s": round(wall, 2), "chunks_embedded": report.chunks_embedded,
                            "unchanged": report.unchanged}
     env = subprocess_env(settings, settings.data_dir, corpus)
