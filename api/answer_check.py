@@ -41,7 +41,7 @@ _COMMON_CAPITALISED = {"ik", "wij", "we", "de", "het", "een", "mag", "moet", "ka
 
 
 def _root(word: str) -> str:
-    """Crude Dutch plural/inflection strip, enough to match 'cliënten' with 'cliënt', 'Achterhoekse' with 'Achterhoek'."""
+    """Crude Dutch inflection strip: matches 'cliënten' with 'cliënt', 'Achterhoekse' with 'Achterhoek'."""
     for suffix in ("sche", "se", "en", "s", "e"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]

@@ -222,7 +222,9 @@ def evaluate(
 
 @app.command()
 def bench(
-    reference: Annotated[Path | None, typer.Option(help="Referentiecorpus (standaard ../shared/reference/istandaarden).")] = None,
+    reference: Annotated[
+        Path | None, typer.Option(help="Referentiecorpus (standaard ../shared/reference/istandaarden).")
+    ] = None,
     out: Annotated[Path, typer.Option("--out")] = Path("evaluation/results/bench.json"),
     no_reference: Annotated[bool, typer.Option("--no-reference", help="Alleen het seed-corpus.")] = False,
 ) -> None:

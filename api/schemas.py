@@ -10,7 +10,9 @@ MAX_QUESTION_CHARS = 1000
 class AskRequest(BaseModel):
     """A question, optionally limited to one region (its passages plus national ones)."""
 
-    question: str = Field(..., description="De vraag, in gewone taal.", examples=["Welk bericht stuur ik als de zorg start?"])
+    question: str = Field(
+        ..., description="De vraag, in gewone taal.", examples=["Welk bericht stuur ik als de zorg start?"]
+    )
     region: str | None = Field(None, description="Regio-slug, bijvoorbeeld 'achterhoek'.", examples=["achterhoek"])
 
     @field_validator("question")

@@ -94,7 +94,8 @@ class QAService:
         self._check_region(region)
         try:
             return self.pipeline.run(
-                {"encoder": {"query": query}, "retriever": {"filters": region_filter(region, doc_types, since), "top_k": top_k},
+                {"encoder": {"query": query},
+                 "retriever": {"filters": region_filter(region, doc_types, since), "top_k": top_k},
                  "answer": {"query": query}},
                 include_outputs_from={"retriever", "encoder"},
             )
@@ -120,7 +121,8 @@ class QAService:
                since: str | None = None) -> SearchResponse:
         """Ranked passages; optionally only some document types and documents dated `since` or later."""
         if since and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", since):
-            raise VraagbaakError(ErrorCode.VALIDATION, f"Datum '{since}' moet de vorm JJJJ, JJJJ-MM of JJJJ-MM-DD hebben.")
+            raise VraagbaakError(ErrorCode.VALIDATION,
+                                 f"Datum '{since}' moet de vorm JJJJ, JJJJ-MM of JJJJ-MM-DD hebben.")
         docs = self._run(query, region, top_k, doc_types, since)["retriever"]["documents"]
         passages = [
             Passage(rank=i, id=d.id, document_id=d.meta.get("document_id", ""), title=d.meta.get("title", ""),

@@ -13,7 +13,7 @@ import snowballstemmer
 # ("Mag X niet naast Y?", "Binnen welke termijn?", "Wanneer geen ...?").
 _KEEP = {
     "mag", "moet", "kan", "kunnen", "binnen", "geen", "niet", "niets", "welke", "wanneer", "hoe", "wie",
-    "waar", "zonder", "na", "tegen", "naast", "voor", "over", "onder", "tot", "na", "ja", "nee", "meer",
+    "waar", "zonder", "na", "tegen", "naast", "voor", "over", "onder", "tot", "ja", "nee", "meer",
     "wat", "waarom", "hoelang", "hoeveel", "andere", "nog", "altijd", "al",
 }
 _SNOWBALL_NL = """

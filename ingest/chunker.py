@@ -18,7 +18,7 @@ from haystack import Document, component
 from index.sentences import split_sentences
 from ingest.structure import Block, parse
 
-CHUNKER_VERSION = "5"  # 4: Markdown list items keep their own line; 5: multi-line paragraphs are no headings
+CHUNKER_VERSION = "6"  # 5: multi-line paragraphs are no headings; 6: records (table rows) are passages as is
 _NAMESPACE = uuid.UUID("6f1c1f0e-58a7-4c39-9a52-3c6d2b7f0a11")
 _CLOSING = tuple(".!?;:)\"”’")
 
@@ -33,6 +33,8 @@ class _Unit:
     text: str
     path: tuple[str, ...]
     page: int | None
+    row: int | None = None  # a record (table row): a passage of its own, never merged or packed
+    extra: dict[str, Any] = field(default_factory=dict)
     words: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -53,6 +55,10 @@ def _table_rows(block: Block, max_words: int) -> list[str]:
         current.append(row)
     groups.append("\n".join(current))
     return groups
+
+
+def _is_record(*units: _Unit) -> bool:
+    return any(u.row is not None for u in units)
 
 
 @component
@@ -82,6 +88,10 @@ class StructuredChunker:
         units: list[_Unit] = []
         stack: list[tuple[int, str]] = []
         for page in pages:
+            if page.meta.get("markup") == "records":
+                units.extend(_Unit(r["text"], tuple(r["section"]), page.meta.get("page"), r["row"], r["meta"])
+                             for r in page.meta.get("records", []) if r["text"].strip())
+                continue
             for block in parse(page.content or "", page.meta.get("markup", "text")):
                 if block.kind == "heading":
                     stack = [(lvl, txt) for lvl, txt in stack if lvl < block.level] + [(block.level, block.text)]
@@ -90,7 +100,7 @@ class StructuredChunker:
                 texts = _table_rows(block, self.max_words) if block.kind == "table" else [block.text]
                 units.extend(_Unit(t, path, page.meta.get("page")) for t in texts)
         passages = self._pack(self._merge(units))
-        meta = {k: v for k, v in pages[0].meta.items() if k not in ("markup", "page")}
+        meta = {k: v for k, v in pages[0].meta.items() if k not in ("markup", "page", "records")}
         out: list[Document] = []
         for position, unit in enumerate(passages):
             section = " > ".join(unit.path)
@@ -104,6 +114,8 @@ class StructuredChunker:
                 "section": section,
                 "heading_path": list(unit.path),
                 "page": unit.page,
+                "row": unit.row,
+                **unit.extra,
                 "position": position,
                 "chunk_count": len(passages),
                 "context": context,
@@ -117,7 +129,8 @@ class StructuredChunker:
         merged: list[_Unit] = []
         for unit in units:
             prev = merged[-1] if merged else None
-            if prev and prev.path == unit.path and prev.page == unit.page and self._joins(prev, unit):
+            if (prev and prev.path == unit.path and prev.page == unit.page and not _is_record(prev, unit)
+                    and self._joins(prev, unit)):
                 merged[-1] = _Unit(f"{prev.text}\n{unit.text}", prev.path, prev.page)
             else:
                 merged.append(unit)
@@ -125,6 +138,12 @@ class StructuredChunker:
         result: list[_Unit] = []
         carry: _Unit | None = None
         for unit in merged:
+            if unit.row is not None:
+                if carry is not None:
+                    result = self._attach_to_previous(result, carry)
+                    carry = None
+                result.append(unit)
+                continue
             if carry is not None and carry.path == unit.path:
                 unit = _Unit(f"{carry.text}\n{unit.text}", unit.path, carry.page)
             elif carry is not None:
@@ -140,7 +159,7 @@ class StructuredChunker:
 
     @staticmethod
     def _attach_to_previous(result: list[_Unit], unit: _Unit) -> list[_Unit]:
-        if result and result[-1].path == unit.path:
+        if result and result[-1].path == unit.path and result[-1].row is None:
             last = result[-1]
             return [*result[:-1], _Unit(f"{last.text}\n{unit.text}", last.path, last.page)]
         return [*result, unit]
@@ -158,9 +177,12 @@ class StructuredChunker:
         """Greedy packing of consecutive units of one section up to target_words; long ones split."""
         packed: list[_Unit] = []
         for unit in units:
+            if unit.row is not None:
+                packed.append(unit)
+                continue
             for piece in self._split_long(unit):
                 last = packed[-1] if packed else None
-                if (last and last.path == piece.path and last.page == piece.page
+                if (last and last.path == piece.path and last.page == piece.page and last.row is None
                         and last.words + piece.words <= self.target_words):
                     packed[-1] = _Unit(f"{last.text}\n{piece.text}", last.path, last.page)
                 else:

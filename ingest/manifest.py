@@ -12,7 +12,6 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml")
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -136,6 +135,8 @@ def _check_unique(entries: list[DocumentEntry], where: Path) -> None:
 
 def derive_entries(corpus_dir: Path) -> list[DocumentEntry]:
     """Entries for a folder without manifest: id from the path, title from the first heading or name."""
+    from ingest.converters.registry import SUPPORTED_SUFFIXES  # the converters import this module
+
     entries = []
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:

@@ -335,3 +335,19 @@ def test_corpus_chunks_respect_max_words_and_have_unique_ids(corpus_chunks: list
     for doc_id in {c.meta["document_id"] for c in corpus_chunks}:
         positions = [c.meta["position"] for c in corpus_chunks if c.meta["document_id"] == doc_id]
         assert positions == list(range(len(positions)))
+
+
+def test_records_become_passages_of_their_own_with_row_and_section() -> None:
+    records = [
+        {"text": f"Oude productcode: 99X0{i}; Nieuw subsegment: Fictief {i}", "section": ["Conversie"], "row": i + 1,
+         "meta": {"sheet": "Conversie"}}
+        for i in range(1, 4)
+    ]
+    page = Document(content="", meta={"document_id": "tabel", "title": "Fictieve tabel", "markup": "records",
+                                      "page": None, "records": records})
+    chunks = StructuredChunker().run([page])["documents"]
+    assert [c.meta["row"] for c in chunks] == [2, 3, 4]
+    assert chunks[0].content == "Oude productcode: 99X01; Nieuw subsegment: Fictief 1"
+    assert chunks[0].meta["sheet"] == "Conversie" and chunks[0].meta["section"] == "Conversie"
+    assert chunks[0].meta["context"] == "Fictieve tabel | Conversie"
+    assert "records" not in chunks[0].meta

@@ -26,7 +26,8 @@ def test_init_and_to_dict() -> None:
     converter = FileConverter(max_bytes=1000)
     assert converter.max_bytes == 1000
     data = component_to_dict(converter, "converter")
-    assert data == {"type": "ingest.converters.FileConverter", "init_parameters": {"max_bytes": 1000}}
+    assert data == {"type": "ingest.converters.component.FileConverter",
+                    "init_parameters": {"max_bytes": 1000, "limits": None}}
     assert component_from_dict(FileConverter, data, "converter").max_bytes == 1000
 
 
@@ -84,7 +85,7 @@ def test_bad_files_are_reported_by_name_and_the_others_converted(tmp_path: Path)
         _source(tmp_path, "leeg.txt", ""),
         _source(tmp_path, "spaties.txt", "  \n\n \t\n"),
         _source(tmp_path, "plaatje.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))),
-        _source(tmp_path, "scan.pdf", b"%PDF-1.4\n"),
+        _source(tmp_path, "tabel.xyz", "kolom;waarde"),
         _source(tmp_path, "LEESMIJ", "geen extensie"),
         _source(tmp_path, "weg.txt", None),
         _source(tmp_path, "goed_twee.md", "# Kop\n\nNog een goed document.\n"),
@@ -93,16 +94,16 @@ def test_bad_files_are_reported_by_name_and_the_others_converted(tmp_path: Path)
 
     assert [d.meta["file"] for d in result["documents"]] == ["goed_een.txt", "goed_twee.md"]
     reasons = {f.file: f.reason for f in result["failures"]}
-    assert set(reasons) == {"leeg.txt", "spaties.txt", "plaatje.txt", "scan.pdf", "LEESMIJ", "weg.txt"}
+    assert set(reasons) == {"leeg.txt", "spaties.txt", "plaatje.txt", "tabel.xyz", "LEESMIJ", "weg.txt"}
     assert reasons["leeg.txt"] == "leeg bestand"
     assert reasons["spaties.txt"] == "geen tekst gevonden in het bestand"
     assert reasons["plaatje.txt"].startswith("binair bestand")
-    assert reasons["scan.pdf"].startswith("bestandstype '.pdf' wordt niet ondersteund")
-    assert ".md" in reasons["scan.pdf"] and ".txt" in reasons["scan.pdf"]
+    assert reasons["tabel.xyz"].startswith("bestandstype '.xyz' wordt niet ondersteund")
+    assert ".md" in reasons["tabel.xyz"] and ".txt" in reasons["tabel.xyz"]
     assert reasons["LEESMIJ"].startswith("bestandstype '(geen)' wordt niet ondersteund")
     assert reasons["weg.txt"].startswith("kan bestand niet lezen")
-    failure = next(f for f in result["failures"] if f.file == "scan.pdf")
-    assert failure == Failure("scan", "scan.pdf", reasons["scan.pdf"])
+    failure = next(f for f in result["failures"] if f.file == "tabel.xyz")
+    assert failure == Failure("tabel", "tabel.xyz", reasons["tabel.xyz"])
 
 
 def test_too_large_file_is_reported(tmp_path: Path) -> None:

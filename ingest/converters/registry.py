@@ -1,0 +1,19 @@
+"""Format name -> converter function. A new format adds one line here and one in `sniff.EXTENSIONS` if needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ingest.converters.base import Limits, Page
+from ingest.converters.text import convert_markdown, convert_text
+
+Converter = Callable[[Path, Limits], list[Page]]
+
+CONVERTERS: dict[str, Converter] = {
+    "text": convert_text,
+    "markdown": convert_markdown,
+}
+
+# Extensions picked up from a folder without manifest.
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".text", ".md", ".markdown")
