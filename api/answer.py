@@ -15,6 +15,7 @@ from haystack import Document, component
 
 from api.answer_check import AnswerRequirement, missing_terms
 from api.dates import date_label
+from api.version_notes import version_notes
 from index.analyzer import DutchAnalyzer
 from index.sentences import split_sentences
 from index.vocabulary import DomainVocabulary
@@ -84,7 +85,8 @@ class ExtractiveAnswerBuilder:
         body = " ".join(f"{' '.join(sents)} [{n}]" for n, _, sents in picked)
         sources = "\n".join(f"[{n}] {self._source_line(doc)}" for n, doc, _ in picked)
         citations = [self._citation(n, doc, " ".join(sents)) for n, doc, sents in picked]
-        return {"answer": {"answered": True, "answer": f"{body}\n\nBronnen:\n{sources}",
+        notes = "".join(f"\n\n{note}" for note in version_notes(picked))
+        return {"answer": {"answered": True, "answer": f"{body}{notes}\n\nBronnen:\n{sources}",
                            "citations": citations, "relevance": relevance}}
 
     def _analyse(self, doc: Document) -> list[tuple[str, set[str]]]:
@@ -137,6 +139,8 @@ class ExtractiveAnswerBuilder:
         label = date_label(meta.get("date"), meta.get("date_estimated", False))
         if label:
             parts.append(label)
+        if meta.get("version"):
+            parts.append(f"versie {meta['version']}" + (" (vervangen)" if meta.get("superseded_by") else ""))
         where = meta.get("section")
         if meta.get("page"):
             where = f"{where}, p. {meta['page']}" if where else f"p. {meta['page']}"
@@ -152,7 +156,8 @@ class ExtractiveAnswerBuilder:
             "date": meta.get("date"), "date_label": date_label(meta.get("date"), meta.get("date_estimated", False)),
             "doc_type": meta.get("doc_type", ""), "section": meta.get("section") or None, "page": meta.get("page"),
             "text": doc.content or "", "quote": quote, "score": round(float(doc.score or 0.0), 6),
-            "file": meta.get("file"), "url": meta.get("url"),
+            "file": meta.get("file"), "url": meta.get("url"), "version": meta.get("version"),
+            "superseded_by": meta.get("superseded_by"),
         }
 
     def _abstain(self, documents: list[Document], relevance: float,

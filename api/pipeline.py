@@ -18,7 +18,7 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
     pipe = Pipeline()
     pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense))
     pipe.add_component("retriever", HybridRetriever(store, r.top_k, r.candidates, r.fusion, r.rrf_k,
-                                                    r.dense_weight, r.sparse_weight))
+                                                    r.dense_weight, r.sparse_weight, r.superseded_penalty))
     pipe.add_component("answer", ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences,
                                                          settings.stemmer))
     pipe.connect("encoder.embedding", "retriever.query_embedding")

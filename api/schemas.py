@@ -50,6 +50,8 @@ class Citation(BaseModel):
     score: float
     file: str | None = None
     url: str | None = None
+    version: str | None = None
+    superseded_by: str | None = Field(None, description="Id van de nieuwste versie als deze passage verouderd is.")
 
 
 class AskResponse(BaseModel):

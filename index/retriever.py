@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from haystack import Document, component
@@ -43,6 +44,7 @@ class HybridRetriever:
         rrf_k: int = 60,
         dense_weight: float = 1.0,
         sparse_weight: float = 1.0,
+        superseded_penalty: float = 0.8,
     ) -> None:
         if fusion not in ("rrf", "weighted", "dense", "bm25"):
             raise ValueError(f"fusion must be rrf, weighted, dense or bm25, not {fusion!r}")
@@ -53,6 +55,7 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.dense_weight = dense_weight
         self.sparse_weight = sparse_weight
+        self.superseded_penalty = superseded_penalty
 
     @component.output_types(documents=list[Document])
     def run(
@@ -71,4 +74,12 @@ class HybridRetriever:
             fused = fuse(dense_hits, sparse_hits, "weighted", weights=(1.0, 1.0))
         else:
             fused = fuse(dense_hits, sparse_hits, self.fusion, self.rrf_k, (self.dense_weight, self.sparse_weight))
-        return {"documents": fused[: top_k or self.top_k]}
+        return {"documents": prefer_current(fused, self.superseded_penalty)[: top_k or self.top_k]}
+
+
+def prefer_current(documents: list[Document], penalty: float) -> list[Document]:
+    """Passages of superseded versions lose part of their score, so the current version ranks first."""
+    if penalty >= 1.0 or not any(d.meta.get("superseded_by") for d in documents):
+        return documents
+    scored = [replace(d, score=(d.score or 0.0) * penalty) if d.meta.get("superseded_by") else d for d in documents]
+    return sorted(scored, key=lambda d: d.score or 0.0, reverse=True)

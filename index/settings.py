@@ -32,6 +32,7 @@ class RetrievalSettings(BaseModel):
     top_k: int = 5
     expand_synonyms: bool = True
     expand_dense: bool = False  # measured: expansion terms help BM25 but blur the dense query
+    superseded_penalty: float = Field(0.8, gt=0, le=1, description="Score factor for superseded versions.")
 
 
 class AnswerSettings(BaseModel):

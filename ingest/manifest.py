@@ -11,6 +11,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from ingest.versions import link_derived_versions, mark_superseded
+
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -35,6 +37,11 @@ class DocumentEntry(BaseModel):
     file: str
     url: str | None = None
     supersedes: str | None = None
+    version: str | None = None
+    # Computed from the other entries' `supersedes`: the newest version of this document's chain.
+    superseded_by: str | None = None
+    superseded_by_title: str | None = None
+    superseded_by_date: str | None = None
     derived_fields: list[str] = Field(default_factory=list)
 
     @field_validator("id", "scope")
@@ -86,7 +93,8 @@ def load_manifest(corpus_dir: Path) -> Manifest:
         raise ManifestError(f"Corpusmap '{corpus_dir}' bestaat niet of is geen map.")
     manifest_file = next((corpus_dir / n for n in MANIFEST_NAMES if (corpus_dir / n).is_file()), None)
     if manifest_file is None:
-        return Manifest(root=corpus_dir, documents=derive_entries(corpus_dir), derived=True)
+        entries = link_derived_versions(derive_entries(corpus_dir))
+        return Manifest(root=corpus_dir, documents=mark_superseded(entries), derived=True)
     try:
         raw = yaml.safe_load(manifest_file.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -102,7 +110,7 @@ def load_manifest(corpus_dir: Path) -> Manifest:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {_dutch(e)}" for e in exc.errors())
             raise ManifestError(f"{manifest_file}, document {i}: {problems}") from exc
     _check_unique(entries, manifest_file)
-    return Manifest(root=corpus_dir, documents=entries)
+    return Manifest(root=corpus_dir, documents=mark_superseded(entries))
 
 
 def _dutch(error: Any) -> str:
@@ -131,6 +139,20 @@ def _check_unique(entries: list[DocumentEntry], where: Path) -> None:
     for entry in entries:
         if entry.supersedes and entry.supersedes not in ids:
             raise ManifestError(f"{where}: '{entry.id}' vervangt onbekend document '{entry.supersedes}'.")
+    replaced_by: dict[str, str] = {}
+    for entry in entries:
+        if entry.supersedes:
+            if entry.supersedes in replaced_by:
+                raise ManifestError(f"{where}: '{entry.supersedes}' wordt door zowel '{replaced_by[entry.supersedes]}'"
+                                    f" als '{entry.id}' vervangen.")
+            replaced_by[entry.supersedes] = entry.id
+    for entry in entries:
+        seen_chain, current = {entry.id}, entry.id
+        while current in replaced_by:
+            current = replaced_by[current]
+            if current in seen_chain:
+                raise ManifestError(f"{where}: 'supersedes' vormt een kring rond '{entry.id}'.")
+            seen_chain.add(current)
 
 
 def derive_entries(corpus_dir: Path) -> list[DocumentEntry]:

@@ -1,0 +1,81 @@
+"""Versions end to end: the current version ranks first; a cited older version is flagged in the answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from haystack import Document
+
+from api.service import QAService
+from api.version_notes import version_notes
+from tests.helpers import settings_for, write_corpus
+
+OLD = """Protocol berichtenverkeer (fictief)
+
+Termijnen
+
+De aanbieder stuurt het startbericht binnen 5 werkdagen na de eerste dag waarop de zorg is geleverd.
+
+Bezwaar
+
+Een bezwaar tegen de beschikking dient de cliënt schriftelijk in bij de gemeente, binnen zes weken na de datum \
+van de beschikking.
+"""
+NEW = """Protocol berichtenverkeer (fictief)
+
+Termijnen
+
+De aanbieder stuurt het startbericht binnen 10 werkdagen na de eerste dag waarop de zorg is geleverd.
+"""
+
+
+def _corpus(folder: Path) -> Path:
+    common = {"publisher": "Fictieve regio", "scope": "landelijk", "doc_type": "protocol"}
+    return write_corpus(folder, [
+        {"id": "protocol-2021", "title": "Protocol berichtenverkeer 2021", "file": "p2021.txt", "date": "2021-03",
+         "version": "1.0", "text": OLD, **common},
+        {"id": "protocol-2024", "title": "Protocol berichtenverkeer 2024", "file": "p2024.txt", "date": "2024-01",
+         "version": "2.0", "supersedes": "protocol-2021", "text": NEW, **common},
+    ])
+
+
+def test_current_version_first_and_older_version_flagged(tmp_path: Path, data_dir: Path) -> None:
+    with QAService(settings_for(data_dir, _corpus(tmp_path / "corpus"))) as service:
+        service.start()
+        termijn = service.ask("Binnen hoeveel werkdagen moet het startbericht verstuurd worden?")
+        assert termijn.answered
+        first = termijn.citations[0]
+        assert first.document_id == "protocol-2024" and "10 werkdagen" in first.quote
+        assert first.version == "2.0" and first.superseded_by is None
+        older = [c for c in termijn.citations if c.document_id == "protocol-2021"]
+        for citation in older:  # if the old rule is cited too, the answer says it is outdated, once
+            assert citation.superseded_by == "protocol-2024"
+            assert f"Let op: [{citation.n}] komt uit een oudere versie (versie 1.0) van maart 2021" in termijn.answer
+            assert "verschillende datum" not in termijn.answer
+        assert first.section == "Termijnen"
+
+        bezwaar = service.ask("Hoe lang heeft een cliënt om bezwaar te maken tegen de beschikking?")
+        assert bezwaar.answered and bezwaar.citations[0].document_id == "protocol-2021"
+        assert ("Let op: [1] komt uit een oudere versie (versie 1.0) van maart 2021; de nieuwste versie is "
+                "'Protocol berichtenverkeer 2024' van januari 2024.") in bezwaar.answer
+        assert "versie 1.0 (vervangen)" in bezwaar.answer
+
+
+def _doc(doc_id: str, date: str, text: str) -> Document:
+    return Document(content=text, meta={"document_id": doc_id, "date": date})
+
+
+def test_sources_of_different_dates_with_different_numbers_are_flagged() -> None:
+    a = _doc("faq-2022", "2022-09", "De aanbieder stuurt het startbericht binnen 5 werkdagen.")
+    b = _doc("brief-2024", "2024-09-17", "Het startbericht volgt binnen 8 werkdagen.")
+    notes = version_notes([(1, a, [a.content]), (2, b, [b.content])])
+    assert notes == ["Let op: [1] (september 2022) en [2] (17 september 2024) zijn van verschillende datum en "
+                     "noemen andere getallen; controleer welke regel nu geldt."]
+    superseded = Document(content="Binnen 3 werkdagen.", meta={"document_id": "faq-2020", "date": "2020-01",
+                                                               "superseded_by": "faq-2022"})
+    assert version_notes([(1, a, [a.content]), (2, superseded, [superseded.content])]) == [
+        "Let op: [2] komt uit een oudere versie van januari 2020; de nieuwste versie is 'faq-2022'."]
+    same = _doc("brief-2024-b", "2024-09-17", "Binnen 8 werkdagen.")
+    assert version_notes([(1, b, [b.content]), (2, same, [same.content])]) == []
+    agreeing = _doc("faq-2023", "2023-01", "Ook hier: binnen 5 werkdagen.")
+    assert version_notes([(1, a, [a.content]), (2, agreeing, [agreeing.content])]) == []
