@@ -25,10 +25,16 @@ class EvalItem:
     evidence: tuple[str, ...] = ()
     tags: tuple[str, ...] = field(default_factory=tuple)
     split: str = ""
+    files: tuple[str, ...] = ()  # corpora without manifest: the answering file(s), relative to the corpus root
 
-    def is_hit(self, document_id: str, text: str) -> bool:
-        """A passage answers the question when it is from the right document and holds the evidence."""
-        if not self.answerable or document_id != self.document_id:
+    def is_hit(self, document_id: str, text: str, file: str | None = None) -> bool:
+        """A passage answers the question when it is from the right document (or file) and holds the evidence."""
+        if not self.answerable:
+            return False
+        if self.files:
+            if not file or not any(file == f or file.endswith("/" + f) or f.endswith("/" + file) for f in self.files):
+                return False
+        elif document_id != self.document_id:
             return False
         flat = normalise(text)
         return any(normalise(e) in flat for e in self.evidence)
@@ -43,7 +49,7 @@ def load_items(path: Path) -> list[EvalItem]:
             raw = json.loads(line)
             items.append(EvalItem(
                 id=raw["id"], question=raw["question"], answerable=bool(raw["answerable"]),
-                region=raw.get("region"), document_id=raw.get("document_id"),
+                region=raw.get("region"), document_id=raw.get("document_id"), files=tuple(raw.get("files", ())),
                 evidence=tuple(raw.get("evidence", ())), tags=tuple(raw.get("tags", ())), split=path.stem,
             ))
     return items

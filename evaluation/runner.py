@@ -22,11 +22,11 @@ def evaluate_mode(service: QAService, items: list[EvalItem]) -> dict[str, Any]:
     rows = []
     for item in items:
         response, docs = service.run(item.question, item.region, top_k=10)
-        hits = [item.is_hit(d.meta.get("document_id", ""), d.content or "") for d in docs]
+        hits = [item.is_hit(d.meta.get("document_id", ""), d.content or "", d.meta.get("file")) for d in docs]
         rows.append({
             "id": item.id, "split": item.split, "answerable": item.answerable, "rank": first_hit_rank(hits),
             "answered": response.answered, "relevance": response.relevance, "tags": list(item.tags),
-            "top": [d.meta.get("document_id") for d in docs[:3]],
+            "top": [d.meta.get("file") if item.files else d.meta.get("document_id") for d in docs[:3]],
         })
     return {"summary": summarise(rows), "questions": rows}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.dataset import DEFAULT_SETS, EvalItem, load_items, normalise
+from evaluation.dataset import DATASETS, DEFAULT_SETS, EvalItem, load_items, normalise
 from ingest.manifest import load_manifest
 from tests.helpers import CORPUS, expected_chunks, settings_for
 
@@ -156,3 +156,14 @@ def test_every_answerable_item_can_be_hit_by_some_indexed_passage(
         and not any(item.is_hit(c.meta["document_id"], c.content) for c in chunks[item.document_id])
     ]
     assert not unreachable, f"evidence split across passages for {unreachable}"
+
+
+def test_reference_items_match_by_file_and_evidence() -> None:
+    items = load_items(DATASETS / "reference.jsonl")
+    answerable = [i for i in items if i.answerable]
+    assert len(answerable) >= 20 and all(i.files and i.evidence for i in answerable)
+    item = next(i for i in items if i.id == "r002")
+    assert item.is_hit("", "Code: 54; Omschrijving: Jeugd-ggz", "istandaarden/jw/codelijsten/JZ020_Productcategorie.md")
+    assert item.is_hit("", "Code: 54; Omschrijving: Jeugd-ggz", "jw/codelijsten/JZ020_Productcategorie.md")
+    assert not item.is_hit("", "Code: 54; Omschrijving: Jeugd-ggz", "istandaarden/wmo/codelijsten/WJ001_Retourcode.md")
+    assert not item.is_hit("", "Code: 45; Omschrijving: Jeugdhulp ambulant", item.files[0])
