@@ -213,11 +213,14 @@ def evaluate(
     out: Annotated[Path, typer.Option("--out", help="Resultatenbestand (JSON).")] = Path(
         "evaluation/results/latest.json"),
     modes: Annotated[str, typer.Option(help="Komma-gescheiden: hybrid,dense,bm25")] = "hybrid,dense,bm25",
+    corpus: Annotated[Path | None, typer.Option(
+        "--corpus", help="Ander corpus (bv. ../shared/reference); krijgt een eigen index in de datamap.")] = None,
 ) -> None:
     """Meet hit@1, hit@5, MRR@10 en terecht weigeren op de evaluatieset(s)."""
-    from evaluation.runner import run_evaluation
+    from evaluation.runner import run_evaluation, settings_for_corpus
 
-    run_evaluation(get_settings(), dataset, out, [m.strip() for m in modes.split(",") if m.strip()])
+    settings = get_settings() if corpus is None else settings_for_corpus(get_settings(), corpus)
+    run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()])
 
 
 @app.command()

@@ -68,6 +68,12 @@ class QAService:
             logger.info("Index is leeg: opbouwen uit %s", self.settings.corpus_dir)
             self.build_report = run_ingest(self.settings, self.store, self.model,
                                            progress=progress, progress_bar=progress_bar)
+        self.start_pipeline()
+
+    def start_pipeline(self) -> None:
+        """(Re)build the query pipeline and the region list on the opened index."""
+        if self.store is None:
+            raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
         self.pipeline = build_query_pipeline(self.settings, self.store, self.model)
         self.regions = self.store.regions()
 

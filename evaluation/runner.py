@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from api.service import QAService
 from evaluation.dataset import DEFAULT_SETS, EvalItem, load_items
 from evaluation.metrics import abstention_metrics, calibrate_threshold, first_hit_rank, retrieval_metrics
 from index.settings import Settings
+from ingest.runner import run_ingest
 
 MODES = {"hybrid": None, "dense": "dense", "bm25": "bm25"}
 
@@ -48,6 +50,20 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return summary
 
 
+def settings_for_corpus(settings: Settings, corpus: Path) -> Settings:
+    """Settings for evaluating another corpus: its own index under the data dir, the default one untouched."""
+    if not corpus.is_dir():
+        raise SystemExit(f"Corpusmap '{corpus}' bestaat niet.")
+    slug = re.sub(r"[^a-z0-9]+", "-", corpus.resolve().name.lower()).strip("-") or "corpus"
+    data_dir = settings.data_dir / "corpora" / slug
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / "cache").exists():  # the converted model is shared, not built again
+        (data_dir / "cache").symlink_to(settings.cache_dir.resolve(), target_is_directory=True)
+    qdrant = settings.qdrant.model_copy(update={"collection": f"{settings.qdrant.collection}-{slug}"})
+    return settings.model_copy(update={"corpus_dir": corpus, "data_dir": data_dir, "qdrant": qdrant})
+
+
 def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, modes: list[str]) -> dict[str, Any]:
     items = [item for path in (datasets or list(DEFAULT_SETS)) for item in load_items(path)]
     results: dict[str, Any] = {
@@ -58,8 +74,13 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
         "datasets": sorted({i.split for i in items}),
         "modes": {},
     }
-    service = QAService(settings)
-    service.start()
+    service = QAService(settings, purpose="eval")
+    service.start(progress_bar=True)
+    if service.build_report is None and service.store is not None:
+        # An existing index is brought up to date first, so the numbers describe the corpus as it is now.
+        report = run_ingest(settings, service.store, service.model, progress_bar=True)
+        if report.indexed or report.removed_documents:
+            service.start_pipeline()
     try:
         for mode in modes:
             if mode not in MODES:
