@@ -215,12 +215,15 @@ def evaluate(
     modes: Annotated[str, typer.Option(help="Komma-gescheiden: hybrid,dense,bm25")] = "hybrid,dense,bm25",
     corpus: Annotated[Path | None, typer.Option(
         "--corpus", help="Ander corpus (bv. ../shared/reference); krijgt een eigen index in de datamap.")] = None,
+    compare_with: Annotated[Path | None, typer.Option(
+        "--compare", help="Eerder resultatenbestand (bv. evaluation/baseline/seeds.json): wat is beter/slechter?"
+    )] = None,
 ) -> None:
     """Meet hit@1, hit@5, MRR@10 en terecht weigeren op de evaluatieset(s)."""
     from evaluation.runner import run_evaluation, settings_for_corpus
 
     settings = get_settings() if corpus is None else settings_for_corpus(get_settings(), corpus)
-    run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()])
+    run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()], compare_with)
 
 
 @app.command()

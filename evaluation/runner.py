@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from api.service import QAService
+from evaluation.compare import compare, load_results, print_comparison
 from evaluation.dataset import DEFAULT_SETS, EvalItem, load_items
 from evaluation.metrics import abstention_metrics, calibrate_threshold, first_hit_rank, retrieval_metrics
 from index.settings import Settings
@@ -64,7 +65,8 @@ def settings_for_corpus(settings: Settings, corpus: Path) -> Settings:
     return settings.model_copy(update={"corpus_dir": corpus, "data_dir": data_dir, "qdrant": qdrant})
 
 
-def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, modes: list[str]) -> dict[str, Any]:
+def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, modes: list[str],
+                   compare_with: Path | None = None) -> dict[str, Any]:
     items = [item for path in (datasets or list(DEFAULT_SETS)) for item in load_items(path)]
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -93,9 +95,18 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
             results["modes"][mode]["seconds"] = round(time.perf_counter() - started, 2)
     finally:
         service.close()
+    if compare_with is not None:
+        results["comparison"] = compare(results, load_results(compare_with))
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    text = json.dumps(results, ensure_ascii=False, indent=1)
+    out.write_text(text, encoding="utf-8")
+    history = out.parent / "history"  # every run kept, for the trend of the main metrics
+    history.mkdir(exist_ok=True)
+    (history / f"{results['date'].replace(':', '')}-{'+'.join(results['datasets'])}.json").write_text(
+        text, encoding="utf-8")
     print_report(results)
+    if "comparison" in results:
+        print_comparison(results["comparison"], {i.id: i.question for i in items})
     print(f"\nResultaten geschreven naar {out}")
     return results
 
