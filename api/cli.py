@@ -227,6 +227,36 @@ def evaluate(
 
 
 @app.command()
+def coverage(
+    questions: Annotated[Path, typer.Option("--questions", help="CSV (kolom 'question') of JSONL met vragen.")],
+    out: Annotated[Path, typer.Option("--out", help="Map voor coverage.html en coverage.json.")] = Path(
+        "evaluation/results/coverage"),
+    region: RegionOpt = None,
+) -> None:
+    """Dekkingsrapport: welke vragen krijgen een goed, zwak of geen antwoord, welke documenten worden niet gebruikt."""
+    from api.coverage import build_report, metric_history, read_questions, write_report
+
+    try:
+        items = read_questions(questions)
+    except ValueError as exc:
+        _fail(str(exc))
+    if not items:
+        _fail(f"Geen vragen gevonden in {questions}.")
+    for item in items:
+        item.region = item.region or region
+    service = _service(get_settings(), purpose="coverage")
+    try:
+        report = build_report(service, items, str(questions))
+    finally:
+        service.close()
+    json_path, html_path = write_report(report, out, metric_history(Path("evaluation/results")))
+    t = report["totals"]
+    typer.echo(f"{report['questions']} vragen: {t['answered']} beantwoord, {t['weak']} zwak, "
+               f"{t['not_answered']} niet beantwoord; {len(report['topics'])} onderwerpen; {report['seconds']} s.")
+    typer.echo(f"Rapport: {html_path} en {json_path}")
+
+
+@app.command()
 def bench(
     reference: Annotated[
         Path | None, typer.Option(help="Referentiecorpus (standaard ../shared/reference/istandaarden).")
