@@ -56,6 +56,9 @@ def check_package(path: Path, limits: Limits) -> None:
         raise ConversionError("beschadigd Word-document (zip-archief onleesbaar of afgebroken)") from exc
     if len(infos) > _MAX_MEMBERS:
         raise ConversionError(f"Word-document met te veel onderdelen ({len(infos)}, maximum {_MAX_MEMBERS})")
+    if not any(info.filename.startswith("word/") for info in infos):
+        raise ConversionError(f"bestand heet {path.suffix or '(zonder extensie)'} maar is geen Word-document "
+                              "(zip-archief zonder Word-inhoud)")
     unpacked = sum(info.file_size for info in infos)
     if unpacked > limits.max_unpacked_bytes:
         raise ConversionError(f"Word-document pakt uit tot {unpacked // 1_000_000} MB "
@@ -70,9 +73,21 @@ def open_document(path: Path, limits: Limits) -> Any:
     except ValueError as exc:
         if "not a Word file" in str(exc):
             raise ConversionError("geen Word-document maar een ander Office-bestand of een sjabloon") from exc
-        raise ConversionError(f"beschadigd Word-document ({exc})") from exc
+        raise _broken(exc) from exc
     except _BROKEN as exc:
-        raise ConversionError(f"beschadigd Word-document ({type(exc).__name__})") from exc
+        raise _broken(exc) from exc
+
+
+def _broken(exc: Exception) -> ConversionError:
+    if isinstance(exc, etree.XMLSyntaxError):
+        why = "onleesbare XML in een onderdeel"
+    elif isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
+        why = "zip-archief onleesbaar of afgebroken"
+    elif isinstance(exc, KeyError | PackageNotFoundError):
+        why = "een verplicht onderdeel ontbreekt"
+    else:
+        why = "onleesbaar"
+    return ConversionError(f"beschadigd Word-document ({why})")
 
 
 def convert_docx(path: Path, limits: Limits) -> list[Page]:
@@ -80,7 +95,7 @@ def convert_docx(path: Path, limits: Limits) -> list[Page]:
     try:
         blocks = _Reader(document, limits).read()
     except _BROKEN as exc:
-        raise ConversionError(f"beschadigd Word-document ({type(exc).__name__})") from exc
+        raise _broken(exc) from exc
     return [Page(_render(_assign_headings(blocks)), markup="markdown")]
 
 
