@@ -176,7 +176,9 @@ class _Reader:
         if kind.toc:
             return None
         if kind.heading is not None:
-            return _Block("heading", md.one_line(text), kind.heading)
+            # A numbered heading ("3 Werkwijze", "2.1 Toegang") keeps the number Word shows.
+            label = self.numbering.label(*kind.numbering) if kind.numbering is not None else None
+            return _Block("heading", md.one_line(f"{label} {text}" if label else text), kind.heading)
         short = len(text.split()) <= _CANDIDATE_WORDS and "\n" not in text.strip()
         candidate = short and not text.rstrip().endswith(_NO_HEADING_END)
         if kind.numbering is not None:

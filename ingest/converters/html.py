@@ -30,6 +30,7 @@ _CHROME_WORDS = {"nav", "navbar", "navigation", "navigatie", "menu", "menubar", 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _DATE_KEYS = ("dcterms.modified", "article:modified_time", "og:updated_time", "last-modified", "date", "dcterms.date",
               "dc.date", "dcterms.issued", "article:published_time", "dc.date.issued")
+_MIN_ROOT_WORDS = 20
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
@@ -61,15 +62,20 @@ def parse_html(text: str) -> BeautifulSoup:
 
 
 def content_root(soup: BeautifulSoup) -> Tag:
-    """`<main>`, role=main, the only `<article>`, else the body (or the whole document)."""
-    main = soup.find("main") or soup.find(attrs={"role": "main"})
-    if isinstance(main, Tag):
-        return main
-    articles = soup.find_all("article")
-    if len(articles) == 1:
-        return articles[0]
+    """`<main>`, role=main, the only `<article>`, else the body (or the whole document).
+
+    A marked region with almost no text (a template that puts only a banner in `<main>`) is not trusted.
+    """
     body = soup.find("body")
-    return body if isinstance(body, Tag) else soup
+    fallback = body if isinstance(body, Tag) else soup
+    main = soup.find("main") or soup.find(attrs={"role": "main"})
+    articles = soup.find_all("article")
+    root = main if isinstance(main, Tag) else articles[0] if len(articles) == 1 else fallback
+    if root is not fallback:
+        words, everything = len(root.get_text(" ").split()), len(fallback.get_text(" ").split())
+        if words < _MIN_ROOT_WORDS and everything - words > 10 * _MIN_ROOT_WORDS:
+            return fallback
+    return root
 
 
 def _is_chrome(tag: Tag) -> bool:

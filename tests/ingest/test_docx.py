@@ -180,6 +180,18 @@ def test_numbered_list_without_body_text_stays_a_list(tmp_path: Path) -> None:
     assert text.count("#") == 1
 
 
+def test_numbered_heading_styles_keep_their_number(tmp_path: Path) -> None:
+    def build(document: docx.document.Document) -> None:
+        num_id = document.styles["List Number"].element.pPr.numPr.numId.val  # a decimal list of the template
+        for title in ("Inleiding", "Werkwijze"):
+            heading = document.add_heading(title, 1)
+            heading._p.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = num_id
+            document.add_paragraph(f"Tekst over {title.lower()} bij de gemeente Denkstad.")
+
+    text = _markdown(_save(tmp_path / "genummerd.docx", build))
+    assert text.startswith("# 1. Inleiding\n\nTekst over inleiding") and "# 2. Werkwijze\n\nTekst over" in text
+
+
 def test_short_bold_line_followed_by_text_is_a_heading(tmp_path: Path) -> None:
     def build(document: docx.document.Document) -> None:
         document.add_heading("Werkinstructie", 1)

@@ -184,6 +184,14 @@ def test_article_is_the_content_when_there_is_no_main(tmp_path: Path) -> None:
     assert _markdown(tmp_path, page) == "# Nieuws: nieuw loket\n\nHet Wmo-loket van Denkstad verhuist.\n"
 
 
+def test_an_almost_empty_main_is_not_trusted(tmp_path: Path) -> None:
+    filler = " ".join(["De gemeente Denkstad helpt inwoners met vervoer naar school en werk."] * 40)
+    page = f"""<html><body><main><div class="hero">Welkom</div></main>
+    <div class="content"><h2>Leerlingenvervoer</h2><p>{filler}</p></div><footer>FOOTERTEKST</footer></body></html>"""
+    text = _markdown(tmp_path, page)
+    assert text.startswith("Welkom\n\n## Leerlingenvervoer\n\nDe gemeente Denkstad helpt") and "FOOTERTEKST" not in text
+
+
 def test_page_wide_form_and_layout_table_keep_their_content(tmp_path: Path) -> None:
     page = """<html><body><form id="aspnetForm"><div id="mainNav">NAVTEKST</div>
     <table role="presentation"><tr><td><h2>Hulpmiddelen</h2><p>Een rolstoel vraagt u aan bij het loket.</p></td>
