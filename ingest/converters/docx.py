@@ -118,7 +118,7 @@ def docx_metadata(path: Path, limits: Limits | None = None) -> dict[str, str]:
         if "modified" in out or "created" in out:
             out["date"] = out.get("modified") or out["created"]
         return out
-    except (ConversionError, *_BROKEN):
+    except (ConversionError, OSError, *_BROKEN):
         return {}
 
 

@@ -17,6 +17,7 @@ from bs4.element import PreformattedString
 
 from ingest.converters import markdown_writer as md
 from ingest.converters.base import ConversionError, Limits
+from ingest.converters.html_table import is_layout_table, table_rows
 
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _BLOCK = {"address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "div",
@@ -181,7 +182,7 @@ class HtmlWriter:
         elif name in ("ul", "ol") and not self._complex_list(el):
             self._flush()
             self._list(el)
-        elif name == "table" and not self._layout_table(el):
+        elif name == "table" and not is_layout_table(el):
             self._flush()
             self._table(el)
         elif name == "pre":
@@ -297,46 +298,16 @@ class HtmlWriter:
         if items:
             self._body(md.paragraph("\n".join(items)))
 
-    @staticmethod
-    def _layout_table(el: Tag) -> bool:
-        """A table used for page layout (or a one-column box): its cells are read as blocks."""
-        if el.get("role") in ("presentation", "none") or el.find(["table", *HEADINGS, "details"]) is not None:
-            return True
-        return all(len(tr.find_all(["td", "th"], recursive=False)) <= 1 for tr in el.find_all("tr"))
-
     def _table(self, el: Tag) -> None:
         caption = el.find("caption")
         if isinstance(caption, Tag):
             self._body(md.paragraph(md.one_line(text_of(caption))))
         rows: list[list[str]] = []
-        carried: dict[int, tuple[int, str]] = {}  # column -> (rows left, text) of a cell with rowspan
-        for tr in el.find_all("tr"):
+        for row in table_rows(el, lambda cell: md.one_line(text_of(cell))):
             self.rows += 1
             if self.rows > self.limits.max_rows:
                 raise ConversionError(f"te veel tabelrijen (meer dan {self.limits.max_rows})")
-            row: list[str] = []
-            cells = iter(tr.find_all(["td", "th"], recursive=False))
-            while True:
-                while len(row) in carried:
-                    left, text = carried.pop(len(row))
-                    if left > 1:
-                        carried[len(row)] = (left - 1, text)
-                    row.append(text)
-                cell = next(cells, None)
-                if cell is None:
-                    break
-                text = md.one_line(text_of(cell))
-                colspan, rowspan = _span(cell.get("colspan"), 50), _span(cell.get("rowspan"), 1000)
-                if rowspan > 1:
-                    # The text repeats in every row it spans (each row stands alone as a passage).
-                    carried.update({len(row) + i: (rowspan - 1, text if i == 0 else "") for i in range(colspan)})
-                row.extend([text] + [""] * (colspan - 1))
             rows.append(row)
         table = md.pipe_table(rows)
         if table:
             self._body(table)
-
-
-def _span(value: Any, limit: int) -> int:
-    text = str(value or "1").strip()
-    return min(max(int(text), 1), limit) if text.isdigit() else 1
