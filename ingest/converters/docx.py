@@ -25,6 +25,7 @@ from ingest.converters.docx_styles import Numbering, ParagraphKind, Styles, para
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MAX_MEMBERS = 10_000
+_MAX_COLUMNS = 64  # Word allows 63 columns; a larger span or offset is hostile
 _CANDIDATE_WORDS = 12
 _NO_HEADING_END = tuple(".!;:,")
 _BROKEN = (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError, zlib.error,
@@ -198,11 +199,11 @@ class _Reader:
             if self.rows > self.limits.max_rows:
                 raise ConversionError(f"te veel tabelrijen (meer dan {self.limits.max_rows})")
             before = tr.find(f"{W}trPr/{W}gridBefore")
-            col = int(before.get(W + "val", "0")) if before is not None else 0
+            col = min(int(before.get(W + "val", "0")), _MAX_COLUMNS) if before is not None else 0
             row = [""] * col
             for tc in tr.iterchildren(W + "tc"):
                 span_el = tc.find(f"{W}tcPr/{W}gridSpan")
-                span = max(1, int(span_el.get(W + "val", "1"))) if span_el is not None else 1
+                span = min(max(1, int(span_el.get(W + "val", "1"))), _MAX_COLUMNS) if span_el is not None else 1
                 vmerge = tc.find(f"{W}tcPr/{W}vMerge")
                 continued = vmerge is not None and vmerge.get(W + "val", "continue") == "continue"
                 # A vertically merged cell repeats its text in every row (each row stands alone as a passage);

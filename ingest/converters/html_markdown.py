@@ -200,7 +200,7 @@ class HtmlWriter:
     # -- FAQ patterns ---------------------------------------------------------------------------------------
 
     def _details(self, el: Tag, depth: int) -> None:
-        summary = el.find("summary")
+        summary = el.find("summary", recursive=False)
         question = md.one_line(text_of(summary)) if isinstance(summary, Tag) else ""
         if not question:
             self._flush()
