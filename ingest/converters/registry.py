@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest.converters.base import Limits, Page
+from ingest.converters.docx import convert_docx
+from ingest.converters.html import convert_html
 from ingest.converters.text import convert_markdown, convert_text
 
 Converter = Callable[[Path, Limits], list[Page]]
@@ -13,7 +15,9 @@ Converter = Callable[[Path, Limits], list[Page]]
 CONVERTERS: dict[str, Converter] = {
     "text": convert_text,
     "markdown": convert_markdown,
+    "docx": convert_docx,
+    "html": convert_html,
 }
 
 # Extensions picked up from a folder without manifest.
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".text", ".md", ".markdown")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".text", ".md", ".markdown", ".docx", ".html", ".htm")

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
-# Extension -> format name, for files whose content does not identify them (text formats).
-EXTENSIONS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
+# Extension -> format name, for files whose content does not identify them (text formats), or that claim a
+# format their content does not show (a ".docx" that is no zip: its converter explains what is wrong).
+EXTENSIONS = {
+    ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+    ".html": "html", ".htm": "html", ".docx": "docx",
+}
+# Leading BOMs, whitespace, comments and an XML declaration that may precede an HTML document's first tag.
+_HTML_PREAMBLE = re.compile(rb"^(?:\xef\xbb\xbf|\s+|<!--.*?-->|<\?xml[^>]*\?>)*", re.DOTALL)
+_HTML_TAGS = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title)[\s>/]")
 
 
 def sniff(path: Path) -> str | None:
@@ -17,11 +25,18 @@ def sniff(path: Path) -> str | None:
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        return _office_kind(path)
-    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if lowered.startswith((b"<!doctype html", b"<html")) or (suffix in (".html", ".htm") and lowered.startswith(b"<")):
+        return _office_kind(path) or EXTENSIONS.get(suffix)
+    if _is_html(head):
         return "html"
     return EXTENSIONS.get(suffix)
+
+
+def _is_html(head: bytes) -> bool:
+    """A document that starts with an HTML tag (after BOM, comments, XML declaration); UTF-16 too."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="ignore").encode("utf-8", errors="ignore")
+    start = head[_HTML_PREAMBLE.match(head).end():].lower()  # type: ignore[union-attr]  # always matches
+    return start.startswith(b"<") and bool(_HTML_TAGS.match(start) or _HTML_TAGS.search(start[:1024]))
 
 
 def _office_kind(path: Path) -> str | None:
