@@ -156,7 +156,8 @@ def _check_unique(entries: list[DocumentEntry], where: Path) -> None:
 
 
 def derive_entries(corpus_dir: Path) -> list[DocumentEntry]:
-    """Entries for a folder without manifest: id from the path, title from the first heading or name."""
+    """Entries for a folder without manifest: id from the path; title and date from the file where it says so."""
+    from ingest.converters.metadata import file_metadata
     from ingest.converters.registry import SUPPORTED_SUFFIXES  # the converters import this module
 
     entries = []
@@ -166,10 +167,13 @@ def derive_entries(corpus_dir: Path) -> list[DocumentEntry]:
         rel = path.relative_to(corpus_dir).as_posix()
         slug = re.sub(r"[^a-z0-9]+", "-", rel.lower().rsplit(".", 1)[0]).strip("-")[:80] or "document"
         digest = hashlib.sha1(rel.encode("utf-8")).hexdigest()[:6]
+        found = file_metadata(path) if path.suffix.lower() not in (".md", ".markdown", ".txt", ".text") else {}
+        date_value = found.get("date") if _DATE.match(found.get("date") or "") else None
         entries.append(
             DocumentEntry(
                 id=f"{slug}-{digest}",
-                title=_guess_title(path),
+                title=(found.get("title") or _guess_title(path))[:200],
+                date=date_value,
                 file=rel,
                 derived_fields=["id", "title", "publisher", "scope", "doc_type", "date"],
             )

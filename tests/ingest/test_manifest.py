@@ -204,3 +204,23 @@ def test_fingerprint_changes_with_metadata() -> None:
     same = DocumentEntry(id="a", title="Titel", file="a.txt", date="2022-09")
     other = DocumentEntry(id="a", title="Andere titel", file="a.txt", date="2022-09")
     assert entry.fingerprint() == same.fingerprint() != other.fingerprint()
+
+
+def test_folder_without_manifest_takes_title_and_date_from_the_files(tmp_path: Path) -> None:
+    from docx import Document as Docx
+
+    (tmp_path / "faq.html").write_text(
+        '<!doctype html><html><head><title>Veelgestelde vragen jeugdhulp | Fictieve regio</title>'
+        '<meta name="dcterms.modified" content="2024-03-05"></head><body><main><h1>FAQ</h1>'
+        "<p>Tekst over het startbericht.</p></main></body></html>", encoding="utf-8")
+    word = Docx()
+    word.core_properties.title = "Notulen overleg begeleiding (fictief)"
+    word.add_paragraph("Het overleg besprak de indexering.")
+    word.save(tmp_path / "notulen.docx")
+    (tmp_path / "los.md").write_text("# Werkinstructie\n\nTekst.\n", encoding="utf-8")
+    docs = {d.file: d for d in load_manifest(tmp_path).documents}
+    assert docs["faq.html"].title == "Veelgestelde vragen jeugdhulp"
+    assert docs["faq.html"].date == "2024-03-05" and "date" in docs["faq.html"].derived_fields
+    assert docs["notulen.docx"].title == "Notulen overleg begeleiding (fictief)"
+    assert docs["notulen.docx"].date  # the file's own modified/created date
+    assert docs["los.md"].title == "Werkinstructie" and docs["los.md"].date is None
