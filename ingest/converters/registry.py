@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest.converters.base import Limits, Page
+from ingest.converters.pdf import convert_pdf
 from ingest.converters.text import convert_markdown, convert_text
 
 Converter = Callable[[Path, Limits], list[Page]]
@@ -13,7 +14,8 @@ Converter = Callable[[Path, Limits], list[Page]]
 CONVERTERS: dict[str, Converter] = {
     "text": convert_text,
     "markdown": convert_markdown,
+    "pdf": convert_pdf,
 }
 
 # Extensions picked up from a folder without manifest.
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".text", ".md", ".markdown")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".text", ".md", ".markdown", ".pdf")
