@@ -47,6 +47,7 @@ class PdfWorker:
 
     def __init__(self) -> None:
         self._process: subprocess.Popen[bytes] | None = None
+        self._finalizer: weakref.finalize | None = None
         self._last_used = 0.0
         self.started = 0  # how many worker processes were started (a benchmark reports it)
 
@@ -72,6 +73,14 @@ class PdfWorker:
                 if stream is not None:
                     stream.close()
             self._process = None
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+
+    @property
+    def pid(self) -> int | None:
+        """The process id of the running worker, if any."""
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
 
     def _ask(self, op: str, path: Path, limits: Limits) -> dict[str, Any]:
         request = {
@@ -88,35 +97,38 @@ class PdfWorker:
             assert process.stdin is not None
             process.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
             process.stdin.flush()
-            line = self._read_line(process, deadline)
+            answer: dict[str, Any] = json.loads(self._read_line(process, deadline))
+            ok, kind = bool(answer["ok"]), str(answer.get("kind", ""))
         except TimeoutError:
             self.close()
             raise ConversionError(f"PDF-verwerking afgebroken na {limits.seconds_per_file:g} s (tijdslimiet)") from None
         except (BrokenPipeError, EOFError):
             raise ConversionError(self._died(limits)) from None
+        except (ValueError, KeyError, TypeError):  # a garbled answer: the worker is not to be trusted any more
+            self.close()
+            raise ConversionError("PDF-verwerking mislukt: onleesbaar antwoord van het werkproces") from None
         finally:
             self._last_used = time.monotonic()
-        answer: dict[str, Any] = json.loads(line)
-        if answer["ok"]:
+        if ok:
             return answer
-        if answer["kind"] == "memory":
+        if kind == "memory":
             self.close()
-            raise ConversionError(_memory_reason(limits))
-        raise ConversionError(answer["reason"])
+            raise ConversionError(f"PDF-verwerking afgebroken: geheugenlimiet van {limits.memory_mb} MB overschreden")
+        raise ConversionError(str(answer.get("reason") or "PDF-verwerking mislukt"))
 
     def _running(self) -> subprocess.Popen[bytes]:
         idle = time.monotonic() - self._last_used > _IDLE_SECONDS
         if self._process is None or self._process.poll() is not None or idle:
             self.close()
             self._process = subprocess.Popen(
-                [sys.executable, "-I", str(WORKER_SCRIPT)],
+                [sys.executable, str(WORKER_SCRIPT)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 bufsize=0,
                 close_fds=True,
             )
-            weakref.finalize(self._process, self._process.kill)
+            self._finalizer = weakref.finalize(self, self._process.kill)  # no worker outlives its parent
             self.started += 1
         self._last_used = time.monotonic()
         return self._process
@@ -143,11 +155,7 @@ class PdfWorker:
         if code == -signal.SIGXCPU:
             return f"PDF-verwerking afgebroken na {limits.seconds_per_file:g} s rekentijd (tijdslimiet)"
         what = f"signaal {signal.Signals(-code).name}" if code < 0 else f"code {code}"
-        return f"PDF-verwerking afgebroken: werkproces gestopt ({what}; geheugenlimiet {limits.memory_mb} MB?)"
-
-
-def _memory_reason(limits: Limits) -> str:
-    return f"PDF-verwerking afgebroken: geheugenlimiet van {limits.memory_mb} MB overschreden"
+        return f"PDF-verwerking afgebroken: werkproces onverwacht gestopt ({what})"
 
 
 class PdfConverter:

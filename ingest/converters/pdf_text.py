@@ -67,7 +67,7 @@ def repair_line(line: str, spaced_hyphens: bool = False) -> str:
     if spaced_hyphens:
         line = _SPACED_HYPHEN.sub(_close_hyphen, line)
         line = _TRAILING_HYPHEN.sub("-", line)
-    return _ABBREVIATION.sub(lambda m: m.group(0).replace(" ", ""), line)
+    return _RUNS.sub(" ", _ABBREVIATION.sub(lambda m: m.group(0).replace(" ", ""), line)).strip()
 
 
 def _close_hyphen(match: re.Match[str]) -> str:
@@ -101,9 +101,10 @@ def remove_running_lines(pages: list[list[str]], stats: CleanStats, depth: int =
     counts: Counter[str] = Counter()
     offsets: dict[str, Counter[int | None]] = {}
     for page, lines in enumerate(pages, start=1):
-        for key, line in {running_key(lines[i]): lines[i] for i in _edges(lines, depth)}.items():
-            counts[key] += 1
-            offsets.setdefault(key, Counter())[_offset(line, page)] += 1
+        edges = [lines[i] for i in _edges(lines, depth)]
+        counts.update({running_key(line) for line in edges})
+        for line in edges:
+            offsets.setdefault(running_key(line), Counter())[_offset(line, page)] += 1
     needed = max(3, math.ceil(len(pages) / 2))
     running = {key: offsets[key].most_common(1)[0][0] for key, n in counts.items() if n >= needed}
     if not running:
@@ -112,6 +113,8 @@ def remove_running_lines(pages: list[list[str]], stats: CleanStats, depth: int =
     for page, lines in enumerate(pages, start=1):
         drop = {i for i in _edges(lines, depth)
                 if (key := running_key(lines[i])) in running and running[key] == _offset(lines[i], page)}
+        if len(drop) == sum(1 for line in lines if line):
+            drop = set()  # a page of nothing but "running" lines is content that happens to repeat
         stats.running_lines_removed += len(drop)
         out.append([line for i, line in enumerate(lines) if i not in drop])
     stats.running_lines = sorted(running)
@@ -289,9 +292,8 @@ def clean_pages(raw_pages: list[str]) -> tuple[list[str], CleanStats]:
     stats = CleanStats()
     pages = [normalise_spaces(text).split("\n") for text in raw_pages]
     joined = "\n".join("\n".join(lines) for lines in pages)
-    spaced_hyphens = len(_SPACED_HYPHEN.findall(joined)) >= 5 and len(_SPACED_HYPHEN.findall(joined)) > len(
-        _JOINED_HYPHEN.findall(joined)
-    )
+    spaced, joined_hyphens = len(_SPACED_HYPHEN.findall(joined)), len(_JOINED_HYPHEN.findall(joined))
+    spaced_hyphens = spaced >= 3 and spaced > 2 * joined_hyphens  # "ISD - keten": the PDF spaces its hyphens
     pages = [[repair_line(line, spaced_hyphens) for line in lines] for lines in pages]
     vocabulary = _vocabulary(pages)
     if spaced_hyphens:  # a PDF that splits hyphenated words also splits others: "rou teren", "gemeentel ijk"

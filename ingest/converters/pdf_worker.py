@@ -1,6 +1,6 @@
 """The PDF worker process: reads PDFs with pypdf under a memory and CPU limit; one JSON line in, one out.
 
-Started by `pdf.PdfWorker` as `python -I pdf_worker.py`. It imports pypdf and `pdf_text` only (not the ingest
+Started by `pdf.PdfWorker` as `python pdf_worker.py`. It imports pypdf and `pdf_text` only (not the ingest
 package), so it starts fast; untrusted PDF bytes are parsed here and never in the parent process.
 """
 
