@@ -26,8 +26,6 @@ _TRAILING_HYPHEN = re.compile(r"(?<=\w) -$")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _LETTERS = re.compile(r"^[^\W\d_]+$")
 _LEADING_LETTERS = re.compile(r"[^\W\d_]+(?=[.,;:)/-]|$)")
-# A table-of-contents line: a title, a dot leader (dots, maybe spaced) and a page number.
-_TOC = re.compile(r"^(?P<title>.*?\S)\s*(?:\.\s*){4,}(?P<page>\d{1,4})$")
 _NUMBERED = re.compile(r"^(?P<number>\d{1,2}(?:\.\d{1,2}){0,5})(?P<dot>\.?)\s+(?P<title>\S.*)$")
 _BULLET = re.compile(r"^(?:[•▪◦●○■□►▸➢✓✔·*–-]|o(?= ))\s*")
 _TERMINAL = tuple(".!?")
@@ -121,6 +119,15 @@ def remove_running_lines(pages: list[list[str]], stats: CleanStats, depth: int =
     return out
 
 
+def toc_title(line: str) -> str | None:
+    """The title of a table-of-contents line: a title, a dot leader (dots, maybe spaced) and a page number."""
+    head = line.rstrip("0123456789")
+    title = head.rstrip(". ")
+    if not title or not 0 < len(line) - len(head) <= 4 or head[len(title) :].count(".") < 4:
+        return None
+    return title
+
+
 def _title_key(title: str) -> str:
     return re.sub(r"[^0-9a-zà-ÿ]+", "", title.lower())
 
@@ -189,9 +196,9 @@ def _toc(pages: list[list[str]]) -> _Toc:
     toc = _Toc()
     for lines in pages:
         for line in lines:
-            match = _TOC.match(line)
-            if match:
-                toc.add(match.group("title"))
+            title = toc_title(line)
+            if title:
+                toc.add(title)
     return toc
 
 
@@ -226,36 +233,44 @@ def _merge_split_words(line: str, vocabulary: Counter[str], pairs: Counter[tuple
     return " ".join(out)
 
 
-def _join(previous: str, line: str, vocabulary: Counter[str]) -> str:
-    """Append a line to a paragraph, undoing the hyphenation at a line break where the document allows."""
-    if not previous.endswith("-") or previous.endswith(" -") or not line:
-        return f"{previous} {line}" if previous else line
-    left = re.split(r"[\s/(]", previous[:-1])[-1]
+def _append(parts: list[str], line: str, vocabulary: Counter[str]) -> None:
+    """Add a line to a paragraph (its lines and separators), undoing the hyphenation at a line break.
+
+    `parts` ends with the previous line; joining it is "".join(parts), linear in the length of the paragraph.
+    """
+    previous = parts[-1] if parts else ""
+    if not previous.endswith("-") or previous.endswith(" -"):
+        parts.extend([" ", line] if parts else [line])
+        return
+    left = re.split(r"[\s/(]", previous[-80:-1])[-1]
     right = line.split(" ", 1)[0]
     right_word = right.rstrip(".,;:)").lower()
-    if not left or not left[-1].isalpha() or not right[0].isalpha() or right_word in _ELISION:
-        return f"{previous} {line}" if right_word in _ELISION else previous + line
-    if right[0].isupper() or left[-1].isupper() or vocabulary[f"{left}-{right_word}".lower()]:
-        return previous + line  # "StUF-" + "BG", "ISD-" + "keten": a real hyphen
-    if vocabulary[(left + right_word).lower()] or left[-1].islower():
-        return previous[:-1] + line
-    return previous + line
+    if right_word in _ELISION:
+        parts.extend([" ", line])  # "iWmo-" + "en iJw": the hyphen stands for a word
+    elif not left or not left[-1].isalpha() or not right[0].isalpha() or right[0].isupper() or left[-1].isupper():
+        parts.append(line)  # "StUF-" + "BG", "ISD-" + "keten", "0e09a81f-64a0-" + "4793": a real hyphen
+    elif vocabulary[f"{left}-{right_word}".lower()] and not vocabulary[(left + right_word).lower()]:
+        parts.append(line)  # the document writes the word with a hyphen elsewhere
+    else:
+        parts[-1] = previous[:-1]  # "bericht-" + "verkeer"
+        parts.append(line)
 
 
 @dataclass
 class _PageBuilder:
+    """Collects the blocks of one page: paragraphs re-joined from their lines, bullet lists as Markdown items."""
+
     vocabulary: Counter[str]
     blocks: list[str] = field(default_factory=list)
-    paragraph: str = ""
-    items: list[str] = field(default_factory=list)
-    last_line: str = ""
+    paragraph: list[str] = field(default_factory=list)
+    items: list[list[str]] = field(default_factory=list)
 
     def flush(self) -> None:
         if self.paragraph:
-            self.blocks.append(_escape(self.paragraph))
-            self.paragraph = ""
+            self.blocks.append(_escape("".join(self.paragraph)))
+            self.paragraph = []
         if self.items:
-            self.blocks.append("\n".join(f"- {item}" for item in self.items))
+            self.blocks.append("\n".join("- " + "".join(item) for item in self.items))
             self.items = []
 
     def add(self, line: str, wide: float) -> None:
@@ -263,18 +278,17 @@ class _PageBuilder:
         if bullet and len(line) > bullet.end():
             if self.paragraph:
                 self.flush()
-            self.items.append(line[bullet.end() :])
+            self.items.append([line[bullet.end() :]])
             return
         if self.items:
-            last = self.items[-1]
-            if not last.endswith(_TERMINAL) or line[0].islower():
-                self.items[-1] = _join(last, line, self.vocabulary)
+            if not self.items[-1][-1].endswith(_TERMINAL) or line[0].islower():
+                _append(self.items[-1], line, self.vocabulary)
                 return
             self.flush()
-        if self.paragraph and self.last_line.endswith((*_TERMINAL, ":")) and len(self.last_line) < 0.75 * wide:
-            self.flush()
-        self.paragraph = _join(self.paragraph, line, self.vocabulary)
-        self.last_line = line
+        last = self.paragraph[-1] if self.paragraph else ""
+        if last.endswith((*_TERMINAL, ":")) and len(last) < 0.75 * wide:
+            self.flush()  # a short line that ends a sentence ends its paragraph
+        _append(self.paragraph, line, self.vocabulary)
 
 
 def _escape(text: str) -> str:
@@ -310,7 +324,7 @@ def clean_pages(raw_pages: list[str]) -> tuple[list[str], CleanStats]:
         for line in lines:
             if not line:
                 builder.flush()
-            elif _TOC.match(line):
+            elif toc_title(line):
                 stats.toc_lines_removed += 1
             elif (level := headings.level(line)) is not None:
                 builder.flush()
