@@ -58,7 +58,6 @@ def normalise_spaces(text: str) -> str:
 
 def repair_line(line: str, spaced_hyphens: bool = False) -> str:
     """Spacing artefacts inside one line: "n . a . v ." -> "n.a.v.", "(GGk ) ." -> "(GGk).", "ISD - keten"."""
-    line = _ABBREVIATION.sub(lambda m: m.group(0).replace(" ", ""), line)
     line = _SPACE_AFTER_OPEN.sub(r"\1", line)
     line = _SPACE_BEFORE.sub(r"\1", line)
     line = _SPACE_BEFORE_DOT.sub(".", line)
