@@ -8,6 +8,7 @@ from pathlib import Path
 from ingest.converters.base import Limits, Page
 from ingest.converters.docx import convert_docx
 from ingest.converters.html import convert_html
+from ingest.converters.pdf import convert_pdf
 from ingest.converters.text import convert_markdown, convert_text
 
 Converter = Callable[[Path, Limits], list[Page]]
@@ -17,7 +18,8 @@ CONVERTERS: dict[str, Converter] = {
     "markdown": convert_markdown,
     "docx": convert_docx,
     "html": convert_html,
+    "pdf": convert_pdf,
 }
 
 # Extensions picked up from a folder without manifest.
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".text", ".md", ".markdown", ".docx", ".html", ".htm")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".text", ".md", ".markdown", ".docx", ".html", ".htm", ".pdf")

@@ -180,7 +180,7 @@ def test_folder_without_manifest_gets_derived_entries(tmp_path: Path) -> None:
         "Inleiding\n\n# Beleidsregels Wmo 2024\n\nTekst.\n", encoding="utf-8"
     )
     (tmp_path / "sub" / "notulen_mei.txt").write_text("Notulen van mei.\n", encoding="utf-8")
-    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "foto.jpg").write_bytes(b"\xff\xd8\xff\xe0")  # not a supported format
     (tmp_path / ".verborgen.txt").write_text("niet indexeren", encoding="utf-8")
 
     manifest = load_manifest(tmp_path)
