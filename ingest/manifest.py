@@ -172,13 +172,24 @@ def derive_entries(corpus_dir: Path) -> list[DocumentEntry]:
         entries.append(
             DocumentEntry(
                 id=f"{slug}-{digest}",
-                title=(found.get("title") or _guess_title(path))[:200],
+                title=(found.get("title") if _title_fits(found.get("title"), path.name) else _guess_title(path))[:200],
                 date=date_value,
                 file=rel,
                 derived_fields=["id", "title", "publisher", "scope", "doc_type", "date"],
             )
         )
     return entries
+
+
+_CODE = re.compile(r"\b(?=\w*[a-z])(?=\w*\d)\w{3,}\b", re.I)
+
+
+def _title_fits(title: str | None, file_name: str) -> bool:
+    """A title from document properties is often copied from another document: its codes must be in the name."""
+    if not title:
+        return False
+    name = file_name.lower()
+    return all(code.lower() in name for code in _CODE.findall(title))
 
 
 def _guess_title(path: Path) -> str:
@@ -190,4 +201,4 @@ def _guess_title(path: Path) -> str:
                     return stripped[:200]
     except OSError:
         pass
-    return path.stem.replace("_", " ").replace("-", " ")
+    return " ".join(path.stem.replace("_", " ").replace("-", " ").split())

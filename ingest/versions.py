@@ -93,9 +93,12 @@ def link_derived_versions(entries: list[DocumentEntry]) -> list[DocumentEntry]:
         update: dict[str, object] = {}
         if name.label and not entry.version:
             update["version"] = name.label
-        if name.date and not entry.date:
+        if name.date and (not entry.date or "date" in entry.derived_fields):
+            # A date in the name is the publisher's label; a file's own date is often that of a conversion.
             update |= {"date": name.date, "date_precision": "day"}
         guessed = [f for f in ("version", "date") if f in update and f not in entry.derived_fields]
+        update = {k: v for k, v in update.items() if getattr(entry, k) != v} | (
+            {"date_precision": "day"} if "date" in update and entry.date != update["date"] else {})
         out[entry.id] = entry.model_copy(update={**update, "derived_fields": [*entry.derived_fields, *guessed]})
     # Families: same folder, names that differ only by version or date, each with a version or date.
     versioned = [e for e in out.values() if names[e.id].version or names[e.id].date]

@@ -90,3 +90,12 @@ def test_manifest_supersedes_cycle_and_fork_are_refused(tmp_path: Path) -> None:
 """)
     with pytest.raises(ManifestError, match="zowel 'b' als 'c'"):
         load_manifest(fork)
+
+
+def test_title_from_properties_is_used_only_when_its_codes_match_the_name() -> None:
+    from ingest.manifest import _title_fits
+
+    assert _title_fits("Specificaties GGk0310 v2.1.01", "Specificaties_GGk0310-v2.1.01.pdf")
+    assert not _title_fits("Specificaties ggs0301", "Specificaties_GGk0210-v2.1.04_-_versie_2.pdf")
+    assert _title_fits("Foutcodes asynchroon berichtenverkeer", "Foutcodes_20170328.pdf")
+    assert not _title_fits(None, "a.pdf")
