@@ -9,6 +9,7 @@ the answer says that the documents do not answer the question and lists the clos
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from haystack import Document, component
@@ -16,6 +17,7 @@ from haystack import Document, component
 from api.answer_check import AnswerRequirement, missing_terms
 from api.dates import date_label
 from index.analyzer import DutchAnalyzer
+from index.code_lookup import EXACT
 from index.sentences import split_sentences
 from index.vocabulary import DomainVocabulary
 
@@ -53,6 +55,9 @@ class ExtractiveAnswerBuilder:
 
     @component.output_types(answer=dict)
     def run(self, query: str, documents: list[Document]) -> dict[str, Any]:
+        exact = self._exact_answer(query, documents)
+        if exact is not None:
+            return {"answer": exact}
         query_terms = set(self._analyzer.terms(query))
         expansion = self._vocabulary.expand(query).terms
         relevance = relevance_of(documents[0], query_terms, self._analyzer) if documents else 0.0
@@ -81,11 +86,40 @@ class ExtractiveAnswerBuilder:
                 break
         if not picked:
             return {"answer": self._abstain(documents, relevance, [requirement.label] if requirement else None)}
+        return {"answer": self._answered(picked, relevance)}
+
+    def _answered(self, picked: list[tuple[int, Document, list[str]]], relevance: float) -> dict[str, Any]:
         body = " ".join(f"{' '.join(sents)} [{n}]" for n, _, sents in picked)
         sources = "\n".join(f"[{n}] {self._source_line(doc)}" for n, doc, _ in picked)
         citations = [self._citation(n, doc, " ".join(sents)) for n, doc, sents in picked]
-        return {"answer": {"answered": True, "answer": f"{body}\n\nBronnen:\n{sources}",
-                           "citations": citations, "relevance": relevance}}
+        return {"answered": True, "answer": f"{body}\n\nBronnen:\n{sources}", "citations": citations,
+                "relevance": relevance}
+
+    def _exact_answer(self, query: str, documents: list[Document]) -> dict[str, Any] | None:
+        """The table rows that hold the asked code, quoted whole (a row is the answer); None to answer as usual.
+
+        A row that lacks another specific term of the question ("... in regio X") is not taken; rows after the
+        first are added only when they match about as well (a code such as 01 occurs in several lists).
+        """
+        rows = [d for d in documents[: self.max_citations] if d.meta.get("match") == EXACT]
+        rows = [d for d in rows if not missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer)]
+        if not rows:
+            return None
+        best = float(rows[0].meta.get("exact_score") or 0.0)
+        picked = [
+            (n, doc, [self._row_quote(doc)])
+            for n, doc in enumerate(
+                [rows[0], *(d for d in rows[1:] if float(d.meta.get("exact_score") or 0.0) >= 0.5 * best)], start=1)
+        ]
+        return self._answered(picked, 1.0)
+
+    @staticmethod
+    def _row_quote(doc: Document) -> str:
+        """The lines of the passage that hold the matched code (a small table kept whole), else the whole row."""
+        lines = [ln for ln in (doc.content or "").split("\n") if ln.strip()]
+        codes = set(doc.meta.get("matched_codes") or [])
+        holding = [ln for ln in lines if codes & {t.upper() for t in re.findall(r"[0-9A-Za-z]+", ln)}]
+        return " ".join(holding or lines)
 
     def _analyse(self, doc: Document) -> list[tuple[str, set[str]]]:
         """A passage's sentences with their index terms, computed once per answer."""
@@ -138,6 +172,10 @@ class ExtractiveAnswerBuilder:
         if label:
             parts.append(label)
         where = meta.get("section")
+        if meta.get("sheet"):
+            where = f"blad {meta['sheet']}"
+        if meta.get("row") is not None:
+            where = f"{where}, rij {meta['row']}" if where else f"rij {meta['row']}"
         if meta.get("page"):
             where = f"{where}, p. {meta['page']}" if where else f"p. {meta['page']}"
         if where:
@@ -152,7 +190,7 @@ class ExtractiveAnswerBuilder:
             "date": meta.get("date"), "date_label": date_label(meta.get("date"), meta.get("date_estimated", False)),
             "doc_type": meta.get("doc_type", ""), "section": meta.get("section") or None, "page": meta.get("page"),
             "text": doc.content or "", "quote": quote, "score": round(float(doc.score or 0.0), 6),
-            "file": meta.get("file"), "url": meta.get("url"),
+            "file": meta.get("file"), "url": meta.get("url"), "sheet": meta.get("sheet"), "row": meta.get("row"),
         }
 
     def _abstain(self, documents: list[Document], relevance: float,

@@ -50,6 +50,9 @@ class Citation(BaseModel):
     score: float
     file: str | None = None
     url: str | None = None
+    sheet: str | None = Field(None, description="Werkblad van een spreadsheet (alleen bij tabelrijen uit XLSX).")
+    row: int | None = Field(None, description="Rijnummer van een tabelrij: in het werkblad, het CSV-bestand of "
+                                              "de Markdown-tabel (1 = eerste rij onder de kop).")
 
 
 class AskResponse(BaseModel):
@@ -77,6 +80,9 @@ class Passage(BaseModel):
     score: float
     dense_score: float | None = None
     bm25_score: float | None = None
+    sheet: str | None = None
+    row: int | None = None
+    match: str | None = Field(None, description="'exact' als de passage de gevraagde code bevat.")
 
 
 class SearchResponse(BaseModel):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest.converters.base import Limits, Page
+from ingest.converters.spreadsheet import convert_csv, convert_xlsx
 from ingest.converters.text import convert_markdown, convert_text
 
 Converter = Callable[[Path, Limits], list[Page]]
@@ -13,7 +14,9 @@ Converter = Callable[[Path, Limits], list[Page]]
 CONVERTERS: dict[str, Converter] = {
     "text": convert_text,
     "markdown": convert_markdown,
+    "xlsx": convert_xlsx,
+    "csv": convert_csv,
 }
 
 # Extensions picked up from a folder without manifest.
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".text", ".md", ".markdown")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".text", ".md", ".markdown", ".xlsx", ".csv", ".tsv")

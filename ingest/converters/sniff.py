@@ -6,7 +6,9 @@ import zipfile
 from pathlib import Path
 
 # Extension -> format name, for files whose content does not identify them (text formats).
-EXTENSIONS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
+EXTENSIONS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown", ".csv": "csv", ".tsv": "csv"}
+# A broken zip with one of these extensions still goes to its converter, which says that it is damaged.
+_ZIP_EXTENSIONS = {".xlsx": "xlsx", ".xlsm": "xlsx"}
 
 
 def sniff(path: Path) -> str | None:
@@ -17,7 +19,7 @@ def sniff(path: Path) -> str | None:
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        return _office_kind(path)
+        return _office_kind(path) or _ZIP_EXTENSIONS.get(suffix)
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if lowered.startswith((b"<!doctype html", b"<html")) or (suffix in (".html", ".htm") and lowered.startswith(b"<")):
         return "html"
