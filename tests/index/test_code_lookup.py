@@ -7,21 +7,41 @@ documents; the reference tests read real code lists from ../shared/reference (ne
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from haystack import Document
 from haystack.core.serialization import component_to_dict
 
 from api.service import QAService
+from index.analyzer import DutchAnalyzer
 from index.code_lookup import EXACT, CodeLookup, code_filter
 from index.codes import codes_in_question, normalise_code, row_codes
+from index.sparse import BM25Encoder
 from index.store import VraagbaakDocumentStore
-from tests.helpers import REPO, cli_env, make_data_dir, run_cli, settings_for, small_corpus_documents, write_corpus
+from tests.helpers import (
+    QDRANT_URL,
+    REPO,
+    cli_env,
+    make_data_dir,
+    run_cli,
+    settings_for,
+    small_corpus_documents,
+    write_corpus,
+)
+from tests.index.test_store import _server_param
 
 REFERENCE = REPO.parent / "shared" / "reference" / "istandaarden"
+
+
+def _open_store(backend: str, folder: Path, dim: int) -> VraagbaakDocumentStore:
+    url = QDRANT_URL if backend == "server" else None
+    return VraagbaakDocumentStore(str(folder), model_name="test-model", qdrant_url=url,
+                                  collection=f"vraagbaak-test-{uuid.uuid4().hex[:8]}").open(dim)
 
 
 # -- which codes ----------------------------------------------------------------------------------------
@@ -71,6 +91,76 @@ def test_init_and_to_dict(tmp_path: Path) -> None:
     assert data["init_parameters"]["max_rows"] == 2 and data["init_parameters"]["candidates"] == 10
     with pytest.raises(ValueError, match="max_rows"):
         CodeLookup(store, max_rows=5, candidates=2)
+
+
+# -- the filter on both backends, and the component on a real store ----------------------------------------
+
+_ROWS = [  # (scope, codes, text); the dense vector of row i is the unit vector e_i
+    ("achterhoek", ["99X01", "98A01"], "Oude productcode: 99X01; Nieuw subsegment: Fictief Licht"),
+    ("achterhoek", ["99X02"], "Oude productcode: 99X02; Nieuw subsegment: Fictief Midden"),
+    ("drechtsteden", ["99X02"], "Oude productcode: 99X02; Nieuw subsegment: Fictief Zuid"),
+    ("landelijk", [], "Een gewone passage over productcodes zonder tabel."),
+]
+
+
+@pytest.fixture(params=["edge", _server_param()])
+def row_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VraagbaakDocumentStore]:
+    store = _open_store(request.param, tmp_path / "data", len(_ROWS))
+    encoder = BM25Encoder(DutchAnalyzer())
+    docs = []
+    for i, (scope, codes, text) in enumerate(_ROWS):
+        meta: dict[str, Any] = {"document_id": f"doc-{i}", "scope": scope, "title": f"Tabel {i}", "row": i + 1}
+        if codes:
+            meta["codes"] = codes
+        docs.append(Document(id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"row-{i}")), content=text, meta=meta,
+                             embedding=[1.0 if j == i else 0.0 for j in range(len(_ROWS))],
+                             sparse_embedding=encoder.encode_passage(text)))
+    store.write_documents(docs)
+    try:
+        yield store
+    finally:
+        if not store.embedded:
+            store.backend.drop_collection()  # type: ignore[attr-defined]
+        store.close()
+
+
+def _texts(docs: list[Document]) -> list[str]:
+    return sorted((d.content or "").rsplit(" ", 1)[-1] for d in docs)
+
+
+def test_codes_filter_on_the_backend(row_store: VraagbaakDocumentStore) -> None:
+    def find(flt: dict[str, Any]) -> list[str]:
+        return _texts(row_store.filter_documents(flt))
+
+    assert find({"field": "meta.codes", "operator": "in", "value": ["99X02"]}) == ["Midden", "Zuid"]
+    assert find({"field": "meta.codes", "operator": "==", "value": "98A01"}) == ["Licht"]  # any element matches
+    assert find({"field": "meta.codes", "operator": "in", "value": ["99X77"]}) == []
+    assert find(code_filter(["99X02"], {"field": "meta.scope", "operator": "in", "value": ["drechtsteden"]})) == [
+        "Zuid"]
+
+
+def test_lookup_puts_exact_rows_first_and_orders_them_by_similarity(row_store: VraagbaakDocumentStore) -> None:
+    hybrid = row_store.filter_documents({"field": "meta.scope", "operator": "==", "value": "landelijk"})
+    lookup = CodeLookup(row_store, max_rows=3)
+    query = [0.0, 0.2, 0.9, 0.0]  # closer to the Zuid row than to the Midden row
+    result = lookup.run("Naar welk subsegment gaat productcode 99X02?", hybrid, query_embedding=query, top_k=5)
+    docs = result["documents"]
+    assert result["codes"] == ["99X02"]
+    assert [d.content.rsplit(" ", 1)[-1] for d in docs] == ["Zuid", "Midden", "tabel."]
+    assert [d.meta.get("match") for d in docs] == [EXACT, EXACT, None]
+    assert docs[0].score > docs[1].score > (docs[2].score or 0.0)
+    assert docs[0].meta["matched_codes"] == ["99X02"]
+    region = {"field": "meta.scope", "operator": "in", "value": ["achterhoek", "landelijk"]}
+    docs = lookup.run("productcode 99X02", hybrid, query_embedding=query, filters=region, top_k=5)["documents"]
+    assert [d.meta.get("match") for d in docs] == [EXACT, None] and docs[0].content.endswith("Midden")
+
+
+def test_lookup_without_a_code_or_switched_off_changes_nothing(row_store: VraagbaakDocumentStore) -> None:
+    hybrid = row_store.filter_documents()
+    assert CodeLookup(row_store).run("Welke retourcode hoort bij een fout?", hybrid)["documents"] == hybrid
+    assert CodeLookup(row_store, max_rows=0).run("productcode 99X02", hybrid)["documents"] == hybrid
+    unknown = CodeLookup(row_store).run("productcode 99X77", hybrid, query_embedding=[0.25] * 4)
+    assert unknown == {"documents": hybrid, "codes": ["99X77"]}
 
 
 # -- end to end on a corpus with spreadsheets -----------------------------------------------------------
