@@ -22,6 +22,7 @@ from index.sentences import split_sentences
 from index.vocabulary import DomainVocabulary
 
 _SHORT_SENTENCE = 8
+_ROW_QUOTE_WORDS = 80  # a table row up to this length is quoted whole
 _REGIONS = {"landelijk": "landelijk"}
 
 
@@ -77,6 +78,8 @@ class ExtractiveAnswerBuilder:
             sentences, score = self._best_sentences(analysed[doc.id], weights, requirement)
             if not sentences:
                 continue
+            if doc.meta.get("row") is not None and len((doc.content or "").split()) <= _ROW_QUOTE_WORDS:
+                sentences = [self._row_quote(doc)]  # a table row is read whole: a cell alone loses its key
             if rank == 0 or not picked:
                 best_score = score
             elif score < 0.6 * best_score or (doc.score or 0) < 0.5 * (candidates[0].score or 1):

@@ -96,10 +96,14 @@ def find_header(rows: Sequence[Sequence[str]]) -> int | None:
     return None
 
 
+def is_property_table(headers: Sequence[str]) -> bool:
+    """'Eigenschap | Waarde': each row is one property of the document, read as 'Naam: Productcategorie'."""
+    return len(headers) == 2 and bool(_KEY_HEADER.match(headers[0]) and _VALUE_HEADER.match(headers[1]))
+
+
 def row_text(headers: Sequence[str], cells: Sequence[str]) -> str:
     """'Header: cell; Header: cell' without empty cells; a cell without header stands alone."""
-    if (len(headers) == 2 and _KEY_HEADER.match(headers[0]) and _VALUE_HEADER.match(headers[1]) and len(cells) >= 2
-            and cells[0] and cells[1]):
+    if is_property_table(headers) and len(cells) >= 2 and cells[0] and cells[1]:
         rest = [c for c in cells[2:] if c]
         return "; ".join([f"{cells[0]}: {cells[1]}", *rest])
     parts = []
@@ -124,11 +128,13 @@ def table_rows(rows: Iterable[tuple[int, list[str]]], headers: Sequence[str] | N
             preamble = [TableRow(" ".join(c for c in cells if c), n) for n, cells in numbered[:index]]
             return preamble + table_rows(numbered[index + 1:], headers)
         headers = []
+    # A code in a property table ("Codelijst ID: JZ020") names the whole document, not this row: no exact match.
+    coded = not is_property_table(headers)
     out = []
     for number, cells in numbered:
         text = row_text(headers, cells)
         if text:
-            out.append(TableRow(text, number, row_codes(headers, cells)))
+            out.append(TableRow(text, number, row_codes(headers, cells) if coded else []))
     return out
 
 

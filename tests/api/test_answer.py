@@ -238,7 +238,7 @@ def test_equally_good_exact_rows_are_all_cited_weak_ones_not(builder: Extractive
     assert [c["document_id"] for c in answer["citations"]] == ["doc-x", "doc-y"]
 
 
-def test_small_table_kept_whole_quotes_the_line_with_the_code(builder: ExtractiveAnswerBuilder) -> None:
+def test_passage_of_several_lines_quotes_the_line_with_the_code(builder: ExtractiveAnswerBuilder) -> None:
     table = "Code: 96; Omschrijving: Fictief een\nCode: 97; Omschrijving: Fictief twee"
     answer = builder.run("Wat betekent code 97?", [_row("w", table, "97", 1.0)])["answer"]
     assert answer["citations"][0]["quote"] == "Code: 97; Omschrijving: Fictief twee"
