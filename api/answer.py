@@ -109,16 +109,12 @@ class ExtractiveAnswerBuilder:
         if not rows:
             return None
         best = float(rows[0].meta.get("exact_score") or 0.0)
-        picked = [
-            (n, doc, [self._row_quote(doc)])
-            for n, doc in enumerate(
-                [rows[0], *(d for d in rows[1:] if float(d.meta.get("exact_score") or 0.0) >= 0.5 * best)], start=1)
-        ]
-        return self._answered(picked, 1.0)
+        chosen = [rows[0], *(d for d in rows[1:] if float(d.meta.get("exact_score") or 0.0) >= 0.5 * best)]
+        return self._answered([(n, d, [self._row_quote(d)]) for n, d in enumerate(chosen, start=1)], 1.0)
 
     @staticmethod
     def _row_quote(doc: Document) -> str:
-        """The lines of the passage that hold the matched code (a small table kept whole), else the whole row."""
+        """The whole row; of a passage with several lines (a row under its FAQ question) the lines with the code."""
         lines = [ln for ln in (doc.content or "").split("\n") if ln.strip()]
         codes = set(doc.meta.get("matched_codes") or [])
         holding = [ln for ln in lines if codes & {t.upper() for t in re.findall(r"[0-9A-Za-z]+", ln)}]
