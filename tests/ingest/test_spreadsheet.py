@@ -248,3 +248,22 @@ def test_binary_file_named_csv_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"\x00\x01\x02binair")
     docs, failures = _convert(path)
     assert docs == [] and "binair bestand" in failures[0].reason
+
+
+def test_xml_entities_in_a_sheet_are_refused_by_defusedxml(tmp_path: Path) -> None:
+    assert openpyxl.DEFUSEDXML  # openpyxl found defusedxml (a dependency) and parses through it
+    path = write_xlsx(tmp_path / "ok.xlsx", {"Blad1": [["Code", "Omschrijving"], ["99X01", "Fictief"]]})
+    evil = tmp_path / "entiteiten.xlsx"
+    laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+              '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>')
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(evil, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, laughs if info.filename.endswith("sheet1.xml") else source.read(info))
+    with pytest.raises(ConversionError, match="XLSX kan niet worden gelezen") as info:
+        convert_xlsx(evil, Limits())
+    causes, error = [], info.value.__cause__
+    while error is not None:
+        causes.append(type(error).__name__)
+        error = error.__cause__ or error.__context__
+    assert "EntitiesForbidden" in causes  # defusedxml refused the DTD entities, openpyxl wrapped the error
