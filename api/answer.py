@@ -26,6 +26,11 @@ _ROW_QUOTE_WORDS = 80  # a table row up to this length is quoted whole
 _REGIONS = {"landelijk": "landelijk"}
 
 
+def _defines(row: Document) -> bool:
+    """Whether a table row defines the asked code (the code is its key) rather than only using it."""
+    return row.meta.get("key_code") in set(row.meta.get("matched_codes") or [])
+
+
 def relevance_of(doc: Document, query_terms: set[str], analyzer: DutchAnalyzer) -> float:
     """0-1: how well the best passage matches; dense cosine (rescaled for e5) and term coverage."""
     cosine = float(doc.meta.get("dense_score") or 0.0)
@@ -102,14 +107,16 @@ class ExtractiveAnswerBuilder:
         """The table rows that hold the asked code, quoted whole (a row is the answer); None to answer as usual.
 
         A row that lacks another specific term of the question ("... in regio X") is not taken; rows after the
-        first are added only when they match about as well (a code such as 01 occurs in several lists).
+        first are added only when they match about as well and, like it, define the code or only use it (a code
+        such as 01 is defined in several lists).
         """
         rows = [d for d in documents[: self.max_citations] if d.meta.get("match") == EXACT]
         rows = [d for d in rows if not missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer)]
         if not rows:
             return None
         best = float(rows[0].meta.get("exact_score") or 0.0)
-        chosen = [rows[0], *(d for d in rows[1:] if float(d.meta.get("exact_score") or 0.0) >= 0.5 * best)]
+        chosen = [rows[0], *(d for d in rows[1:] if _defines(d) == _defines(rows[0])
+                             and float(d.meta.get("exact_score") or 0.0) >= 0.5 * best)]
         return self._answered([(n, d, [self._row_quote(d)]) for n, d in enumerate(chosen, start=1)], 1.0)
 
     @staticmethod

@@ -30,7 +30,8 @@ def code_filter(codes: list[str], filters: dict[str, Any] | None = None) -> dict
 class CodeLookup:
     """Puts up to `max_rows` exact-code rows (meta match="exact", matched_codes) before the hybrid results.
 
-    Their score is the best hybrid score + 1 + their own fused score, so the order holds wherever it is sorted.
+    Rows that define the code (it is in their first column) go before rows that only use it, then by similarity.
+    Their scores stay above the best hybrid score and in that order, so the order holds wherever it is sorted.
     """
 
     def __init__(self, document_store: VraagbaakDocumentStore, max_rows: int = 3, candidates: int = 20) -> None:
@@ -61,12 +62,14 @@ class CodeLookup:
         if not rows:
             return {"documents": documents, "codes": codes}
         wanted = set(codes)
+        # A row that defines the code (it is the row's key, "Code: 8848; Betekenis: ...") before rows that use it.
+        rows.sort(key=lambda d: (d.meta.get("key_code") in wanted, d.score or 0.0), reverse=True)
         top = max((d.score or 0.0 for d in documents), default=0.0)
         exact = [
-            replace(d, score=top + 1.0 + float(d.score or 0.0),
+            replace(d, score=top + float(self.max_rows - rank),
                     meta={**d.meta, "match": EXACT, "exact_score": float(d.score or 0.0),
                           "matched_codes": sorted(wanted & set(d.meta.get("codes", [])))})
-            for d in rows[: self.max_rows]
+            for rank, d in enumerate(rows[: self.max_rows])
         ]
         ids = {d.id for d in exact}
         rest = [d for d in documents if d.id not in ids]

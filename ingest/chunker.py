@@ -47,7 +47,7 @@ class _Unit:
 
 def _table_units(block: Block, path: tuple[str, ...], page: int | None) -> list[_Unit]:
     """A Markdown table row by row: "Header: cell; ..." with its data-row number (1-based) and codes."""
-    return [_Unit(r.text, path, page, r.row, {"codes": r.codes}) for r in markdown_table(block.text)]
+    return [_Unit(r.text, path, page, r.row, r.meta()) for r in markdown_table(block.text)]
 
 
 def _is_record(*units: _Unit) -> bool:

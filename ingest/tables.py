@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from index.codes import row_codes
+from index.codes import normalise_code, row_codes
 
 # A header row is the first row with at least two cells, most of them text, among the first rows.
 HEADER_SEARCH_ROWS = 20
@@ -27,11 +27,19 @@ _VALUE_HEADER = re.compile(r"^(waarde|inhoud)$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class TableRow:
-    """One data row: its text, its 1-based row number and the codes in its cells."""
+    """One data row: its text, its 1-based row number, the codes in its cells and the one in its first column.
+
+    The first column is the table's key ("Code | Omschrijving"): a row whose key is the code defines it; other
+    rows only use it (a rule table with a column "Retourcode").
+    """
 
     text: str
     row: int
     codes: list[str] = field(default_factory=list)
+    key_code: str | None = None
+
+    def meta(self) -> dict[str, Any]:
+        return {"codes": self.codes, "key_code": self.key_code}
 
 
 def cell_text(value: Any) -> str:
@@ -134,7 +142,9 @@ def table_rows(rows: Iterable[tuple[int, list[str]]], headers: Sequence[str] | N
     for number, cells in numbered:
         text = row_text(headers, cells)
         if text:
-            out.append(TableRow(text, number, row_codes(headers, cells) if coded else []))
+            codes = row_codes(headers, cells) if coded else []
+            key = normalise_code(cells[0]) if cells else ""
+            out.append(TableRow(text, number, codes, key if key in codes else None))
     return out
 
 

@@ -60,7 +60,7 @@ def _too_many_rows(limits: Limits) -> ConversionError:
 
 
 def _records(rows: list[tuple[int, list[str]]], section: str, meta: dict[str, Any]) -> tuple[Record, ...]:
-    return tuple(Record(r.text, (section,), r.row, {**meta, "codes": r.codes}) for r in table_rows(rows))
+    return tuple(Record(r.text, (section,), r.row, {**meta, **r.meta()}) for r in table_rows(rows))
 
 
 def _trimmed(cells: list[str]) -> list[str]:
@@ -76,33 +76,39 @@ def convert_xlsx(path: Path, limits: Limits) -> list[Page]:
     if not openpyxl.DEFUSEDXML:  # pragma: no cover - defusedxml is a dependency; OPENPYXL_DEFUSEDXML=False disables
         raise ConversionError("XLSX wordt niet gelezen zonder defusedxml (beveiliging tegen XML-aanvallen)")
     check_archive(path, limits)
+    with path.open("rb") as handle:  # a handle, not the name: openpyxl would refuse a content-sniffed '.bin'
+        try:
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises anything from KeyError to XML parse errors
+            raise ConversionError(f"XLSX kan niet worden gelezen: {type(exc).__name__}: {exc}") from exc
+        try:
+            return _workbook_pages(workbook, limits)
+        except ConversionError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a broken sheet part surfaces only while reading rows
+            raise ConversionError(f"XLSX kan niet worden gelezen: {type(exc).__name__}: {exc}") from exc
+        finally:
+            workbook.close()
+
+
+def _workbook_pages(workbook: Any, limits: Limits) -> list[Page]:
+    """The records pages of an opened workbook; the row limit counts non-empty rows over all sheets."""
     pages: list[Page] = []
     total = 0
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises anything from KeyError to XML parse errors
-        raise ConversionError(f"XLSX kan niet worden gelezen: {type(exc).__name__}: {exc}") from exc
-    try:
-        for sheet in workbook.worksheets:
-            sheet.reset_dimensions()  # a wrong <dimension> tag would otherwise cut rows or columns off silently
-            rows: list[tuple[int, list[str]]] = []
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                cells = _trimmed([cell_text(v) for v in values])
-                if not cells:
-                    continue
-                total += 1
-                if total > limits.max_rows:
-                    raise _too_many_rows(limits)
-                rows.append((number, cells))
-            records = _records(rows, sheet.title, {"sheet": sheet.title})
-            if records:
-                pages.append(Page("", markup="records", records=records))
-    except ConversionError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a broken sheet part surfaces only while reading rows
-        raise ConversionError(f"XLSX kan niet worden gelezen: {type(exc).__name__}: {exc}") from exc
-    finally:
-        workbook.close()
+    for sheet in workbook.worksheets:
+        sheet.reset_dimensions()  # a wrong <dimension> tag would otherwise cut rows or columns off silently
+        rows: list[tuple[int, list[str]]] = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = _trimmed([cell_text(v) for v in values])
+            if not cells:
+                continue
+            total += 1
+            if total > limits.max_rows:
+                raise _too_many_rows(limits)
+            rows.append((number, cells))
+        records = _records(rows, sheet.title, {"sheet": sheet.title})
+        if records:
+            pages.append(Page("", markup="records", records=records))
     return pages
 
 

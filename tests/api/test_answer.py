@@ -207,9 +207,9 @@ def test_scope_and_date_labels() -> None:
 _ROW = "Oude productcode: 99X02; Omschrijving: Fictieve groepsbegeleiding; Nieuw subsegment: Fictief subsegment B"
 
 
-def _row(pid: str, content: str, code: str, exact_score: float, **meta: object) -> Document:
+def _row(pid: str, content: str, code: str, exact_score: float, key: bool = True, **meta: object) -> Document:
     return _doc(pid, content, score=2.0 + exact_score, dense=0.8, section="Conversie", match="exact",
-                exact_score=exact_score, matched_codes=[code], codes=[code], **meta)
+                exact_score=exact_score, matched_codes=[code], codes=[code], key_code=code if key else None, **meta)
 
 
 def test_exact_row_is_quoted_whole_with_sheet_and_row(builder: ExtractiveAnswerBuilder) -> None:
@@ -248,3 +248,12 @@ def test_exact_row_lacking_another_specific_term_is_not_taken(builder: Extractiv
     docs = [_row("t", _ROW, "99X02", 1.0, row=5), _doc("a", UNRELATED, dense=0.7)]
     answer = builder.run("Naar welk subsegment gaat productcode 99X02 in Zeeland?", docs)["answer"]
     assert not any(c["row"] == 5 for c in answer["citations"])
+
+
+def test_row_defining_the_code_is_not_joined_by_rows_that_only_use_it(builder: ExtractiveAnswerBuilder) -> None:
+    docs = [
+        _row("d", "Code: 8001; Betekenis: Fictieve fout", "8001", 0.4, row=2),
+        _row("u", "Regel: fictieve controle; Retourcode: 8001", "8001", 1.0, key=False, row=9),
+    ]
+    answer = builder.run("Wat betekent retourcode 8001?", docs)["answer"]
+    assert [c["document_id"] for c in answer["citations"]] == ["doc-d"]

@@ -95,11 +95,12 @@ def test_init_and_to_dict(tmp_path: Path) -> None:
 
 # -- the filter on both backends, and the component on a real store ----------------------------------------
 
-_ROWS = [  # (scope, codes, text); the dense vector of row i is the unit vector e_i
-    ("achterhoek", ["99X01", "98A01"], "Oude productcode: 99X01; Nieuw subsegment: Fictief Licht"),
-    ("achterhoek", ["99X02"], "Oude productcode: 99X02; Nieuw subsegment: Fictief Midden"),
-    ("drechtsteden", ["99X02"], "Oude productcode: 99X02; Nieuw subsegment: Fictief Zuid"),
-    ("landelijk", [], "Een gewone passage over productcodes zonder tabel."),
+_ROWS = [  # (scope, codes, key code, text); the dense vector of row i is the unit vector e_i
+    ("achterhoek", ["99X01", "98A01"], "99X01", "Oude productcode: 99X01; Nieuw subsegment: Fictief Licht"),
+    ("achterhoek", ["99X02"], "99X02", "Oude productcode: 99X02; Nieuw subsegment: Fictief Midden"),
+    ("drechtsteden", ["99X02"], "99X02", "Oude productcode: 99X02; Nieuw subsegment: Fictief Zuid"),
+    ("landelijk", [], None, "Een gewone passage over productcodes zonder tabel."),
+    ("landelijk", ["99X01"], None, "Regel: fictieve controle; Productcode: 99X01; Gebruik: Fictief gebruik"),
 ]
 
 
@@ -108,11 +109,11 @@ def row_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Vraagb
     store = _open_store(request.param, tmp_path / "data", len(_ROWS))
     encoder = BM25Encoder(DutchAnalyzer())
     docs = []
-    for i, (scope, codes, text) in enumerate(_ROWS):
+    for i, (scope, codes, key, text) in enumerate(_ROWS):
         meta: dict[str, Any] = {"document_id": f"doc-{i}", "scope": scope, "title": f"Tabel {i}", "row": i + 1}
         if codes:
-            meta["codes"] = codes
-        docs.append(Document(id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"row-{i}")), content=text, meta=meta,
+            meta.update(codes=codes, key_code=key)
+        docs.append(Document(id=_row_id(i), content=text, meta=meta,
                              embedding=[1.0 if j == i else 0.0 for j in range(len(_ROWS))],
                              sparse_embedding=encoder.encode_passage(text)))
     store.write_documents(docs)
@@ -122,6 +123,10 @@ def row_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Vraagb
         if not store.embedded:
             store.backend.drop_collection()  # type: ignore[attr-defined]
         store.close()
+
+
+def _row_id(i: int) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"row-{i}"))
 
 
 def _texts(docs: list[Document]) -> list[str]:
@@ -140,9 +145,9 @@ def test_codes_filter_on_the_backend(row_store: VraagbaakDocumentStore) -> None:
 
 
 def test_lookup_puts_exact_rows_first_and_orders_them_by_similarity(row_store: VraagbaakDocumentStore) -> None:
-    hybrid = row_store.filter_documents({"field": "meta.scope", "operator": "==", "value": "landelijk"})
+    hybrid = row_store.filter_documents({"field": "id", "operator": "==", "value": _row_id(3)})
     lookup = CodeLookup(row_store, max_rows=3)
-    query = [0.0, 0.2, 0.9, 0.0]  # closer to the Zuid row than to the Midden row
+    query = [0.0, 0.2, 0.9, 0.0, 0.0]  # closer to the Zuid row than to the Midden row
     result = lookup.run("Naar welk subsegment gaat productcode 99X02?", hybrid, query_embedding=query, top_k=5)
     docs = result["documents"]
     assert result["codes"] == ["99X02"]
@@ -155,11 +160,19 @@ def test_lookup_puts_exact_rows_first_and_orders_them_by_similarity(row_store: V
     assert [d.meta.get("match") for d in docs] == [EXACT, None] and docs[0].content.endswith("Midden")
 
 
+def test_rows_defining_the_code_go_before_rows_using_it(row_store: VraagbaakDocumentStore) -> None:
+    query = [0.0, 0.0, 0.0, 0.0, 1.0]  # most similar to the row that only uses 99X01
+    docs = CodeLookup(row_store, max_rows=3).run("Wat is productcode 99X01?", [], query_embedding=query,
+                                                 top_k=3)["documents"]
+    assert [d.meta["key_code"] for d in docs] == ["99X01", None]
+    assert docs[0].score > docs[1].score and docs[0].meta["exact_score"] < docs[1].meta["exact_score"]
+
+
 def test_lookup_without_a_code_or_switched_off_changes_nothing(row_store: VraagbaakDocumentStore) -> None:
     hybrid = row_store.filter_documents()
     assert CodeLookup(row_store).run("Welke retourcode hoort bij een fout?", hybrid)["documents"] == hybrid
     assert CodeLookup(row_store, max_rows=0).run("productcode 99X02", hybrid)["documents"] == hybrid
-    unknown = CodeLookup(row_store).run("productcode 99X77", hybrid, query_embedding=[0.25] * 4)
+    unknown = CodeLookup(row_store).run("productcode 99X77", hybrid, query_embedding=[0.2] * 5)
     assert unknown == {"documents": hybrid, "codes": ["99X77"]}
 
 

@@ -385,6 +385,7 @@ def test_markdown_table_rows_are_passages_with_headers_row_numbers_and_codes() -
     assert [c.meta["row"] for c in rows] == [1, 2, 3]  # 1-based data row within the table
     # Codes from the code column only: TR999 and the message types are mentioned, not defined, by the row.
     assert [c.meta["codes"] for c in rows] == [["97"], ["98A01"], ["0099"]]
+    assert [c.meta["key_code"] for c in rows] == ["97", "98A01", "0099"]  # the first column: these rows define them
     assert rows[0].meta["context"] == "ZZ999 | Codes" and rows[0].meta["heading_path"] == ["Codes"]
     metadata = [c.content for c in chunks if c.meta["section"].endswith("Metadata")]
     assert metadata == ["Codelijst ID: ZZ999", "Naam: Fictieve productcategorie"]  # property tables read key: value

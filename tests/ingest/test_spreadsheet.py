@@ -69,7 +69,7 @@ def test_xlsx_rows_become_records_with_headers_sheet_and_row_numbers(tmp_path: P
     assert second.text.endswith("Ingangsdatum: 2099-02-01; Tarief: 30")  # a datetime at midnight, 30.0 -> 30
     assert third.text == "Oude productcode: 99X03; Nieuw subsegment: Fictief subsegment C; Tarief: 7"
     assert first.section == ("Conversie",)
-    assert first.meta == {"sheet": "Conversie", "codes": ["99X01"]}
+    assert first.meta == {"sheet": "Conversie", "codes": ["99X01"], "key_code": "99X01"}
     assert pages[1].records[0].text == "Alleen tekst" and pages[1].records[0].meta["sheet"] == "Toelichting"
 
 
@@ -212,7 +212,8 @@ def test_csv_with_semicolons_quotes_and_dutch_encodings(tmp_path: Path, encoding
                           "Nieuw subsegment: Fictief subsegment C")
     assert [r.row for r in page.records] == [2, 4, 6]  # the line where each row starts; row 99X02 spans two
     assert first.section == ("Conversie 2099",)
-    assert [r.meta for r in page.records] == [{"codes": ["99X01"]}, {"codes": ["99X02"]}, {"codes": ["99X03"]}]
+    assert [r.meta["codes"] for r in page.records] == [["99X01"], ["99X02"], ["99X03"]]
+    assert [r.meta["key_code"] for r in page.records] == ["99X01", "99X02", "99X03"]
 
 
 @pytest.mark.parametrize(
