@@ -19,10 +19,13 @@ _CODE_HEADER = re.compile(r"code|waarde|nummer|\bnr\b|\bid\b|categorie", re.IGNO
 _MARKUP = "*_`'\" \t"
 
 # Question side: a number is a code only right after a word that names one ("productcode 54001",
-# "productcategorie 54", "retourcode 8848", "code 01"), in "wat betekent 8848?", or as the last word of a
-# "wat is/betekent ...?" question ("Wat betekent reden beëindiging 33?"); mixed codes always are.
+# "productcategorie 54", "retourcode 8848", "eenheid 14"), in "wat betekent 8848?", or as the last word of a
+# "wat is/betekent ...?" question or of one that names a code ("Welke code voor reden beëindiging is 33?");
+# mixed codes (54Z01, JZ020) always are.
 _TOKEN = re.compile(r"[0-9A-Za-z]+")
-_CODE_WORD = re.compile(r"(?:code|codes|categorie|categorieën|categorieen)$", re.IGNORECASE)
+# Words that name a code or a code list ("eenheid 14", "reden beëindiging 33", "frequentie 2").
+_CODE_WORD = re.compile(r"(?:code|codes|categorie|categorieën|categorieen|eenheid|frequentie|beëindiging|beeindiging)$",
+                        re.IGNORECASE)
 _WHAT = re.compile(r"^\s*(?:wat\s+(?:is|zijn|betekent|betekenen)|waar\s+staat|waarvoor\s+staat)\b", re.IGNORECASE)
 _MEANS = re.compile(r"\b(?:wat\s+is|betekent|betekenen|betekenis\s+van|waar\s+staat)\s+(?:de\s+|het\s+)?(?:code\s+)?$",
                     re.IGNORECASE)
@@ -83,8 +86,8 @@ def codes_in_question(question: str) -> list[str]:
         elif token.isdigit():
             named = bool(_CODE_WORD.search(previous))
             last = not _TOKEN.search(question, match.end()) or bool(re.match(r"\s+voor\W*$", question[match.end():]))
-            asked = len(token) >= 2 and (bool(_MEANS.search(question[: match.start()]))
-                                         or (last and bool(_WHAT.match(question))))
+            asked = len(token) >= 2 and (bool(_MEANS.search(question[: match.start()])) or (last and (
+                bool(_WHAT.match(question)) or any(_CODE_WORD.search(w) for w in _TOKEN.findall(question)))))
             padded = token.startswith("0") and len(token) >= 2
             is_code = named or ((asked or padded) and not _YEAR.match(token))
         if is_code and code not in found:

@@ -57,6 +57,9 @@ def _open_store(backend: str, folder: Path, dim: int) -> VraagbaakDocumentStore:
         ("waar staat 45a48 voor", ["45A48"]),
         ("Wat betekent code 01 bij de eenheid?", ["01"]),
         ("Is OP271 hetzelfde als JZ020?", ["OP271", "JZ020"]),
+        ("Wat betekent eenheid 14 in een toewijzing?", ["14"]),
+        ("Welke code voor reden beëindiging is 33?", ["33"]),
+        ("Hoeveel codes zijn er sinds 2015?", []),
         ("Welke retourcode hoort bij een ongeldige gemeentecode?", []),  # asks for a code, names none
         ("Wanneer stuur ik een 317-bericht?", []),  # a message number in passing is no lookup
         ("Binnen 5 werkdagen na de start van 2024?", []),
