@@ -89,9 +89,10 @@ def _is_texty(cell: str) -> bool:
 
 
 def find_header(rows: Sequence[Sequence[str]]) -> int | None:
-    """Index of the header row: the first row with >= 2 non-empty cells that are mostly text and distinct.
+    """Index of the header row: the first row with >= 2 non-empty cells, if they are mostly text and distinct.
 
-    Rows above it (a title, a blank line) are not data; without such a row there is no header.
+    Single-cell rows above it are titles or notes; when the first row with several cells is mostly numbers, the
+    table has no header. Only one header per sheet: a second table further down is read with the first's.
     """
     for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
         filled = [c for c in cells if c]
