@@ -14,7 +14,7 @@ from typing import Any
 
 from haystack import Document, component
 
-from api.answer_check import AnswerRequirement, missing_terms
+from api.answer_check import AnswerRequirement, missing_terms, specific_terms
 from api.dates import date_label
 from index.analyzer import DutchAnalyzer
 from index.code_lookup import EXACT
@@ -72,6 +72,7 @@ class ExtractiveAnswerBuilder:
         candidates = documents[: self.max_citations]
         lacking = [missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer) for d in candidates]
         candidates = [d for d, missing in zip(candidates, lacking, strict=True) if not missing]
+        candidates = [d for d in candidates if d.meta.get("row") is None or self._row_on_subject(query, d)]
         if not candidates:
             return {"answer": self._abstain(documents, relevance, lacking[0])}
         requirement = AnswerRequirement(query)
@@ -118,6 +119,13 @@ class ExtractiveAnswerBuilder:
         chosen = [rows[0], *(d for d in rows[1:] if _defines(d) == _defines(rows[0])
                              and float(d.meta.get("exact_score") or 0.0) >= 0.5 * best)]
         return self._answered([(n, d, [self._row_quote(d)]) for n, d in enumerate(chosen, start=1)], 1.0)
+
+    def _row_on_subject(self, query: str, doc: Document) -> bool:
+        """A table row shares more with the question than a name or number ("... in Zwolle?" vs a row of municipality
+        codes): it covers a word of the question that is not one of its specific terms, if the question has one."""
+        specific = {t for term in specific_terms(query) for t in self._analyzer.terms(term)}
+        subject = set(self._analyzer.terms(query)) - specific
+        return not subject or bool(subject & set(self._analyzer.terms(f"{doc.meta.get('context', '')} {doc.content}")))
 
     @staticmethod
     def _row_quote(doc: Document) -> str:

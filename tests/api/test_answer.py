@@ -257,3 +257,12 @@ def test_row_defining_the_code_is_not_joined_by_rows_that_only_use_it(builder: E
     ]
     answer = builder.run("Wat betekent retourcode 8001?", docs)["answer"]
     assert [c["document_id"] for c in answer["citations"]] == ["doc-d"]
+
+
+def test_table_row_matching_only_a_name_is_no_answer(builder: ExtractiveAnswerBuilder) -> None:
+    row = _doc("g", "Gemeentecode: 9999; Gemeentenaam: Fictiefdorp; Provincienaam: Fictieland", dense=0.9, row=12,
+               context="Gemeentecodes | Codes")
+    off_subject = builder.run("Welke parkeervergunning krijgt een mantelzorger in Fictiefdorp?", [row])["answer"]
+    assert not off_subject["answered"]
+    answer = builder.run("Welke gemeentecode heeft Fictiefdorp?", [row])["answer"]
+    assert answer["answered"] and answer["citations"][0]["quote"] == row.content
