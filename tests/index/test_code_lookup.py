@@ -358,3 +358,14 @@ def test_reference_product_code_with_letters(reference_service: QAService) -> No
     response = reference_service.ask("Wat is productcode 11X31?")
     assert response.answered and "Buggy" in response.citations[0].quote
     assert response.citations[0].row is not None
+
+
+@pytest.mark.slow
+@pytest.mark.reference
+@pytest.mark.parametrize(("question", "quote"), [
+    ("Wat betekent eenheid 14 in een toewijzing?", "Code: 14; Betekenis: Etmaal"),
+    ("Welke code voor reden beëindiging is 33?", "Code: 33; Omschrijving: Voortijdig afgesloten, door aanbieder"),
+])
+def test_reference_code_named_by_its_list(reference_service: QAService, question: str, quote: str) -> None:
+    response = reference_service.ask(question)
+    assert response.answered and response.citations[0].quote.startswith(quote)
