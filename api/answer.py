@@ -9,19 +9,27 @@ the answer says that the documents do not answer the question and lists the clos
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from haystack import Document, component
 
-from api.answer_check import AnswerRequirement, missing_terms
+from api.answer_check import AnswerRequirement, missing_terms, specific_terms
 from api.dates import date_label
 from api.version_notes import version_notes
 from index.analyzer import DutchAnalyzer
+from index.code_lookup import EXACT
 from index.sentences import split_sentences
 from index.vocabulary import DomainVocabulary
 
 _SHORT_SENTENCE = 8
+_ROW_QUOTE_WORDS = 80  # a table row up to this length is quoted whole
 _REGIONS = {"landelijk": "landelijk"}
+
+
+def _defines(row: Document) -> bool:
+    """Whether a table row defines the asked code (the code is its key) rather than only using it."""
+    return row.meta.get("key_code") in set(row.meta.get("matched_codes") or [])
 
 
 def relevance_of(doc: Document, query_terms: set[str], analyzer: DutchAnalyzer) -> float:
@@ -54,6 +62,9 @@ class ExtractiveAnswerBuilder:
 
     @component.output_types(answer=dict)
     def run(self, query: str, documents: list[Document]) -> dict[str, Any]:
+        exact = self._exact_answer(query, documents)
+        if exact is not None:
+            return {"answer": exact}
         query_terms = set(self._analyzer.terms(query))
         expansion = self._vocabulary.expand(query).terms
         relevance = relevance_of(documents[0], query_terms, self._analyzer) if documents else 0.0
@@ -62,6 +73,7 @@ class ExtractiveAnswerBuilder:
         candidates = documents[: self.max_citations]
         lacking = [missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer) for d in candidates]
         candidates = [d for d, missing in zip(candidates, lacking, strict=True) if not missing]
+        candidates = [d for d in candidates if d.meta.get("row") is None or self._row_on_subject(query, d)]
         if not candidates:
             return {"answer": self._abstain(documents, relevance, lacking[0])}
         requirement = AnswerRequirement(query)
@@ -73,6 +85,8 @@ class ExtractiveAnswerBuilder:
             sentences, score = self._best_sentences(analysed[doc.id], weights, requirement)
             if not sentences:
                 continue
+            if doc.meta.get("row") is not None and len((doc.content or "").split()) <= _ROW_QUOTE_WORDS:
+                sentences = [self._row_quote(doc)]  # a table row is read whole: a cell alone loses its key
             if rank == 0 or not picked:
                 best_score = score
             elif score < 0.6 * best_score or (doc.score or 0) < 0.5 * (candidates[0].score or 1):
@@ -82,12 +96,46 @@ class ExtractiveAnswerBuilder:
                 break
         if not picked:
             return {"answer": self._abstain(documents, relevance, [requirement.label] if requirement else None)}
+        return {"answer": self._answered(picked, relevance)}
+
+    def _answered(self, picked: list[tuple[int, Document, list[str]]], relevance: float) -> dict[str, Any]:
         body = " ".join(f"{' '.join(sents)} [{n}]" for n, _, sents in picked)
         sources = "\n".join(f"[{n}] {self._source_line(doc)}" for n, doc, _ in picked)
         citations = [self._citation(n, doc, " ".join(sents)) for n, doc, sents in picked]
         notes = "".join(f"\n\n{note}" for note in version_notes(picked))
-        return {"answer": {"answered": True, "answer": f"{body}{notes}\n\nBronnen:\n{sources}",
-                           "citations": citations, "relevance": relevance}}
+        return {"answered": True, "answer": f"{body}{notes}\n\nBronnen:\n{sources}", "citations": citations,
+                "relevance": relevance}
+
+    def _exact_answer(self, query: str, documents: list[Document]) -> dict[str, Any] | None:
+        """The table rows that hold the asked code, quoted whole (a row is the answer); None to answer as usual.
+
+        A row that lacks another specific term of the question ("... in regio X") is not taken; rows after the
+        first are added only when they match about as well and, like it, define the code or only use it (a code
+        such as 01 is defined in several lists).
+        """
+        rows = [d for d in documents[: self.max_citations] if d.meta.get("match") == EXACT]
+        rows = [d for d in rows if not missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer)]
+        if not rows:
+            return None
+        best = float(rows[0].meta.get("exact_score") or 0.0)
+        chosen = [rows[0], *(d for d in rows[1:] if _defines(d) == _defines(rows[0])
+                             and float(d.meta.get("exact_score") or 0.0) >= 0.5 * best)]
+        return self._answered([(n, d, [self._row_quote(d)]) for n, d in enumerate(chosen, start=1)], 1.0)
+
+    def _row_on_subject(self, query: str, doc: Document) -> bool:
+        """A table row shares more with the question than a name or number ("... in Zwolle?" vs a row of municipality
+        codes): it covers a word of the question that is not one of its specific terms, if the question has one."""
+        specific = {t for term in specific_terms(query) for t in self._analyzer.terms(term)}
+        subject = set(self._analyzer.terms(query)) - specific
+        return not subject or bool(subject & set(self._analyzer.terms(f"{doc.meta.get('context', '')} {doc.content}")))
+
+    @staticmethod
+    def _row_quote(doc: Document) -> str:
+        """The whole row; of a passage with several lines (a row under its FAQ question) the lines with the code."""
+        lines = [ln for ln in (doc.content or "").split("\n") if ln.strip()]
+        codes = set(doc.meta.get("matched_codes") or [])
+        holding = [ln for ln in lines if codes & {t.upper() for t in re.findall(r"[0-9A-Za-z]+", ln)}]
+        return " ".join(holding or lines)
 
     def _analyse(self, doc: Document) -> list[tuple[str, set[str]]]:
         """A passage's sentences with their index terms, computed once per answer."""
@@ -142,6 +190,10 @@ class ExtractiveAnswerBuilder:
         if meta.get("version"):
             parts.append(f"versie {meta['version']}" + (" (vervangen)" if meta.get("superseded_by") else ""))
         where = meta.get("section")
+        if meta.get("sheet"):
+            where = f"blad {meta['sheet']}"
+        if meta.get("row") is not None:
+            where = f"{where}, rij {meta['row']}" if where else f"rij {meta['row']}"
         if meta.get("page"):
             where = f"{where}, p. {meta['page']}" if where else f"p. {meta['page']}"
         if where:
@@ -157,7 +209,7 @@ class ExtractiveAnswerBuilder:
             "doc_type": meta.get("doc_type", ""), "section": meta.get("section") or None, "page": meta.get("page"),
             "text": doc.content or "", "quote": quote, "score": round(float(doc.score or 0.0), 6),
             "file": meta.get("file"), "url": meta.get("url"), "version": meta.get("version"),
-            "superseded_by": meta.get("superseded_by"),
+            "superseded_by": meta.get("superseded_by"), "sheet": meta.get("sheet"), "row": meta.get("row"),
         }
 
     def _abstain(self, documents: list[Document], relevance: float,

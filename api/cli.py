@@ -148,7 +148,9 @@ def search(
     if not result.passages:
         typer.echo("Geen passages gevonden (controleer de filters).")
     for p in result.passages:
-        typer.secho(f"{p.rank}. {p.title} — {p.section or ''} ({p.score:.4f})", bold=True)
+        where = f"blad {p.sheet}" if p.sheet else p.section or ""
+        where = f"{where}, rij {p.row}" if p.row is not None else where
+        typer.secho(f"{p.rank}. {p.title} — {where} ({p.score:.4f})", bold=True)
         typer.echo(f"   {p.text[:300]}")
 
 

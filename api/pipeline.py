@@ -1,10 +1,11 @@
-"""The query pipeline: encode the question -> hybrid retrieval -> extractive answer."""
+"""The query pipeline: encode the question -> hybrid retrieval -> exact code rows first -> extractive answer."""
 
 from __future__ import annotations
 
 from haystack import Pipeline
 
 from api.answer import ExtractiveAnswerBuilder
+from index.code_lookup import CodeLookup
 from index.embedders import QueryEncoder
 from index.embedding_model import EmbeddingModel
 from index.retriever import HybridRetriever
@@ -13,7 +14,8 @@ from index.store import VraagbaakDocumentStore
 
 
 def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, model: EmbeddingModel) -> Pipeline:
-    """Run with {"encoder": {"query": q}, "retriever": {"filters": f, "top_k": k}, "answer": {"query": q}}."""
+    """Run with {"encoder": {"query": q}, "retriever": {"filters": f, "top_k": k}, "answer": {"query": q},
+    "lookup": {"query": q, "filters": f, "top_k": k}}; the ranked passages are lookup's documents."""
     r, a = settings.retrieval, settings.answer
     pipe = Pipeline()
     pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense))
@@ -23,5 +25,9 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
                                                          settings.stemmer))
     pipe.connect("encoder.embedding", "retriever.query_embedding")
     pipe.connect("encoder.sparse_embedding", "retriever.query_sparse_embedding")
-    pipe.connect("retriever.documents", "answer.documents")
+    pipe.add_component("lookup", CodeLookup(store, r.exact_code_rows, max(r.candidates, r.exact_code_rows, 1)))
+    pipe.connect("encoder.embedding", "lookup.query_embedding")
+    pipe.connect("encoder.sparse_embedding", "lookup.query_sparse_embedding")
+    pipe.connect("retriever.documents", "lookup.documents")
+    pipe.connect("lookup.documents", "answer.documents")
     return pipe

@@ -52,6 +52,9 @@ class Citation(BaseModel):
     url: str | None = None
     version: str | None = None
     superseded_by: str | None = Field(None, description="Id van de nieuwste versie als deze passage verouderd is.")
+    sheet: str | None = Field(None, description="Werkblad van een spreadsheet (alleen bij tabelrijen uit XLSX).")
+    row: int | None = Field(None, description="Rijnummer van een tabelrij: in het werkblad, het CSV-bestand of "
+                                              "de Markdown-tabel (1 = eerste rij onder de kop).")
 
 
 class AskResponse(BaseModel):
@@ -79,6 +82,9 @@ class Passage(BaseModel):
     score: float
     dense_score: float | None = None
     bm25_score: float | None = None
+    sheet: str | None = None
+    row: int | None = None
+    match: str | None = Field(None, description="'exact' als de passage de gevraagde code bevat.")
 
 
 class SearchResponse(BaseModel):

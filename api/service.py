@@ -98,12 +98,14 @@ class QAService:
         if self.pipeline is None:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
         self._check_region(region)
+        filters = region_filter(region, doc_types, since)
         try:
             return self.pipeline.run(
                 {"encoder": {"query": query},
-                 "retriever": {"filters": region_filter(region, doc_types, since), "top_k": top_k},
+                 "retriever": {"filters": filters, "top_k": top_k},
+                 "lookup": {"query": query, "filters": filters, "top_k": top_k},
                  "answer": {"query": query}},
-                include_outputs_from={"retriever", "encoder"},
+                include_outputs_from={"retriever", "lookup", "encoder"},
             )
         except StoreError as exc:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, f"De index is niet beschikbaar: {exc}") from exc
@@ -118,7 +120,7 @@ class QAService:
             citations=[Citation(**c) for c in answer["citations"]], question=question, region=region,
             searched_for=result["encoder"]["expansion"] or None, relevance=answer["relevance"],
         )
-        return response, result["retriever"]["documents"]
+        return response, result["lookup"]["documents"]
 
     def ask(self, question: str, region: str | None = None) -> AskResponse:
         return self.run(question, region)[0]
@@ -129,14 +131,15 @@ class QAService:
         if since and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", since):
             raise VraagbaakError(ErrorCode.VALIDATION,
                                  f"Datum '{since}' moet de vorm JJJJ, JJJJ-MM of JJJJ-MM-DD hebben.")
-        docs = self._run(query, region, top_k, doc_types, since)["retriever"]["documents"]
+        docs = self._run(query, region, top_k, doc_types, since)["lookup"]["documents"]
         passages = [
             Passage(rank=i, id=d.id, document_id=d.meta.get("document_id", ""), title=d.meta.get("title", ""),
                     publisher=d.meta.get("publisher", ""), scope=d.meta.get("scope", ""),
                     date=d.meta.get("date"), doc_type=d.meta.get("doc_type", ""),
                     section=d.meta.get("section") or None, page=d.meta.get("page"), text=d.content or "",
                     score=round(float(d.score or 0.0), 6), dense_score=d.meta.get("dense_score"),
-                    bm25_score=d.meta.get("bm25_score"))
+                    bm25_score=d.meta.get("bm25_score"), sheet=d.meta.get("sheet"), row=d.meta.get("row"),
+                    match=d.meta.get("match"))
             for i, d in enumerate(docs, start=1)
         ]
         return SearchResponse(query=query, region=region, passages=passages)

@@ -8,7 +8,8 @@ from typing import Any, Protocol
 
 DENSE = "dense"
 SPARSE = "bm25"
-KEYWORD_FIELDS = ("document_id", "scope", "doc_type", "source_hash")
+# `codes` is a list (the codes of a table row); a keyword index matches any element ("in" and "==").
+KEYWORD_FIELDS = ("document_id", "scope", "doc_type", "source_hash", "codes")
 INTEGER_FIELDS = ("date_int",)
 
 

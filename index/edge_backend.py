@@ -66,8 +66,10 @@ class EdgeBackend:
         try:
             if (self.path / "wal").exists() or any(self.path.glob("segments*")):
                 self._shard = qe.EdgeShard.load(str(self.path))
-                existing = self._shard.info()
-                del existing
+                indexed = self._shard.info().payload_schema
+                for name in KEYWORD_FIELDS:  # an index made before a field was added gets it now
+                    if name not in indexed:
+                        self._shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword))
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._shard = qe.EdgeShard.create(str(self.path), self._config(dense_dim))

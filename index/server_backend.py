@@ -68,6 +68,9 @@ class ServerBackend:
                         f"collectie '{self.collection}' heeft vectoren van lengte {size}, het model maakt er "
                         f"{dense_dim}: kies een andere collectie (VRAAGBAAK_QDRANT__COLLECTION) of gebruik --rebuild"
                     )
+                for name in KEYWORD_FIELDS:  # a collection made before a field was added gets its index now
+                    if name not in (info.payload_schema or {}):
+                        self.client.create_payload_index(self.collection, name, models.PayloadSchemaType.KEYWORD)
                 return
             self.client.create_collection(
                 self.collection,

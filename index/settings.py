@@ -33,6 +33,8 @@ class RetrievalSettings(BaseModel):
     expand_synonyms: bool = True
     expand_dense: bool = False  # measured: expansion terms help BM25 but blur the dense query
     superseded_penalty: float = Field(0.8, gt=0, le=1, description="Score factor for superseded versions.")
+    # Table rows holding a code named in the question go first (exact match by filter); 0 turns this off.
+    exact_code_rows: int = Field(3, ge=0)
 
 
 class AnswerSettings(BaseModel):

@@ -14,6 +14,7 @@ _DASH_ITEM = re.compile(r"^[-•*]\s+(.*)$")
 _TERMINAL = ".!?;,"
 _KEY_VALUE = re.compile(r"^[^:]{1,30}:\s+\S")
 _RULE = re.compile(r"^\s*(-{3,}|\*{3,}|_{3,})\s*$")
+_MAX_ROW_CHARS = 20_000  # a row that never closes stops swallowing lines here
 
 
 @dataclass
@@ -39,8 +40,18 @@ def _heading_candidate(line: str) -> bool:
     return bool(first) and (first.isupper() or first.isdigit() or first in "‘'\"(")
 
 
+def _pipes(line: str) -> int:
+    return len(re.findall(r"(?<!\\)\|", line))
+
+
+def _open_row(table: list[str]) -> bool:
+    """Whether the last table line is a row cut inside a cell: no closing '|' and fewer '|' than the header."""
+    last = table[-1]
+    return len(table) > 1 and not last.endswith("|") and _pipes(last) < _pipes(table[0]) and len(last) < _MAX_ROW_CHARS
+
+
 def parse_markdown(text: str) -> list[Block]:
-    """Markdown: '#' headings (levels), tables kept as one block, rules dropped."""
+    """Markdown: '#' headings (levels), tables kept as one block (cells may span lines), rules dropped."""
     blocks: list[Block] = []
     paragraph: list[str] = []
     table: list[str] = []
@@ -57,6 +68,10 @@ def parse_markdown(text: str) -> list[Block]:
 
     for raw in text.split("\n"):
         line = raw.strip()
+        if table and _open_row(table) and not _MD_HEADING.match(line):
+            # A cell that spans lines ("| **Artikel 1.8**\nBibob-bepaling | ... |"): the row goes on.
+            table[-1] = f"{table[-1]} {line}" if line else table[-1]
+            continue
         heading = _MD_HEADING.match(line)
         if not line or _RULE.match(line):
             flush()

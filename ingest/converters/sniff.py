@@ -10,7 +10,7 @@ from pathlib import Path
 # format their content does not show (a ".docx" that is no zip: its converter explains what is wrong).
 EXTENSIONS = {
     ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
-    ".html": "html", ".htm": "html", ".docx": "docx",
+    ".html": "html", ".htm": "html", ".docx": "docx", ".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".tsv": "csv",
 }
 # Leading BOMs, whitespace, comments and an XML declaration that may precede an HTML document's first tag.
 _HTML_PREAMBLE = re.compile(rb"^(?:\xef\xbb\xbf|\s+|<!--.*?-->|<\?xml[^>]*\?>)*", re.DOTALL)

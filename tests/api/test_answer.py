@@ -90,6 +90,8 @@ def test_run_answers_with_a_verbatim_quote_and_its_marker(builder: ExtractiveAns
         "score": 0.03,
         "file": "a.txt",
         "url": None,
+        "sheet": None,
+        "row": None,
     }
     assert 0.4 <= answer["relevance"] <= 1.0
 
@@ -198,3 +200,69 @@ def test_scope_and_date_labels() -> None:
     assert date_label("2021") == "2021"
     assert date_label("2021-12", estimated=True) == "ongeveer december 2021"
     assert date_label(None) is None
+
+
+# -- exact code rows --------------------------------------------------------------------------------------
+
+_ROW = "Oude productcode: 99X02; Omschrijving: Fictieve groepsbegeleiding; Nieuw subsegment: Fictief subsegment B"
+
+
+def _row(pid: str, content: str, code: str, exact_score: float, key: bool = True, **meta: object) -> Document:
+    return _doc(pid, content, score=2.0 + exact_score, dense=0.8, section="Conversie", match="exact",
+                exact_score=exact_score, matched_codes=[code], codes=[code], key_code=code if key else None, **meta)
+
+
+def test_exact_row_is_quoted_whole_with_sheet_and_row(builder: ExtractiveAnswerBuilder) -> None:
+    docs = [_row("t", _ROW, "99X02", 1.0, sheet="Conversie", row=5), _doc("a", START)]
+    answer = builder.run("Naar welk subsegment gaat productcode 99X02?", docs)["answer"]
+    assert answer["answered"] and answer["relevance"] == 1.0
+    (citation,) = answer["citations"]
+    assert citation["quote"] == _ROW and (citation["sheet"], citation["row"]) == ("Conversie", 5)
+    assert answer["answer"].startswith(f"{_ROW} [1]\n\nBronnen:\n[1] Titel t")
+    assert answer["answer"].endswith("onderdeel: blad Conversie, rij 5")
+
+
+def test_markdown_row_source_names_section_and_row(builder: ExtractiveAnswerBuilder) -> None:
+    docs = [_row("m", "Code: 97; Omschrijving: Fictieve jeugdhulp", "97", 1.0, row=3)]
+    answer = builder.run("Wat betekent productcategorie 97?", docs)["answer"]
+    assert answer["answer"].endswith("onderdeel: Conversie, rij 3")
+
+
+def test_equally_good_exact_rows_are_all_cited_weak_ones_not(builder: ExtractiveAnswerBuilder) -> None:
+    docs = [
+        _row("x", "Code: 01; Omschrijving: Fictieve minuut", "01", 1.0, row=1),
+        _row("y", "Code: 01; Omschrijving: Fictief uur", "01", 0.8, row=1),
+        _row("z", "Code: 01; Omschrijving: Fictieve dag", "01", 0.1, row=1),
+    ]
+    answer = builder.run("Wat betekent code 01?", docs)["answer"]
+    assert [c["document_id"] for c in answer["citations"]] == ["doc-x", "doc-y"]
+
+
+def test_passage_of_several_lines_quotes_the_line_with_the_code(builder: ExtractiveAnswerBuilder) -> None:
+    table = "Code: 96; Omschrijving: Fictief een\nCode: 97; Omschrijving: Fictief twee"
+    answer = builder.run("Wat betekent code 97?", [_row("w", table, "97", 1.0)])["answer"]
+    assert answer["citations"][0]["quote"] == "Code: 97; Omschrijving: Fictief twee"
+
+
+def test_exact_row_lacking_another_specific_term_is_not_taken(builder: ExtractiveAnswerBuilder) -> None:
+    docs = [_row("t", _ROW, "99X02", 1.0, row=5), _doc("a", UNRELATED, dense=0.7)]
+    answer = builder.run("Naar welk subsegment gaat productcode 99X02 in Zeeland?", docs)["answer"]
+    assert not any(c["row"] == 5 for c in answer["citations"])
+
+
+def test_row_defining_the_code_is_not_joined_by_rows_that_only_use_it(builder: ExtractiveAnswerBuilder) -> None:
+    docs = [
+        _row("d", "Code: 8001; Betekenis: Fictieve fout", "8001", 0.4, row=2),
+        _row("u", "Regel: fictieve controle; Retourcode: 8001", "8001", 1.0, key=False, row=9),
+    ]
+    answer = builder.run("Wat betekent retourcode 8001?", docs)["answer"]
+    assert [c["document_id"] for c in answer["citations"]] == ["doc-d"]
+
+
+def test_table_row_matching_only_a_name_is_no_answer(builder: ExtractiveAnswerBuilder) -> None:
+    row = _doc("g", "Gemeentecode: 9999; Gemeentenaam: Fictiefdorp; Provincienaam: Fictieland", dense=0.9, row=12,
+               context="Gemeentecodes | Codes")
+    off_subject = builder.run("Welke parkeervergunning krijgt een mantelzorger in Fictiefdorp?", [row])["answer"]
+    assert not off_subject["answered"]
+    answer = builder.run("Welke gemeentecode heeft Fictiefdorp?", [row])["answer"]
+    assert answer["answered"] and answer["citations"][0]["quote"] == row.content

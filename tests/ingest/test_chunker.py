@@ -351,3 +351,76 @@ def test_records_become_passages_of_their_own_with_row_and_section() -> None:
     assert chunks[0].meta["sheet"] == "Conversie" and chunks[0].meta["section"] == "Conversie"
     assert chunks[0].meta["context"] == "Fictieve tabel | Conversie"
     assert "records" not in chunks[0].meta
+
+
+# -- Markdown tables, row by row ------------------------------------------------------------------------
+
+_CODE_TABLE = """# ZZ999 – Fictieve productcategorie
+
+## Metadata
+
+| Eigenschap | Waarde |
+| --- | --- |
+| Codelijst ID | ZZ999 |
+| Naam | Fictieve productcategorie |
+
+# Codes
+
+| Code | Omschrijving | TR-regel | Berichttypen |
+|------|--------------|----------|--------------|
+| 97 | **Fictieve** jeugdhulp |  | JW301, JW305 |
+| 98A01 | Fictieve dagbesteding | TR999 | JW301 |
+| 0099 | Fictieve *retour*: bericht | — | |
+"""
+
+
+def test_markdown_table_rows_are_passages_with_headers_row_numbers_and_codes() -> None:
+    chunks = StructuredChunker().run([_page(_CODE_TABLE, markup="markdown", title="ZZ999")])["documents"]
+    rows = [c for c in chunks if c.meta["section"] == "Codes"]
+    assert [c.content for c in rows] == [
+        "Code: 97; Omschrijving: Fictieve jeugdhulp; Berichttypen: JW301, JW305",  # bold stripped, empty cell skipped
+        "Code: 98A01; Omschrijving: Fictieve dagbesteding; TR-regel: TR999; Berichttypen: JW301",
+        "Code: 0099; Omschrijving: Fictieve retour: bericht; TR-regel: —",
+    ]
+    assert [c.meta["row"] for c in rows] == [1, 2, 3]  # 1-based data row within the table
+    # Codes from the code column only: TR999 and the message types are mentioned, not defined, by the row.
+    assert [c.meta["codes"] for c in rows] == [["97"], ["98A01"], ["0099"]]
+    assert [c.meta["key_code"] for c in rows] == ["97", "98A01", "0099"]  # the first column: these rows define them
+    assert rows[0].meta["context"] == "ZZ999 | Codes" and rows[0].meta["heading_path"] == ["Codes"]
+    metadata = [c.content for c in chunks if c.meta["section"].endswith("Metadata")]
+    assert metadata == ["Codelijst ID: ZZ999", "Naam: Fictieve productcategorie"]  # property tables read key: value
+
+
+def test_markdown_table_cells_may_span_lines() -> None:
+    text = (
+        "# Wijzigingen\n\n"
+        "| Artikel | Was | Wordt |\n| --- | --- | --- |\n"
+        "| Inhouds\nopgave |  | **Inhoudsopgave** aangepast |\n"
+        "| Artikel 1.8 | Leeg | **Artikel 1.8**\nFictieve bepaling:\n\n1. eerste punt,\n2. tweede punt. |\n"
+        "| Artikel 2 | Oud | Nieuw |\n\nTekst na de tabel die gewoon een alinea is met genoeg woorden erin.\n"
+    )
+    chunks = StructuredChunker().run([_page(text, markup="markdown")])["documents"]
+    contents = [c.content for c in chunks]
+    assert contents[:3] == [
+        "Artikel: Inhouds opgave; Wordt: Inhoudsopgave aangepast",
+        "Artikel: Artikel 1.8; Was: Leeg; Wordt: Artikel 1.8 Fictieve bepaling: 1. eerste punt, 2. tweede punt.",
+        "Artikel: Artikel 2; Was: Oud; Wordt: Nieuw",
+    ]
+    assert [c.meta["row"] for c in chunks[:3]] == [1, 2, 3]
+    assert contents[3].startswith("Tekst na de tabel") and chunks[3].meta["row"] is None
+
+
+def test_markdown_table_with_an_empty_header_row_finds_its_header() -> None:
+    text = "# Lijst\n\n|  |  |\n|---|---|\n| Code | Omschrijving |\n| 96 | Fictief |\n"
+    (chunk,) = StructuredChunker().run([_page(text, markup="markdown")])["documents"]
+    assert chunk.content == "Code: 96; Omschrijving: Fictief" and chunk.meta["codes"] == ["96"]
+
+
+def test_long_table_row_is_cut_but_keeps_its_row_number() -> None:
+    cell = " ".join(_sentence(i) for i in range(30))  # 360 words in one cell
+    text = f"# Tabel\n\n| Code | Toelichting |\n|---|---|\n| 95X01 | {cell} |\n"
+    chunks = StructuredChunker(target_words=100, max_words=150, min_words=5).run(
+        [_page(text, markup="markdown")])["documents"]
+    assert len(chunks) > 2
+    assert {c.meta["row"] for c in chunks} == {1} and all(c.meta["codes"] == ["95X01"] for c in chunks)
+    assert all(len(c.content.split()) <= 150 for c in chunks)

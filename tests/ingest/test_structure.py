@@ -151,3 +151,16 @@ def test_a_paragraph_of_several_short_lines_is_body_not_a_heading() -> None:
         Block("body", "- Bsn blijft sleutel - Toewijzing en declaratie blijven op persoonsniveau") in blocks
     )
     assert Block("body", "Eens 21/23 91% Oneens 2/23 9%") in blocks
+
+
+def test_markdown_table_cell_spanning_lines_stays_in_the_table() -> None:
+    text = "| a | b |\n|---|---|\n| een\ntwee |  drie |\n| vier | vijf |\n\nAlinea.\n"
+    blocks = parse_markdown(text)
+    assert blocks == [Block("table", "| a | b |\n|---|---|\n| een twee |  drie |\n| vier | vijf |"),
+                      Block("body", "Alinea.")]
+
+
+def test_markdown_table_row_without_closing_pipe_ends_at_a_heading() -> None:
+    blocks = parse_markdown("| a | b |\n|---|---|\n| open\n# Kop\n\nTekst.\n")
+    assert blocks[0] == Block("table", "| a | b |\n|---|---|\n| open")
+    assert blocks[1] == Block("heading", "Kop", 1)
