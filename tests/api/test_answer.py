@@ -90,6 +90,8 @@ def test_run_answers_with_a_verbatim_quote_and_its_marker(builder: ExtractiveAns
         "score": 0.03,
         "file": "a.txt",
         "url": None,
+        "version": None,
+        "superseded_by": None,
         "sheet": None,
         "row": None,
     }
