@@ -8,6 +8,7 @@ from pathlib import Path
 
 DATASETS = Path(__file__).parent / "datasets"
 DEFAULT_SETS = (DATASETS / "seeds.jsonl", DATASETS / "seeds_holdout.jsonl")
+FOLLOWUP_SET = DATASETS / "followups.jsonl"  # conversational: each item has the earlier questions as `history`
 
 
 def normalise(text: str) -> str:
@@ -25,6 +26,8 @@ class EvalItem:
     evidence: tuple[str, ...] = ()
     tags: tuple[str, ...] = field(default_factory=tuple)
     split: str = ""
+    history: tuple[str, ...] = ()  # earlier questions of the conversation, oldest first
+    standalone: str | None = None  # the same question spelled out in full (for comparison)
 
     def is_hit(self, document_id: str, text: str) -> bool:
         """A passage answers the question when it is from the right document and holds the evidence."""
@@ -45,5 +48,6 @@ def load_items(path: Path) -> list[EvalItem]:
                 id=raw["id"], question=raw["question"], answerable=bool(raw["answerable"]),
                 region=raw.get("region"), document_id=raw.get("document_id"),
                 evidence=tuple(raw.get("evidence", ())), tags=tuple(raw.get("tags", ())), split=path.stem,
+                history=tuple(raw.get("history", ())), standalone=raw.get("standalone"),
             ))
     return items
