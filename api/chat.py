@@ -41,6 +41,21 @@ def region_publishers(service: QAService) -> set[tuple[str, str]]:
     return {(scope, publisher) for scope, publisher in pairs if scope} | {(r, "") for r in service.regions}
 
 
+def build_rewriter(qa: QAService) -> FollowUpRewriter:
+    return FollowUpRewriter(region_aliases(region_publishers(qa)))
+
+
+def rewrite_in_context(qa: QAService, rewriter: FollowUpRewriter, history: Sequence[str], message: str,
+                       region: str | None = None, history_turns: int = 4) -> Rewrite:
+    """The rewrite of `message` after the earlier questions were asked (and answered) in order; nothing stored."""
+    prior: list[PriorTurn] = []
+    for question in history:
+        rewrite = rewriter.rewrite(question, prior[-history_turns:], region, region)
+        answer = qa.run(rewrite.query, rewrite.region)[0]
+        prior.append(_prior(_record(answer, question, rewrite.query, rewrite.region, rewrite.region_source)))
+    return rewriter.rewrite(message, prior[-history_turns:], region, region)
+
+
 class ChatService:
     """Conversations, follow-up rewriting and feedback over a started QAService."""
 
@@ -52,7 +67,7 @@ class ChatService:
         self.conversations = ConversationRepository(self.engine, timedelta(hours=chat.conversation_ttl_hours),
                                                     timedelta(hours=chat.answer_ttl_hours))
         self.feedback = FeedbackRepository(self.engine, self.conversations)
-        self.rewriter = FollowUpRewriter(region_aliases(region_publishers(qa)))
+        self.rewriter = build_rewriter(qa)
         removed = self.conversations.purge_expired()
         if removed:
             logger.info("Verlopen gesprekken en antwoorden opgeruimd: %d rijen", removed)
@@ -81,20 +96,6 @@ class ChatService:
             conversation.id, _record(response, message, rewrite.query, rewrite.region, rewrite.region_source),
             selected_region=region)
         return _chat_response(response, message, rewrite, record)
-
-    def replay(self, history: Sequence[str], message: str, region: str | None = None) -> ChatResponse:
-        """A conversation that is not stored: the earlier questions, then `message` (batch mode and evaluation)."""
-        prior: list[PriorTurn] = []
-        response: ChatResponse | None = None
-        for turn, question in enumerate([*history, message], start=1):
-            rewrite = self.rewriter.rewrite(question, prior[-self.settings.chat.history_turns:], region, region)
-            answer = self._answer(rewrite)
-            record = _record(answer, question, rewrite.query, rewrite.region, rewrite.region_source)
-            prior.append(_prior(record))
-            response = _chat_response(answer, question, rewrite, record).model_copy(
-                update={"turn": turn, "answer_id": None})
-        assert response is not None
-        return response
 
     def _answer(self, rewrite: Rewrite) -> AskResponse:
         return self.qa.run(rewrite.query, rewrite.region)[0]
@@ -128,6 +129,16 @@ class ChatService:
 
     def list_feedback(self, answer_id: str | None = None, limit: int = 50) -> list[FeedbackResponse]:
         return [_feedback_response(f) for f in self.feedback.list(answer_id, limit)]
+
+
+def replay(qa: QAService, rewriter: FollowUpRewriter, history: Sequence[str], message: str,
+           region: str | None = None, history_turns: int = 4) -> ChatResponse:
+    """A conversation that is not stored: the earlier questions, then `message` (batch mode)."""
+    rewrite = rewrite_in_context(qa, rewriter, history, message, region, history_turns)
+    answer = qa.run(rewrite.query, rewrite.region)[0]
+    record = _record(answer, message, rewrite.query, rewrite.region, rewrite.region_source)
+    return _chat_response(answer, message, rewrite, record).model_copy(
+        update={"turn": len(history) + 1, "answer_id": None})
 
 
 def _record(response: AskResponse, question: str, standalone: str, region: str | None,

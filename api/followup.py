@@ -82,6 +82,7 @@ _GENERIC = {"moet", "moeten", "mag", "mogen", "kan", "kunnen", "zijn", "is", "wo
 _FINITE = {"moet", "moeten", "mag", "mogen", "kan", "kunnen", "is", "zijn", "wordt", "worden", "gaat", "gaan",
            "geldt", "gelden", "krijg", "krijgt", "krijgen", "heeft", "hebben", "staat", "komt", "zit", "ligt",
            "valt", "doe", "doen", "wil", "willen"}  # a message with one of these is a question, not a fragment
+_ASKING = {"hoeveel", "welke", "welk", "wat voor"}
 _TRAILING_PRONOUNS = {"het", "hij", "zij", "ze", "dat", "dit", "die"}  # "Uit hoeveel bandbreedtes bestaat het?"
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:[-'’+][0-9A-Za-zÀ-ÖØ-öø-ÿ]+)*")
 _CODE = re.compile(r"^(?:\d{3}|\d{2}[a-z]\d{2}|[a-z]{2}\d{3})$")
@@ -315,10 +316,12 @@ class FollowUpRewriter:
                 parts.append(mention.surface)
                 have.update(_stem(w) for w in words)
         folded = _folded(previous_query)
+        previous_word = ""
         for match in _WORD.finditer(folded):
-            if any(s <= match.start() < e for s, e in spans):
-                continue
-            word = match.group(0)
+            word, asked = match.group(0), previous_word in _ASKING
+            previous_word = word
+            if asked or any(s <= match.start() < e for s, e in spans):
+                continue  # "hoeveel werkdagen": what the previous question asked for, not its subject
             if word in self.content_words(word) and _stem(word) not in have:
                 parts.append(previous_query[match.start():match.end()])
                 have.add(_stem(word))
