@@ -236,6 +236,7 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     settings = settings.model_copy(update={"host": host, "port": port})
+    logging.getLogger("api").setLevel(logging.INFO)  # server events: aborted streams, expired conversations
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
