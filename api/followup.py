@@ -255,7 +255,8 @@ class FollowUpRewriter:
     def _region(self, mentioned: set[str], prev: PriorTurn | None, region: str | None,
                 selected_before: str | None) -> tuple[str | None, str | None]:
         if len(mentioned) == 1:
-            return next(iter(mentioned)), "vraag"
+            named = next(iter(mentioned))
+            return named, ("keuze" if named == region else "vraag")
         if region and (prev is None or region != selected_before):
             return region, "keuze"
         if prev is not None and prev.region:

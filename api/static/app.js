@@ -398,9 +398,14 @@ function openSource(turn, n, trigger) {
   } else {
     panel.focus({ preventScroll: true });
   }
+  // Start at the document's title; scroll only as far as needed to show the highlighted quote.
+  panel.scrollTop = 0;
   const mark = $(".passage mark", article);
-  if (mark) mark.scrollIntoView({ block: "center", behavior: "instant" });
-  else panel.scrollTop = 0;
+  if (mark) {
+    const view = panel.getBoundingClientRect();
+    const box = mark.getBoundingClientRect();
+    if (box.bottom > view.bottom - 16) panel.scrollTop += Math.min(box.top - view.top - 72, box.bottom - view.bottom + 48);
+  }
 }
 
 function closeSource() {
