@@ -23,7 +23,8 @@ from api.chat_schemas import (
 from api.conversations import AnswerRecord, Conversation, ConversationRepository
 from api.errors import ErrorCode, VraagbaakError
 from api.feedback import FeedbackRecord, FeedbackRepository
-from api.followup import FollowUpRewriter, PriorTurn, Rewrite, codes_in, region_aliases, region_name
+from api.followup import FollowUpRewriter, PriorTurn, Rewrite
+from api.followup_terms import codes_in, region_aliases, region_name
 from api.schemas import AskResponse, Citation
 from api.service import QAService
 from api.storage import open_database

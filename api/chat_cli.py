@@ -9,7 +9,7 @@ import typer
 from api.chat import ChatService
 from api.chat_schemas import ChatResponse, clean_message
 from api.errors import ErrorCode, VraagbaakError
-from api.followup import region_name
+from api.followup_terms import region_name
 from api.service import QAService
 from index.settings import Settings
 

@@ -17,77 +17,33 @@ carried over. A region named in the message always wins; otherwise the conversat
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from index.analyzer import STOPWORDS, fold
+from api.followup_terms import (
+    ASKING,
+    DEMONSTRATIVES,
+    ENTITIES,
+    FINITE,
+    FOLLOWUP_OPENERS,
+    GENERIC,
+    LEAD,
+    NOT_AFTER_DEMONSTRATIVE,
+    PREPOSITIONS,
+    PRONOMINAL,
+    QUESTION_WORDS,
+    RESET,
+    SOFT_KINDS,
+    TRAILING_PRONOUNS,
+    WEAK,
+    WORD,
+    YEAR,
+    folded,
+    region_name,
+)
+from index.analyzer import STOPWORDS
 
-# Kinds of terms that replace each other in a follow-up: canonical name -> how users write it.
-ENTITIES: dict[str, dict[str, tuple[str, ...]]] = {
-    "bericht": {
-        "305": ("startbericht", "start zorg", "zorg start", "zorg begint", "zorg is gestart", "305"),
-        "307": ("stopbericht", "stop zorg", "zorg stopt", "zorg eindigt", "zorg is gestopt", "zorg afloopt", "307"),
-        "301": ("toewijzingsbericht", "toewijzing", "301"),
-        "315": ("verzoek om toewijzing", "aanvraagbericht", "315"),
-        "317": ("verzoek om wijziging", "wijzigingsverzoek", "317"),
-        "319": ("antwoordbericht", "319"),
-        "323": ("declaratiebericht", "declaratie", "323"),
-        "325": ("declaratie-antwoordbericht", "declaratieantwoordbericht", "325"),
-        "retour": ("retourbericht", "ontvangstbevestiging", "ontvangstbericht"),
-    },
-    "verblijf": {
-        "gezinshuiszorg": ("gezinshuiszorg", "gezinshuis"),
-        "verblijf groep": ("verblijf groep", "verblijfsgroep", "groepsverblijf"),
-        "pleegzorg": ("pleegzorg",),
-    },
-    "ondersteuning": {
-        "begeleiding": ("individuele begeleiding", "begeleiding", "ib"),
-        "huishoudelijke ondersteuning": ("huishoudelijke ondersteuning", "huishoudelijke hulp", "ho", "hh", "hbh"),
-        "dagbesteding": ("dagbesteding",),
-        "persoonlijke verzorging": ("persoonlijke verzorging",),
-        "kortdurend verblijf": ("kortdurend verblijf",),
-        "beschermd wonen": ("beschermd wonen",),
-    },
-    "wet": {"wmo": ("wmo", "iwmo"), "jeugdwet": ("jeugdwet", "jeugdhulp", "ijw"), "wlz": ("wlz",)},
-    "document": {
-        "notulen": ("notulen",),
-        "verslag": ("verslag",),
-        "faq": ("faq", "veelgestelde vragen", "vraag en antwoord"),
-        "informatiebrief": ("informatiebrief",),
-        "webpagina": ("webpagina", "website"),
-    },
-}
-# Carried into a question that has its own subject but leans on the conversation ("Hoeveel cliënten ...?").
-_SOFT_KINDS = ("regio", "document", "wet")
-
-_RESET = re.compile(r"^(?:nieuwe vraag|andere vraag|ander onderwerp|iets anders)\b[\s:,.!-]*", re.IGNORECASE)
-_LEAD = re.compile(r"^(?:en|maar|ook|dus|oke|ok|nou|idem)\b[\s,]*", re.IGNORECASE)
-_FOLLOWUP_OPENERS = re.compile(
-    r"^(?:en |maar )?(?:geldt (?:dat|dit|het|die)|hoe zit (?:het|dat|dit)|wat (?:nou )?als|is (?:dat|dit)|"
-    r"klopt (?:dat|dit)|hoe is (?:dat|dit)|idem)\b", re.IGNORECASE)
-_PRONOMINAL = re.compile(r"^(?:daar|hier)(?:bij|voor|na|tegen|van|in|op|mee|aan|over|door|uit|onder|naast|om|toe)?$")
-_DEMONSTRATIVES = {"dat", "dit", "die", "deze"}
-_NOT_AFTER_DEMONSTRATIVE = {"de", "het", "een", "er", "ik", "je", "u", "we", "wij", "ze", "zij", "hij", "men"}
-_PREPOSITIONS = {"als", "bij", "voor", "over", "in", "na", "zonder", "met", "tijdens", "naast", "op", "tot", "vanaf",
-                 "wanneer", "onder", "van", "tegen", "uit", "door", "per", "binnen"}
-_WEAK = {"dan", "ook", "nog", "verder", "daarnaast"}
-_QUESTION_WORDS = {"wat", "wie", "waar", "wanneer", "welke", "welk", "waarom", "hoe", "hoeveel", "hoelang",
-                   "hoezo", "waarvoor", "waarmee", "waarop", "waarover", "waaraan"}
-_GENERIC = {"moet", "moeten", "mag", "mogen", "kan", "kunnen", "zijn", "is", "wordt", "worden", "gaat", "gaan",
-            "geldt", "gelden", "krijg", "krijgen", "krijgt", "doen", "doe", "wil", "willen", "heeft", "hebben",
-            "staat", "staan", "komt", "komen", "zit", "zitten", "ligt", "liggen", "valt", "vallen", "precies",
-            "eigenlijk", "gewoon", "straks", "nu", "meestal", "snel", "geregeld", "er", "ze", "we", "wij", "ik",
-            "jij", "je", "u", "ons", "onze", "mijn", "zo", "wel", "dan", "ook", "nog", "al", "daar", "hier", "niet",
-            "geen", "meer", "altijd", "andere", "het", "hij", "zij"}
-_FINITE = {"moet", "moeten", "mag", "mogen", "kan", "kunnen", "is", "zijn", "wordt", "worden", "gaat", "gaan",
-           "geldt", "gelden", "krijg", "krijgt", "krijgen", "heeft", "hebben", "staat", "komt", "zit", "ligt",
-           "valt", "doe", "doen", "wil", "willen"}  # a message with one of these is a question, not a fragment
-_ASKING = {"hoeveel", "welke", "welk", "wat voor"}
-_TRAILING_PRONOUNS = {"het", "hij", "zij", "ze", "dat", "dit", "die"}  # "Uit hoeveel bandbreedtes bestaat het?"
-_WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:[-'’+][0-9A-Za-zÀ-ÖØ-öø-ÿ]+)*")
-_CODE = re.compile(r"^(?:\d{3}|\d{2}[a-z]\d{2}|[a-z]{2}\d{3})$")
-_YEAR = re.compile(r"(?<![\w-])20\d{2}(?![\w])")
-_MAX_CONTEXT_WORDS = 9
+MAX_CONTEXT_WORDS = 9  # words of the previous question's subject added to a follow-up
 
 
 @dataclass(frozen=True)
@@ -123,44 +79,6 @@ class _Mention:
     surface: str
 
 
-@dataclass
-class _Lexicon:
-    patterns: list[tuple[re.Pattern[str], str, str]] = field(default_factory=list)  # (pattern, kind, canonical)
-
-
-def _folded(text: str) -> str:
-    """Lowercase without accents, one character per character (so match positions map back)."""
-    return "".join(f if len(f := fold(c)) == 1 else c.lower() for c in text)
-
-
-def region_name(slug: str) -> str:
-    """'de-fryske-marren' -> 'De Fryske Marren'."""
-    return " ".join(w.capitalize() for w in slug.split("-"))
-
-
-def region_aliases(region_publishers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """How users name each region: its name, its publishers' names and acronyms ("SDD"), its adjective."""
-    aliases: dict[str, set[str]] = {}
-    for slug, publisher in region_publishers:
-        name = region_name(slug)
-        names = aliases.setdefault(slug, {name})
-        words = name.split()
-        if len(words) == 1:
-            names.update({f"{name}se", f"{name}s"})  # "Achterhoekse gemeenten"
-        else:
-            names.add("".join(w[0] for w in words).upper())  # DFM
-            if words[0] in ("De", "Het"):
-                names.add(" ".join(words[1:]))
-        if publisher:
-            base = re.sub(r"\s*\(.*?\)", "", publisher).strip()
-            names.add(base)
-            names.update(re.findall(r"\(([A-Z]{2,6})\)", publisher))  # "(SDD)"
-            capitalised = base.split()
-            if len(capitalised) == 3 and all(w[:1].isupper() for w in capitalised):
-                names.add("".join(w[0] for w in capitalised))  # Sociaal Domein Achterhoek -> SDA
-    return {slug: sorted(names, key=len, reverse=True) for slug, names in aliases.items()}
-
-
 class FollowUpRewriter:
     """Turns a chat message plus the earlier turns into the query to search and the region to search in."""
 
@@ -173,24 +91,24 @@ class FollowUpRewriter:
         entries += [(alias, "regio", slug) for slug, names in self.regions.items() for alias in names]
         entries.sort(key=lambda e: len(e[0]), reverse=True)  # longest first: "declaratie-antwoordbericht" wins
         self._lexicon = [
-            (re.compile(rf"(?<![\w-]){re.escape(_folded(p))}(?:en|s)?(?![\w])"), kind, canonical)
+            (re.compile(rf"(?<![\w-]){re.escape(folded(p))}(?:en|s)?(?![\w])"), kind, canonical)
             for p, kind, canonical in entries
         ]
 
     # -- analysis ------------------------------------------------------------------------------------
     def mentions(self, text: str) -> list[_Mention]:
         """Known terms in the text, longest first, never overlapping, in text order."""
-        folded = _folded(text)
+        lowered = folded(text)
         taken: list[tuple[int, int]] = []
         found: list[_Mention] = []
         for pattern, kind, canonical in self._lexicon:
-            for match in pattern.finditer(folded):
+            for match in pattern.finditer(lowered):
                 start, end = match.span()
                 if any(start < e and s < end for s, e in taken):
                     continue
                 taken.append((start, end))
                 found.append(_Mention(kind, canonical, start, end, text[start:end]))
-        for match in _YEAR.finditer(folded):
+        for match in YEAR.finditer(lowered):
             start, end = match.span()
             if not any(start < e and s < end for s, e in taken):
                 found.append(_Mention("jaar", match.group(0), start, end, text[start:end]))
@@ -199,29 +117,29 @@ class FollowUpRewriter:
     @staticmethod
     def content_words(text: str) -> list[str]:
         """The words that carry a subject: no stopwords, question words or generic verbs."""
-        words = [w for w in _WORD.findall(_folded(text))]
-        return [w for w in words if w not in STOPWORDS and w not in _QUESTION_WORDS and w not in _GENERIC
-                and w not in _PREPOSITIONS and w not in _DEMONSTRATIVES and (len(w) > 2 or w.isdigit())]
+        words = WORD.findall(folded(text))
+        return [w for w in words if w not in STOPWORDS and w not in QUESTION_WORDS and w not in GENERIC
+                and w not in PREPOSITIONS and w not in DEMONSTRATIVES and (len(w) > 2 or w.isdigit())]
 
     @staticmethod
     def _points_back(text: str) -> tuple[bool, bool]:
         """(strong, weak) signs that the message leans on the previous turn."""
-        if _LEAD.match(text) or _FOLLOWUP_OPENERS.match(text):
+        if LEAD.match(text) or FOLLOWUP_OPENERS.match(text):
             return True, True
-        words = _WORD.findall(_folded(text))
+        words = WORD.findall(folded(text))
         strong = weak = False
         for i, word in enumerate(words):
-            if _PRONOMINAL.match(word):
+            if PRONOMINAL.match(word):
                 strong = True
-            elif word in _DEMONSTRATIVES:
+            elif word in DEMONSTRATIVES:
                 following = words[i + 1] if i + 1 < len(words) else ""
-                if following in _NOT_AFTER_DEMONSTRATIVE:
+                if following in NOT_AFTER_DEMONSTRATIVE:
                     continue
-                if i <= 3 or (i and words[i - 1] in _PREPOSITIONS):
+                if i <= 3 or (i and words[i - 1] in PREPOSITIONS):
                     strong = True
-            elif word in _WEAK:
+            elif word in WEAK:
                 weak = True
-        if words and words[-1] in _TRAILING_PRONOUNS and len(words) > 1:
+        if words and words[-1] in TRAILING_PRONOUNS and len(words) > 1:
             strong = True
         return strong, weak
 
@@ -230,7 +148,7 @@ class FollowUpRewriter:
                 selected_before: str | None = None) -> Rewrite:
         """The standalone query for `message`; `region` is the user's choice now, `selected_before` at the last turn."""
         message = " ".join(message.split())
-        reset = _RESET.match(message)
+        reset = RESET.match(message)
         if reset and message[reset.end():].strip():
             message = message[reset.end():].strip()
         prev = history[-1] if history else None
@@ -265,7 +183,7 @@ class FollowUpRewriter:
 
     def _complete(self, message: str, prev: PriorTurn, region: str | None) -> tuple[str, str]:
         """A follow-up made standalone: substitution into the previous query, or the message plus its subject."""
-        body = _LEAD.sub("", message).strip() or message
+        body = LEAD.sub("", message).strip() or message
         base = prev.query
         replaced: list[str] = []
         used: list[_Mention] = []
@@ -287,14 +205,14 @@ class FollowUpRewriter:
         if replaced and not leftover:
             return base, "Vervolgvraag: in de vorige vraag " + ", ".join(replaced) + " vervangen."
 
-        words = _WORD.findall(_folded(body))
-        fragment = (bool(words) and words[0] in _PREPOSITIONS and len(self.content_words(body)) <= 3
-                    and not any(w in _QUESTION_WORDS or w in _FINITE for w in words))
+        words = WORD.findall(folded(body))
+        fragment = (bool(words) and words[0] in PREPOSITIONS and len(self.content_words(body)) <= 3
+                    and not any(w in QUESTION_WORDS or w in FINITE for w in words))
         if fragment and not replaced:
             clause = _strip_end(body)
             head = words[0]
             main, bracket = _split_bracket(base)
-            found = re.search(rf"(?<![\w-]){re.escape(head)}(?![\w])[^?.!;,(]*", _folded(main))
+            found = re.search(rf"(?<![\w-]){re.escape(head)}(?![\w])[^?.!;,(]*", folded(main))
             main = main[:found.start()] + clause + main[found.end():] if found else f"{_strip_end(main)} {clause}?"
             return (f"{main} {bracket}".strip(), "Vervolgvraag: aangevuld met de vorige vraag.")
 
@@ -316,20 +234,20 @@ class FollowUpRewriter:
             if not all(_stem(w) in have for w in words):
                 parts.append(mention.surface)
                 have.update(_stem(w) for w in words)
-        folded = _folded(previous_query)
+        lowered = folded(previous_query)
         previous_word = ""
-        for match in _WORD.finditer(folded):
-            word, asked = match.group(0), previous_word in _ASKING
+        for match in WORD.finditer(lowered):
+            word, asked = match.group(0), previous_word in ASKING
             previous_word = word
             if asked or any(s <= match.start() < e for s, e in spans):
                 continue  # "hoeveel werkdagen": what the previous question asked for, not its subject
             if word in self.content_words(word) and _stem(word) not in have:
                 parts.append(previous_query[match.start():match.end()])
                 have.add(_stem(word))
-        codes = [c for c in prev.codes if c.lower() not in folded and _stem(c.lower()) not in have]
+        codes = [c for c in prev.codes if c.lower() not in lowered and _stem(c.lower()) not in have]
         if not any(m.kind == "bericht" for m in mentions):
             parts.extend(codes[:2])
-        return " ".join(parts[:_MAX_CONTEXT_WORDS])
+        return " ".join(parts[:MAX_CONTEXT_WORDS])
 
     def _soft_context(self, message: str, prev: PriorTurn, region: str | None) -> str:
         """Region, law and document type of the conversation, for a question that has its own subject."""
@@ -337,7 +255,7 @@ class FollowUpRewriter:
         kinds_here = {m.kind for m in self.mentions(message)}
         parts = []
         for mention in self.mentions(prev.query):
-            if mention.kind not in _SOFT_KINDS or mention.canonical in have or mention.kind in kinds_here:
+            if mention.kind not in SOFT_KINDS or mention.canonical in have or mention.kind in kinds_here:
                 continue
             if mention.kind == "regio" and mention.canonical != region:
                 continue
@@ -373,13 +291,3 @@ def _stem(word: str) -> str:
         if len(word) > 4 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word
-
-
-def codes_in(texts: Iterable[str]) -> list[str]:
-    """Message and product codes (305, 54Z01, OP271) in cited quotes, in order of appearance."""
-    seen: dict[str, None] = {}
-    for text in texts:
-        for word in _WORD.findall(text):
-            if _CODE.match(word.lower()):
-                seen.setdefault(word, None)
-    return list(seen)

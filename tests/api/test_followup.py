@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.followup import FollowUpRewriter, PriorTurn, Rewrite, codes_in, region_aliases, region_name
+from api.followup import FollowUpRewriter, PriorTurn, Rewrite
+from api.followup_terms import codes_in, region_aliases, region_name
 
 PUBLISHERS = [
     ("achterhoek", "Sociaal Domein Achterhoek (8 gemeenten)"),
