@@ -267,10 +267,19 @@ async function ask(question, { retry = false } = {}) {
   const turn = newTurn(question);
   try {
     await streamAnswer(turn, question, true);
+    reveal(turn);
   } finally {
     state.busy = false;
     sendButton.disabled = false;
     input.focus();
+  }
+}
+
+function reveal(turn) {
+  // Show the question and the start of its answer when the answer grew below the question box.
+  const answer = $(".answer", turn.node).getBoundingClientRect();
+  if (answer.bottom > form.getBoundingClientRect().top) {
+    turn.node.scrollIntoView({ block: "start", behavior: "smooth" });
   }
 }
 

@@ -122,6 +122,7 @@ def test_ask_read_sources_follow_up_and_feedback(browser, chat_server: ChatServe
     empty = _ask(page, UNANSWERABLE, 3)
     sync_api.expect(empty).to_have_class("answer not-answered")
     sync_api.expect(empty.locator(".notice-title")).to_have_text("De documenten geven geen antwoord op deze vraag.")
+    page.wait_for_timeout(600)  # the smooth scroll to the answer
     page.screenshot(path=str(shots / "04-no-answer-desktop.png"))
     assert not errors, errors
 
