@@ -14,9 +14,12 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.chat import ChatService
+from api.chat_routes import ChatServiceDep, install_chat
 from api.errors import HTTP_STATUS, ErrorCode, VraagbaakError
 from api.schemas import MAX_QUESTION_CHARS, AskRequest, AskResponse, ErrorResponse, SearchResponse
 from api.service import QAService
+from api.streaming import StreamStats
 from index.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -48,11 +51,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = QAService(settings, purpose="serve", public_url=f"http://{settings.host}:{settings.port}")
-        await run_in_threadpool(service.start)
-        app.state.service = service
+        try:
+            await run_in_threadpool(service.start)
+            app.state.service = service
+            app.state.chat = await run_in_threadpool(ChatService, service, settings)
+            app.state.streams = StreamStats()
+        except BaseException:
+            service.close()
+            raise
         try:
             yield
         finally:
+            app.state.chat.close()
             service.close()
 
     app = FastAPI(
@@ -94,15 +104,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                              "detail": "Er ging iets mis in Vraagbaak. Probeer het later opnieuw."}, status_code=500)
 
     @app.get("/health")
-    def health(service: QAServiceDep) -> dict[str, object]:
+    def health(service: QAServiceDep, request: Request) -> dict[str, object]:
         store = service.store
         return {"status": "ok", "passages": store.count_documents() if store else 0,
                 "regions": service.regions, "embedding_model": service.model.name,
-                "index": "embedded" if settings.embedded else "server"}
+                "index": "embedded" if settings.embedded else "server",
+                "streams": request.app.state.streams.as_dict()}
 
     @app.post("/v1/ask", response_model=AskResponse, responses=_ERRORS)
-    def ask(body: AskRequest, service: QAServiceDep) -> AskResponse:
-        return service.ask(body.question, body.region)
+    def ask(body: AskRequest, chat: ChatServiceDep) -> AskResponse:
+        return chat.ask(body.question, body.region)
 
     @app.get("/v1/search", response_model=SearchResponse, responses=_ERRORS)
     def search(
@@ -121,4 +132,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise VraagbaakError(ErrorCode.VALIDATION, f"q: {detail}") from exc
         return service.search(request.question, request.region, top_k, doc_type, since)
 
+    install_chat(app)
     return app

@@ -1,4 +1,4 @@
-"""The `vraagbaak` command: ingest, ask, search, serve, eval, bench."""
+"""The `vraagbaak` command: ingest, ask, chat, search, serve, eval, bench."""
 
 from __future__ import annotations
 
@@ -73,7 +73,8 @@ def ask(
     question: Annotated[str | None, typer.Argument(help="De vraag.")] = None,
     region: RegionOpt = None,
     as_json: JsonOpt = False,
-    batch: Annotated[Path | None, typer.Option("--batch", help="JSONL met {question, region?} per regel.")] = None,
+    batch: Annotated[Path | None, typer.Option(
+        "--batch", help="JSONL met {question, region?, history?} per regel; history = eerdere vragen.")] = None,
 ) -> None:
     """Stel een vraag; het antwoord citeert de passages waarop het steunt."""
     if (question is None) == (batch is None):
@@ -109,7 +110,15 @@ def _validation_message(exc: Exception) -> str:
     return str(exc)
 
 
+def _history(item: dict[str, Any]) -> list[str]:
+    history = item.get("history") or []
+    if not isinstance(history, list) or not all(isinstance(q, str) and q.strip() for q in history):
+        raise ValueError("history moet een lijst met eerdere vragen (tekst) zijn")
+    return [q.strip() for q in history]
+
+
 def _ask_batch(service: Any, batch: Path) -> None:
+    rewriter = None
     with batch.open(encoding="utf-8") as handle:
         for lineno, line in enumerate(handle, start=1):
             if not line.strip():
@@ -117,12 +126,35 @@ def _ask_batch(service: Any, batch: Path) -> None:
             try:
                 item = json.loads(line)
                 request = AskRequest(question=item.get("question", ""), region=item.get("region"))
-                out = service.ask(request.question, request.region).model_dump()
+                history = _history(item)
+                if history:  # a follow-up: asked after the earlier questions, as in `vraagbaak chat`
+                    from api.chat import build_rewriter, replay
+
+                    rewriter = rewriter or build_rewriter(service)
+                    out = replay(service, rewriter, history, request.question, request.region).model_dump()
+                else:
+                    out = service.ask(request.question, request.region).model_dump()
             except (ValueError, VraagbaakError) as exc:
                 detail = exc.detail if isinstance(exc, VraagbaakError) else _validation_message(exc)
                 out = {"error_code": "invalid_item", "detail": f"regel {lineno}: {detail}"}
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
             sys.stdout.flush()
+
+
+@app.command()
+def chat(
+    region: RegionOpt = None,
+    conversation: Annotated[str | None, typer.Option("--gesprek", help="Ga verder in dit gesprek (id).")] = None,
+) -> None:
+    """Een gesprek in de terminal: vervolgvragen, bronnen, /nieuw om opnieuw te beginnen."""
+    from api.chat_cli import run_chat
+
+    settings = get_settings()
+    service = _service(settings, purpose="chat")
+    try:
+        run_chat(service, settings, (region or "").strip().lower() or None, conversation)
+    finally:
+        service.close()
 
 
 @app.command()
@@ -206,6 +238,7 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     settings = settings.model_copy(update={"host": host, "port": port})
+    logging.getLogger("api").setLevel(logging.INFO)  # server events: aborted streams, expired conversations
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 

@@ -11,6 +11,7 @@ class ErrorCode(StrEnum):
     INDEX_BUSY = "index_busy"
     INDEX_UNAVAILABLE = "index_unavailable"
     NOT_FOUND = "not_found"
+    STORAGE_UNAVAILABLE = "storage_unavailable"
     INTERNAL = "internal_error"
 
 
@@ -20,6 +21,7 @@ HTTP_STATUS = {
     ErrorCode.INDEX_BUSY: 503,
     ErrorCode.INDEX_UNAVAILABLE: 503,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.STORAGE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
 

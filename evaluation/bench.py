@@ -23,6 +23,7 @@ from haystack.components.writers import DocumentWriter
 
 from api.answer import ExtractiveAnswerBuilder
 from api.service import QAService, embedding_model_for, open_store
+from evaluation.bench_chat import bench_stream
 from evaluation.bench_formats import bench_formats, print_formats
 from evaluation.bench_util import (
     StageTimer,
@@ -184,8 +185,10 @@ def bench_http(settings: Settings, corpus: Path, index_copy: Path, n: int, log: 
             response = client.post("/v1/ask", json={"question": question, "region": region})
             seconds.append(time.perf_counter() - started)
             errors += response.status_code != 200
+        _say("chat: gestreamde antwoorden (eerste event, volledig antwoord, vervolgvragen)")
+        stream = bench_stream(client, questions, regions)
     return {"latency": latency(seconds), "errors": errors, "startup_s": server.get("startup_s"),
-            "server_peak_rss_mb": server.get("peak_rss_mb")}
+            "server_peak_rss_mb": server.get("peak_rss_mb"), "stream": stream}
 
 
 def bench_embedding(model: EmbeddingModel, texts: list[str], workdir: Path) -> dict[str, Any]:
@@ -344,6 +347,10 @@ ROWS: list[tuple[str, str]] = [
     ("  answered / asked", "ask.answered"),
     ("ask over HTTP p50 / p95 (ms)", "~http.latency"),
     ("  HTTP errors", "http.errors"),
+    ("chat stream first event p50 / p95 (ms)", "~http.stream.first_event"),
+    ("chat stream full answer p50 / p95 (ms)", "~http.stream.full"),
+    ("  follow-up first event p50 / p95", "~http.stream.followup_first_event"),
+    ("  follow-up full answer p50 / p95", "~http.stream.followup_full"),
     ("  server start-up (s)", "http.startup_s"),
     ("peak RSS ingest (MiB)", "ingest.peak_rss_mb"),
     ("peak RSS ask (MiB)", "ask.peak_rss_mb"),

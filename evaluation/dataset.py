@@ -8,6 +8,7 @@ from pathlib import Path
 
 DATASETS = Path(__file__).parent / "datasets"
 DEFAULT_SETS = (DATASETS / "seeds.jsonl", DATASETS / "seeds_holdout.jsonl")
+FOLLOWUP_SET = DATASETS / "followups.jsonl"  # conversational: each item has the earlier questions as `history`
 
 
 def normalise(text: str) -> str:
@@ -26,6 +27,8 @@ class EvalItem:
     tags: tuple[str, ...] = field(default_factory=tuple)
     split: str = ""
     files: tuple[str, ...] = ()  # corpora without manifest: the answering file(s), relative to the corpus root
+    history: tuple[str, ...] = ()  # earlier questions of the conversation, oldest first
+    standalone: str | None = None  # the same question spelled out in full (for comparison)
 
     def is_hit(self, document_id: str, text: str, file: str | None = None) -> bool:
         """A passage answers the question when it is from the right document (or file) and holds the evidence."""
@@ -51,5 +54,6 @@ def load_items(path: Path) -> list[EvalItem]:
                 id=raw["id"], question=raw["question"], answerable=bool(raw["answerable"]),
                 region=raw.get("region"), document_id=raw.get("document_id"), files=tuple(raw.get("files", ())),
                 evidence=tuple(raw.get("evidence", ())), tags=tuple(raw.get("tags", ())), split=path.stem,
+                history=tuple(raw.get("history", ())), standalone=raw.get("standalone"),
             ))
     return items

@@ -13,6 +13,7 @@ from typing import Any
 from api.service import QAService
 from evaluation.compare import compare, load_results, print_comparison
 from evaluation.dataset import DEFAULT_SETS, EvalItem, load_items
+from evaluation.followups import FollowUpScorer, followup_summary, print_followups
 from evaluation.metrics import abstention_metrics, calibrate_threshold, first_hit_rank, retrieval_metrics
 from index.settings import Settings
 from ingest.runner import run_ingest
@@ -23,15 +24,23 @@ MODES = {"hybrid": None, "dense": "dense", "bm25": "bm25"}
 def evaluate_mode(service: QAService, items: list[EvalItem]) -> dict[str, Any]:
     """Per-question results and summary metrics for the service's current configuration."""
     rows = []
+    followups = FollowUpScorer(service)  # items with a `history` are asked after their earlier questions
     for item in items:
-        response, docs = service.run(item.question, item.region, top_k=10)
+        extra: dict[str, Any] = {}
+        if item.history:
+            response, docs, extra = followups.score(item)
+        else:
+            response, docs = service.run(item.question, item.region, top_k=10)
         hits = [item.is_hit(d.meta.get("document_id", ""), d.content or "", d.meta.get("file")) for d in docs]
         rows.append({
             "id": item.id, "split": item.split, "answerable": item.answerable, "rank": first_hit_rank(hits),
             "answered": response.answered, "relevance": response.relevance, "tags": list(item.tags),
-            "top": [d.meta.get("file") if item.files else d.meta.get("document_id") for d in docs[:3]],
+            "top": [d.meta.get("file") if item.files else d.meta.get("document_id") for d in docs[:3]], **extra,
         })
-    return {"summary": summarise(rows), "questions": rows}
+    result = {"summary": summarise(rows), "questions": rows}
+    if summary := followup_summary(rows):
+        result["followups"] = summary
+    return result
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -105,6 +114,7 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
     (history / f"{results['date'].replace(':', '')}-{'+'.join(results['datasets'])}.json").write_text(
         text, encoding="utf-8")
     print_report(results)
+    print_followups(results)
     if "comparison" in results:
         print_comparison(results["comparison"], {i.id: i.question for i in items})
     print(f"\nResultaten geschreven naar {out}")

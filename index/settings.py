@@ -56,6 +56,19 @@ class ChunkSettings(BaseModel):
     context: Literal["title+section", "section", "none"] = "title+section"
 
 
+class ChatSettings(BaseModel):
+    """Conversations, answers kept for feedback, and streaming (VRAAGBAAK_CHAT__...)."""
+
+    # SQLAlchemy URL; empty = a SQLite file `chat.sqlite3` in the data directory. A server database
+    # (e.g. postgresql+psycopg://...) replaces it without code changes.
+    database_url: str | None = None
+    conversation_ttl_hours: float = Field(24.0, gt=0)  # a conversation expires this long after its last turn
+    answer_ttl_hours: float = Field(24.0 * 30, gt=0)  # answers outside a conversation, kept for feedback
+    history_turns: int = Field(4, ge=1, le=20)  # earlier turns shown by the CLI and used for context
+    stream_piece_words: int = Field(4, ge=1)  # words per streamed piece of answer text
+    stream_delay_ms: float = Field(0.0, ge=0)  # pause between pieces (a typing effect; 0 = as fast as possible)
+
+
 class Settings(BaseSettings):
     """All settings; env vars VRAAGBAAK_<NAME>, nested with a double underscore (VRAAGBAAK_QDRANT__URL)."""
 
@@ -73,6 +86,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     chunking: ChunkSettings = ChunkSettings()
+    chat: ChatSettings = ChatSettings()
     stemmer: Literal["dutch", "dutch_porter", "none"] = "dutch"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -98,6 +112,11 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def chat_database_url(self) -> str:
+        """Where conversations, answers and feedback live: the configured URL or SQLite in the data directory."""
+        return self.chat.database_url or f"sqlite:///{(self.data_dir / 'chat.sqlite3').resolve()}"
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,175 @@
+"""The chat service: conversations with follow-up questions, answers kept for feedback. No HTTP here.
+
+A turn: load the conversation, rewrite the message into a standalone query from the earlier turns
+(`api.followup`), answer it with the same QAService as /v1/ask, and store the turn. Every answer, also
+from /v1/ask, gets an `answer_id` that feedback refers to.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from api.chat_schemas import (
+    ChatResponse,
+    ConversationResponse,
+    ConversationTurn,
+    FeedbackResponse,
+    Region,
+)
+from api.conversations import AnswerRecord, Conversation, ConversationRepository
+from api.errors import ErrorCode, VraagbaakError
+from api.feedback import FeedbackRecord, FeedbackRepository
+from api.followup import FollowUpRewriter, PriorTurn, Rewrite
+from api.followup_terms import codes_in, region_aliases, region_name
+from api.schemas import AskResponse, Citation
+from api.service import QAService
+from api.storage import open_database
+from index.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def region_publishers(service: QAService) -> set[tuple[str, str]]:
+    """(region, publisher) pairs in the index: how users may name a region ("SDD", "Sociaal Domein Achterhoek")."""
+    if service.store is None:
+        return {(r, "") for r in service.regions}
+    pairs = {(p.get("scope", ""), p.get("publisher", "")) for _, p, _ in
+             service.store.backend.scroll(fields=["scope", "publisher"])}
+    return {(scope, publisher) for scope, publisher in pairs if scope} | {(r, "") for r in service.regions}
+
+
+def build_rewriter(qa: QAService) -> FollowUpRewriter:
+    return FollowUpRewriter(region_aliases(region_publishers(qa)))
+
+
+def rewrite_in_context(qa: QAService, rewriter: FollowUpRewriter, history: Sequence[str], message: str,
+                       region: str | None = None, history_turns: int = 4) -> Rewrite:
+    """The rewrite of `message` after the earlier questions were asked (and answered) in order; nothing stored."""
+    prior: list[PriorTurn] = []
+    for question in history:
+        rewrite = rewriter.rewrite(question, prior[-history_turns:], region, region)
+        answer = qa.run(rewrite.query, rewrite.region)[0]
+        prior.append(_prior(_record(answer, question, rewrite.query, rewrite.region, rewrite.region_source)))
+    return rewriter.rewrite(message, prior[-history_turns:], region, region)
+
+
+class ChatService:
+    """Conversations, follow-up rewriting and feedback over a started QAService."""
+
+    def __init__(self, qa: QAService, settings: Settings, engine: Engine | None = None) -> None:
+        self.qa = qa
+        self.settings = settings
+        self.engine = engine or open_database(settings.chat_database_url)
+        chat = settings.chat
+        self.conversations = ConversationRepository(self.engine, timedelta(hours=chat.conversation_ttl_hours),
+                                                    timedelta(hours=chat.answer_ttl_hours))
+        self.feedback = FeedbackRepository(self.engine, self.conversations)
+        self.rewriter = build_rewriter(qa)
+        removed = self.conversations.purge_expired()
+        if removed:
+            logger.info("Verlopen gesprekken en antwoorden opgeruimd: %d rijen", removed)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- answers -------------------------------------------------------------------------------------
+    def ask(self, question: str, region: str | None = None) -> AskResponse:
+        """/v1/ask: a single answer, stored so that it can receive feedback."""
+        response = self.qa.ask(question, region)
+        record = self.conversations.record_answer(_record(response, question, question, region, "keuze"))
+        return response.model_copy(update={"answer_id": record.id})
+
+    def chat(self, message: str, conversation_id: str | None = None, region: str | None = None) -> ChatResponse:
+        """One turn: rewrite a follow-up from the conversation, answer it, store it."""
+        conversation = self._conversation(conversation_id) if conversation_id else None
+        turns = conversation.turns if conversation else []
+        history = [_prior(t) for t in turns[-self.settings.chat.history_turns:]]
+        rewrite = self.rewriter.rewrite(message, history, region, conversation.region if conversation else None)
+        response = self._answer(rewrite)
+        if conversation is None:
+            self.conversations.purge_expired()
+            conversation = self.conversations.create(region)
+        record = self.conversations.add_turn(
+            conversation.id, _record(response, message, rewrite.query, rewrite.region, rewrite.region_source),
+            selected_region=region)
+        return _chat_response(response, message, rewrite, record)
+
+    def _answer(self, rewrite: Rewrite) -> AskResponse:
+        return self.qa.run(rewrite.query, rewrite.region)[0]
+
+    def _conversation(self, conversation_id: str) -> Conversation:
+        conversation = self.conversations.get(conversation_id)
+        if conversation is None:
+            raise VraagbaakError(ErrorCode.NOT_FOUND,
+                                 f"Gesprek '{conversation_id}' bestaat niet of is verlopen. Begin een nieuw gesprek.")
+        return conversation
+
+    # -- reading -------------------------------------------------------------------------------------
+    def conversation(self, conversation_id: str) -> ConversationResponse:
+        conversation = self._conversation(conversation_id)
+        return ConversationResponse(
+            conversation_id=conversation.id, created_at=conversation.created_at, updated_at=conversation.updated_at,
+            expires_at=conversation.expires_at, region=conversation.region,
+            turns=[ConversationTurn(
+                turn=t.turn or 0, answer_id=t.id, created_at=t.created_at, question=t.question,
+                standalone_question=t.standalone_question, region=t.region, answered=t.answered, answer=t.answer,
+                relevance=t.relevance, citations=[Citation(**c) for c in t.citations],
+            ) for t in conversation.turns],
+        )
+
+    def regions(self) -> list[Region]:
+        return [Region(slug=slug, name=region_name(slug)) for slug in self.qa.regions]
+
+    # -- feedback ------------------------------------------------------------------------------------
+    def add_feedback(self, answer_id: str, rating: str, comment: str | None) -> FeedbackResponse:
+        return _feedback_response(self.feedback.add(answer_id, rating, comment))
+
+    def list_feedback(self, answer_id: str | None = None, limit: int = 50) -> list[FeedbackResponse]:
+        return [_feedback_response(f) for f in self.feedback.list(answer_id, limit)]
+
+
+def replay(qa: QAService, rewriter: FollowUpRewriter, history: Sequence[str], message: str,
+           region: str | None = None, history_turns: int = 4) -> ChatResponse:
+    """A conversation that is not stored: the earlier questions, then `message` (batch mode)."""
+    rewrite = rewrite_in_context(qa, rewriter, history, message, region, history_turns)
+    answer = qa.run(rewrite.query, rewrite.region)[0]
+    record = _record(answer, message, rewrite.query, rewrite.region, rewrite.region_source)
+    return _chat_response(answer, message, rewrite, record).model_copy(
+        update={"turn": len(history) + 1, "answer_id": None})
+
+
+def _record(response: AskResponse, question: str, standalone: str, region: str | None,
+            region_source: str | None) -> AnswerRecord:
+    citations = [c.model_dump(mode="json") for c in response.citations]
+    return AnswerRecord(
+        question=question, standalone_question=standalone, region=region, region_source=region_source,
+        answered=response.answered, answer=response.answer, relevance=response.relevance, citations=citations,
+        codes=codes_in(c.quote for c in response.citations),
+    )
+
+
+def _prior(record: AnswerRecord) -> PriorTurn:
+    return PriorTurn(question=record.question, query=record.standalone_question, region=record.region,
+                     region_source=record.region_source, codes=tuple(record.codes))
+
+
+def _chat_response(response: AskResponse, message: str, rewrite: Rewrite, record: AnswerRecord) -> ChatResponse:
+    return ChatResponse(
+        **response.model_dump(exclude={"question", "region", "answer_id"}), question=message,
+        region=rewrite.region, answer_id=record.id, conversation_id=record.conversation_id, turn=record.turn,
+        standalone_question=rewrite.query, followup=rewrite.is_followup, rewrite_note=rewrite.explanation,
+        region_source=rewrite.region_source,
+    )
+
+
+def _feedback_response(record: FeedbackRecord) -> FeedbackResponse:
+    return FeedbackResponse(
+        feedback_id=record.id, answer_id=record.answer_id, conversation_id=record.conversation_id,
+        created_at=record.created_at, rating=record.rating, comment=record.comment,  # type: ignore[arg-type]
+        question=record.question, standalone_question=record.standalone_question, answer=record.answer,
+        citations=[Citation(**c) for c in record.citations],
+    )

@@ -1,0 +1,293 @@
+"""Follow-up questions rewritten into a standalone query from the conversation, without a language model.
+
+Toegangsmedewerkers ask on: "En als de zorg stopt?", "En bij Verblijf Groep?", "Geldt dat ook in de Achterhoek?".
+Such a message is recognised by a leading "En/Maar/Ook", a word that points back ("dat", "die", "daarbij"), or by
+being a fragment without a subject of its own, and is completed from the previous turn's standalone query:
+
+1. substitution: a term of the same kind (message type, product, law, region, year, document type) replaces the
+   one in the previous query ("zorg start" -> "zorg stopt"), or a clause with the same head word replaces that
+   clause ("over indexering" -> "over de SLA-rapportages"), or the fragment is added to the previous query;
+2. otherwise the message is kept and the subject of the previous query (its content words, the codes its answer
+   quoted, its region and document type) is added in brackets.
+
+A message with enough words of its own and nothing pointing back starts a new topic: nothing but the region is
+carried over. A region named in the message always wins; otherwise the conversation's region carries over.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from api.followup_terms import (
+    ASKING,
+    DEMONSTRATIVES,
+    ENTITIES,
+    FINITE,
+    FOLLOWUP_OPENERS,
+    GENERIC,
+    LEAD,
+    NOT_AFTER_DEMONSTRATIVE,
+    PREPOSITIONS,
+    PRONOMINAL,
+    QUESTION_WORDS,
+    RESET,
+    SOFT_KINDS,
+    TRAILING_PRONOUNS,
+    WEAK,
+    WORD,
+    YEAR,
+    folded,
+    region_name,
+)
+from index.analyzer import STOPWORDS
+
+MAX_CONTEXT_WORDS = 9  # words of the previous question's subject added to a follow-up
+
+
+@dataclass(frozen=True)
+class PriorTurn:
+    """What the rewriter needs of an earlier turn."""
+
+    question: str
+    query: str  # the standalone query that was searched
+    region: str | None = None
+    region_source: str | None = None
+    codes: tuple[str, ...] = ()  # codes in the quotes the answer cited
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    query: str
+    region: str | None
+    region_source: str | None  # "vraag" (named), "gesprek" (carried over), "keuze" (chosen by the user) or None
+    kind: str  # "nieuw", "vervolg" or "context"
+    explanation: str  # for the user, in Dutch
+
+    @property
+    def is_followup(self) -> bool:
+        return self.kind != "nieuw"
+
+
+@dataclass(frozen=True)
+class _Mention:
+    kind: str
+    canonical: str
+    start: int
+    end: int
+    surface: str
+
+
+class FollowUpRewriter:
+    """Turns a chat message plus the earlier turns into the query to search and the region to search in."""
+
+    def __init__(self, regions: Mapping[str, Sequence[str]] | None = None) -> None:
+        self.regions = {slug: list(names) for slug, names in (regions or {}).items()}
+        entries: list[tuple[str, str, str]] = [
+            (phrase, kind, canonical)
+            for kind, groups in ENTITIES.items() for canonical, phrases in groups.items() for phrase in phrases
+        ]
+        entries += [(alias, "regio", slug) for slug, names in self.regions.items() for alias in names]
+        entries.sort(key=lambda e: len(e[0]), reverse=True)  # longest first: "declaratie-antwoordbericht" wins
+        self._lexicon = [
+            (re.compile(rf"(?<![\w-]){re.escape(folded(p))}(?:en|s)?(?![\w])"), kind, canonical)
+            for p, kind, canonical in entries
+        ]
+
+    # -- analysis ------------------------------------------------------------------------------------
+    def mentions(self, text: str) -> list[_Mention]:
+        """Known terms in the text, longest first, never overlapping, in text order."""
+        lowered = folded(text)
+        taken: list[tuple[int, int]] = []
+        found: list[_Mention] = []
+        for pattern, kind, canonical in self._lexicon:
+            for match in pattern.finditer(lowered):
+                start, end = match.span()
+                if any(start < e and s < end for s, e in taken):
+                    continue
+                taken.append((start, end))
+                found.append(_Mention(kind, canonical, start, end, text[start:end]))
+        for match in YEAR.finditer(lowered):
+            start, end = match.span()
+            if not any(start < e and s < end for s, e in taken):
+                found.append(_Mention("jaar", match.group(0), start, end, text[start:end]))
+        return sorted(found, key=lambda m: m.start)
+
+    @staticmethod
+    def content_words(text: str) -> list[str]:
+        """The words that carry a subject: no stopwords, question words or generic verbs."""
+        words = WORD.findall(folded(text))
+        return [w for w in words if w not in STOPWORDS and w not in QUESTION_WORDS and w not in GENERIC
+                and w not in PREPOSITIONS and w not in DEMONSTRATIVES and (len(w) > 2 or w.isdigit())]
+
+    @staticmethod
+    def _points_back(text: str) -> tuple[bool, bool]:
+        """(strong, weak) signs that the message leans on the previous turn."""
+        if LEAD.match(text) or FOLLOWUP_OPENERS.match(text):
+            return True, True
+        words = WORD.findall(folded(text))
+        strong = weak = False
+        for i, word in enumerate(words):
+            if PRONOMINAL.match(word):
+                strong = True
+            elif word in DEMONSTRATIVES:
+                following = words[i + 1] if i + 1 < len(words) else ""
+                if following in NOT_AFTER_DEMONSTRATIVE:
+                    continue
+                if i <= 3 or (i and words[i - 1] in PREPOSITIONS):
+                    strong = True
+            elif word in WEAK:
+                weak = True
+        if words and words[-1] in TRAILING_PRONOUNS and len(words) > 1:
+            strong = True
+        return strong, weak
+
+    # -- the rewrite ---------------------------------------------------------------------------------
+    def rewrite(self, message: str, history: Sequence[PriorTurn], region: str | None = None,
+                selected_before: str | None = None) -> Rewrite:
+        """The standalone query for `message`; `region` is the user's choice now, `selected_before` at the last turn."""
+        message = " ".join(message.split())
+        reset = RESET.match(message)
+        if reset and message[reset.end():].strip():
+            message = message[reset.end():].strip()
+        prev = history[-1] if history else None
+        mentioned = {m.canonical for m in self.mentions(message) if m.kind == "regio"}
+        chosen_region, source = self._region(mentioned, prev, region, selected_before)
+        if prev is None or reset:
+            return Rewrite(message, chosen_region, source, "nieuw", self._explain("", source, chosen_region))
+
+        own = self.content_words(message)
+        strong, weak = self._points_back(message)
+        switched = bool(mentioned) and chosen_region != prev.region
+        if (strong and len(own) < 6) or (weak and not switched and len(own) <= 3) or len(own) <= 1:
+            query, how = self._complete(message, prev, chosen_region)
+            return Rewrite(query, chosen_region, source, "vervolg", self._explain(how, source, chosen_region))
+        if len(own) <= 3:
+            extra = self._soft_context(message, prev, chosen_region)
+            if extra:
+                return Rewrite(f"{_strip_end(message)}? ({extra})", chosen_region, source, "context",
+                               self._explain("Aangevuld uit het gesprek.", source, chosen_region))
+        return Rewrite(message, chosen_region, source, "nieuw", self._explain("", source, chosen_region))
+
+    def _region(self, mentioned: set[str], prev: PriorTurn | None, region: str | None,
+                selected_before: str | None) -> tuple[str | None, str | None]:
+        if len(mentioned) == 1:
+            named = next(iter(mentioned))
+            return named, ("keuze" if named == region else "vraag")
+        if region and (prev is None or region != selected_before):
+            return region, "keuze"
+        if prev is not None and prev.region:
+            return prev.region, ("keuze" if prev.region == region else "gesprek")
+        return region, ("keuze" if region else None)
+
+    def _complete(self, message: str, prev: PriorTurn, region: str | None) -> tuple[str, str]:
+        """A follow-up made standalone: substitution into the previous query, or the message plus its subject."""
+        body = LEAD.sub("", message).strip() or message
+        base = prev.query
+        replaced: list[str] = []
+        used: list[_Mention] = []
+        for mention in self.mentions(body):
+            target = next((p for p in self.mentions(base) if p.kind == mention.kind and p.canonical !=
+                           mention.canonical), None)
+            if target is None:
+                continue
+            before = base[:target.start]
+            if mention.surface[:3].lower() in ("de ", "het") and re.search(r"(?i)\b(?:de|het)\s$", before):
+                before = re.sub(r"(?i)\b(?:de|het)\s$", "", before)  # "in de" + "De Fryske Marren"
+            base = before + mention.surface + base[target.end:]
+            replaced.append(f"‘{target.surface}’ door ‘{mention.surface}’")
+            used.append(mention)
+        rest = body
+        for mention in sorted(used, key=lambda m: m.start, reverse=True):
+            rest = rest[:mention.start] + rest[mention.end:]
+        leftover = self.content_words(rest)
+        if replaced and not leftover:
+            return base, "Vervolgvraag: in de vorige vraag " + ", ".join(replaced) + " vervangen."
+
+        words = WORD.findall(folded(body))
+        fragment = (bool(words) and words[0] in PREPOSITIONS and len(self.content_words(body)) <= 3
+                    and not any(w in QUESTION_WORDS or w in FINITE for w in words))
+        if fragment and not replaced:
+            clause = _strip_end(body)
+            head = words[0]
+            main, bracket = _split_bracket(base)
+            found = re.search(rf"(?<![\w-]){re.escape(head)}(?![\w])[^?.!;,(]*", folded(main))
+            main = main[:found.start()] + clause + main[found.end():] if found else f"{_strip_end(main)} {clause}?"
+            return (f"{main} {bracket}".strip(), "Vervolgvraag: aangevuld met de vorige vraag.")
+
+        context = self._subject(body, base if replaced else prev.query, prev, region)
+        body = _capitalise(body)
+        query = f"{_strip_end(body)}? ({context})" if context else body
+        return query, "Vervolgvraag: onderwerp van de vorige vraag toegevoegd."
+
+    def _subject(self, body: str, previous_query: str, prev: PriorTurn, region: str | None) -> str:
+        """The previous query's subject: its content words and terms (minus what the message already says)."""
+        have = {_stem(w) for w in self.content_words(body)}
+        parts: list[str] = []
+        mentions = self.mentions(previous_query)
+        spans = [(m.start, m.end) for m in mentions]
+        for mention in mentions:
+            if mention.kind == "regio" and mention.canonical != region:
+                continue  # the user moved to another region: its name (and "SDD") would pull the wrong documents
+            words = self.content_words(mention.surface) or [mention.surface.lower()]
+            if not all(_stem(w) in have for w in words):
+                parts.append(mention.surface)
+                have.update(_stem(w) for w in words)
+        lowered = folded(previous_query)
+        previous_word = ""
+        for match in WORD.finditer(lowered):
+            word, asked = match.group(0), previous_word in ASKING
+            previous_word = word
+            if asked or any(s <= match.start() < e for s, e in spans):
+                continue  # "hoeveel werkdagen": what the previous question asked for, not its subject
+            if word in self.content_words(word) and _stem(word) not in have:
+                parts.append(previous_query[match.start():match.end()])
+                have.add(_stem(word))
+        codes = [c for c in prev.codes if c.lower() not in lowered and _stem(c.lower()) not in have]
+        if not any(m.kind == "bericht" for m in mentions):
+            parts.extend(codes[:2])
+        return " ".join(parts[:MAX_CONTEXT_WORDS])
+
+    def _soft_context(self, message: str, prev: PriorTurn, region: str | None) -> str:
+        """Region, law and document type of the conversation, for a question that has its own subject."""
+        have = {m.canonical for m in self.mentions(message)}
+        kinds_here = {m.kind for m in self.mentions(message)}
+        parts = []
+        for mention in self.mentions(prev.query):
+            if mention.kind not in SOFT_KINDS or mention.canonical in have or mention.kind in kinds_here:
+                continue
+            if mention.kind == "regio" and mention.canonical != region:
+                continue
+            parts.append(mention.surface)
+            have.add(mention.canonical)
+        return " ".join(parts)
+
+    def _explain(self, how: str, source: str | None, region: str | None) -> str:
+        if source == "gesprek" and region:
+            return f"{how} Regio {region_name(region)} uit het gesprek.".strip()
+        if source == "vraag" and region:
+            return f"{how} Regio {region_name(region)} uit de vraag.".strip()
+        return how
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _strip_end(text: str) -> str:
+    return text.strip().rstrip("?!. ").strip()
+
+
+def _split_bracket(query: str) -> tuple[str, str]:
+    """'Vraag? (context)' -> ('Vraag?', '(context)')."""
+    match = re.search(r"\s\([^()]*\)$", query)
+    return (query[:match.start()], match.group(0).strip()) if match else (query, "")
+
+
+def _stem(word: str) -> str:
+    """Crude plural/inflection folding for 'already said' checks (not for search)."""
+    for suffix in ("en", "s", "e", "t"):
+        if len(word) > 4 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
