@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.chat import ChatService
 from api.chat_routes import ChatServiceDep, install_chat
+from api.coverage_routes import install_coverage
 from api.errors import HTTP_STATUS, ErrorCode, VraagbaakError
 from api.schemas import MAX_QUESTION_CHARS, AskRequest, AskResponse, ErrorResponse, SearchResponse
 from api.service import QAService
@@ -133,4 +134,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return service.search(request.question, request.region, top_k, doc_type, since)
 
     install_chat(app)
+    install_coverage(app)
     return app

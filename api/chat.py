@@ -8,6 +8,7 @@ from /v1/ask, gets an `answer_id` that feedback refers to.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -25,6 +26,8 @@ from api.errors import ErrorCode, VraagbaakError
 from api.feedback import FeedbackRecord, FeedbackRepository
 from api.followup import FollowUpRewriter, PriorTurn, Rewrite
 from api.followup_terms import codes_in, region_aliases, region_name
+from api.privacy import scrub, without_personal_data
+from api.question_log import QuestionLog
 from api.schemas import AskResponse, Citation
 from api.service import QAService
 from api.storage import open_database
@@ -68,8 +71,9 @@ class ChatService:
         self.conversations = ConversationRepository(self.engine, timedelta(hours=chat.conversation_ttl_hours),
                                                     timedelta(hours=chat.answer_ttl_hours))
         self.feedback = FeedbackRepository(self.engine, self.conversations)
+        self.log = QuestionLog(self.engine, settings.log.enabled, timedelta(days=settings.log.retention_days))
         self.rewriter = build_rewriter(qa)
-        removed = self.conversations.purge_expired()
+        removed = self.conversations.purge_expired() + self.log.purge_expired()
         if removed:
             logger.info("Verlopen gesprekken en antwoorden opgeruimd: %d rijen", removed)
 
@@ -79,16 +83,21 @@ class ChatService:
     # -- answers -------------------------------------------------------------------------------------
     def ask(self, question: str, region: str | None = None) -> AskResponse:
         """/v1/ask: a single answer, stored so that it can receive feedback."""
-        response = self.qa.ask(question, region)
+        started = time.perf_counter()
+        response = self.qa.ask(without_personal_data(question), region)
         record = self.conversations.record_answer(_record(response, question, question, region, "keuze"))
+        self.log.record("ask", question, question, region, response, 1000 * (time.perf_counter() - started),
+                        record.id)
         return response.model_copy(update={"answer_id": record.id})
 
     def chat(self, message: str, conversation_id: str | None = None, region: str | None = None) -> ChatResponse:
         """One turn: rewrite a follow-up from the conversation, answer it, store it."""
+        started = time.perf_counter()
         conversation = self._conversation(conversation_id) if conversation_id else None
         turns = conversation.turns if conversation else []
         history = [_prior(t) for t in turns[-self.settings.chat.history_turns:]]
-        rewrite = self.rewriter.rewrite(message, history, region, conversation.region if conversation else None)
+        rewrite = self.rewriter.rewrite(without_personal_data(message), history, region,
+                                        conversation.region if conversation else None)
         response = self._answer(rewrite)
         if conversation is None:
             self.conversations.purge_expired()
@@ -96,6 +105,8 @@ class ChatService:
         record = self.conversations.add_turn(
             conversation.id, _record(response, message, rewrite.query, rewrite.region, rewrite.region_source),
             selected_region=region)
+        self.log.record("chat", message, rewrite.query, rewrite.region, response,
+                        1000 * (time.perf_counter() - started), record.id, conversation.id)
         return _chat_response(response, message, rewrite, record)
 
     def _answer(self, rewrite: Rewrite) -> AskResponse:
@@ -145,8 +156,8 @@ def replay(qa: QAService, rewriter: FollowUpRewriter, history: Sequence[str], me
 def _record(response: AskResponse, question: str, standalone: str, region: str | None,
             region_source: str | None) -> AnswerRecord:
     citations = [c.model_dump(mode="json") for c in response.citations]
-    return AnswerRecord(
-        question=question, standalone_question=standalone, region=region, region_source=region_source,
+    return AnswerRecord(  # personal data never reaches the database
+        question=scrub(question), standalone_question=scrub(standalone), region=region, region_source=region_source,
         answered=response.answered, answer=response.answer, relevance=response.relevance, citations=citations,
         codes=codes_in(c.quote for c in response.citations),
     )

@@ -263,25 +263,44 @@ def evaluate(
 
 @app.command()
 def coverage(
-    questions: Annotated[Path, typer.Option("--questions", help="CSV (kolom 'question') of JSONL met vragen.")],
+    questions: Annotated[Path | None, typer.Option(
+        "--questions", help="CSV (kolom 'question') of JSONL met vragen; zonder: het vragenlogboek.")] = None,
     out: Annotated[Path, typer.Option("--out", help="Map voor coverage.html en coverage.json.")] = Path(
         "evaluation/results/coverage"),
     region: RegionOpt = None,
+    days: Annotated[float | None, typer.Option("--dagen", help="Uit het logboek: alleen de laatste N dagen.")] = None,
 ) -> None:
     """Dekkingsrapport: welke vragen krijgen een goed, zwak of geen antwoord, welke documenten worden niet gebruikt."""
-    from api.coverage import build_report, metric_history, read_questions, write_report
+    from api.coverage import build_report, metric_history, questions_from_log, read_questions, write_report
 
-    try:
-        items = read_questions(questions)
-    except ValueError as exc:
-        _fail(str(exc))
+    settings = get_settings()
+    if questions is not None:
+        try:
+            items = read_questions(questions)
+        except ValueError as exc:
+            _fail(str(exc))
+        source = str(questions)
+    else:
+        from datetime import timedelta
+
+        from api.question_log import QuestionLog
+        from api.storage import open_database
+
+        try:
+            engine = open_database(settings.chat_database_url)
+        except VraagbaakError as exc:
+            _fail(exc.detail)
+        log = QuestionLog(engine, settings.log.enabled, timedelta(days=settings.log.retention_days))
+        items = questions_from_log(log, days)
+        engine.dispose()
+        source = "het vragenlogboek"
     if not items:
-        _fail(f"Geen vragen gevonden in {questions}.")
+        _fail(f"Geen vragen gevonden in {source}.")
     for item in items:
         item.region = item.region or region
-    service = _service(get_settings(), purpose="coverage")
+    service = _service(settings, purpose="coverage")
     try:
-        report = build_report(service, items, str(questions))
+        report = build_report(service, items, source)
     finally:
         service.close()
     json_path, html_path = write_report(report, out, metric_history(Path("evaluation/results")))

@@ -240,3 +240,13 @@ def write_report(report: dict[str, Any], out: Path, history: History) -> tuple[P
     json_path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     html_path.write_text(render(report, history), encoding="utf-8")
     return json_path, html_path
+
+
+def questions_from_log(log: Any, days: float | None = None, limit: int = 2000) -> list[QuestionInput]:
+    """The logged questions (newest first) as input for the report: the searched, standalone form of each,
+    with its region and the latest feedback on its answer."""
+    from datetime import timedelta
+
+    since = datetime.now(UTC) - timedelta(days=days) if days else None
+    return [QuestionInput(entry.standalone_question, entry.region, entry.feedback)
+            for entry in log.entries(since=since, limit=limit)]

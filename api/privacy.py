@@ -62,3 +62,14 @@ def scrub(text: str) -> str:
     text = _EMAIL.sub(PLACEHOLDERS["email"], text)
     text = _PHONE.sub(_phone, text)
     return _BSN.sub(_bsn, text)
+
+
+_PLACEHOLDER = re.compile(r"\s*(?:\[(?:BSN|E-MAIL|TELEFOON|IBAN)\])")
+
+
+def without_personal_data(text: str) -> str:
+    """The text as a search query: personal data removed entirely (it never helps to find a passage)."""
+    cleaned = _PLACEHOLDER.sub("", scrub(text))
+    cleaned = re.sub(r"\(\s*[,;]?\s*\)", "", cleaned)  # "(, )" left where the data was
+    cleaned = re.sub(r"\s+([,.:;?!)])", r"\1", cleaned)
+    return " ".join(cleaned.split()) or text

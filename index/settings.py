@@ -69,6 +69,13 @@ class ChatSettings(BaseModel):
     stream_delay_ms: float = Field(0.0, ge=0)  # pause between pieces (a typing effect; 0 = as fast as possible)
 
 
+class LogSettings(BaseModel):
+    """The question log for coverage reports (VRAAGBAAK_LOG__...); personal data is removed before storing."""
+
+    enabled: bool = True
+    retention_days: float = Field(90.0, gt=0)
+
+
 class Settings(BaseSettings):
     """All settings; env vars VRAAGBAAK_<NAME>, nested with a double underscore (VRAAGBAAK_QDRANT__URL)."""
 
@@ -87,6 +94,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     chunking: ChunkSettings = ChunkSettings()
     chat: ChatSettings = ChatSettings()
+    log: LogSettings = LogSettings()
     stemmer: Literal["dutch", "dutch_porter", "none"] = "dutch"
     host: str = "127.0.0.1"
     port: int = 8000

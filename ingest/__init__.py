@@ -1,1 +1,2 @@
 """Vraagbaak ingest package."""
+import index  # noqa: F401  (first: no telemetry, no model hub, before haystack is imported)

@@ -42,3 +42,12 @@ def test_non_personal_numbers_and_codes_stay(text: str) -> None:
 def test_iban_check() -> None:
     assert iban_valid("NL91ABNA0417164300") and iban_valid("GB82 WEST 1234 5698 7654 32")
     assert not iban_valid("NL91ABNA0417164301")
+
+
+def test_search_query_has_no_personal_data_and_no_placeholders() -> None:
+    from api.privacy import without_personal_data
+
+    assert without_personal_data("Cliënt 111222333 (j.jansen@example.nl, 06-12345678): welk bericht bij start?") == (
+        "Cliënt: welk bericht bij start?")
+    plain = "Welk bericht stuur ik als de zorg start?"
+    assert without_personal_data(plain) == plain
