@@ -41,8 +41,10 @@ function regionLabel(slug) {
 
 function where(citation) {
   const parts = [];
-  if (citation.section) parts.push(citation.section);
+  if (citation.sheet) parts.push(`blad ${citation.sheet}`);
+  if (citation.section && citation.section !== citation.sheet) parts.push(citation.section);
   if (citation.page) parts.push(`p. ${citation.page}`);
+  if (citation.row) parts.push(`rij ${citation.row}`);
   return parts.join(", ");
 }
 
@@ -386,6 +388,7 @@ function openSource(turn, n, trigger) {
     ["Datum", citation.date_label || citation.date],
     ["Vindplaats", where(citation)],
     ["Soort", citation.doc_type],
+    ["Versie", citation.version ? citation.version + (citation.superseded_by ? " (vervangen door een nieuwere versie)" : "") : ""],
   ];
   for (const [label, value] of rows) {
     if (!value) continue;
