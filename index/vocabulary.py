@@ -15,7 +15,8 @@ from index.analyzer import DutchAnalyzer, fold
 # (trigger phrases as users type them, document terms they stand for)
 _GROUPS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("ontvangstbevestiging", "bevestiging van ontvangst", "ontvangst bevestigen", "ontvangstbericht",
-      "ontvangstmelding"), ("retourbericht", "retourcode")),
+      "ontvangstmelding", "bevestigt de ontvangst", "ontvangst bevestigd", "ontvangst van bevestigen"),
+     ("retourbericht", "retourcode")),
     (("retourbericht",), ("ontvangst", "bevestiging")),
     (("startbericht", "start zorg", "zorg start", "zorg begint", "begin van de zorg", "zorg is gestart",
       "starten met de zorg", "start van de zorg", "aanvang zorg"), ("305", "start zorg")),
@@ -67,6 +68,10 @@ _GROUPS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("bezwaar maken", "bezwaar"), ("bezwaar", "onderbouwd bezwaar")),
     (("jeugdhulpaanbieder", "jeugdzorg"), ("jeugdhulp",)),
     (("huishoudelijke hulp", "huishoudelijke ondersteuning", "hbh"), ("huishoudelijke hulp", "ho", "hh")),
+    (("hoe groot", "maximale grootte", "te groot", "bestandsgrootte"), ("grootte", "maximum", "megabyte")),
+    (("bsn klopt", "bsn controleren", "bsn geldig", "burgerservicenummer controleren", "geldig bsn"),
+     ("elfproef", "bsn")),
+    (("foutmelding", "foutbericht", "error"), ("foutcode", "foutbericht", "fout")),
 ]
 
 
@@ -78,6 +83,13 @@ class Expansion:
     text: str
 
 
+def _trigger(phrase: str) -> re.Pattern[str]:
+    """A trigger phrase as a pattern; up to two words may come between its words (Dutch inversion puts the
+    subject there: "bevestigt de gemeente de ontvangst" for "bevestigt de ontvangst")."""
+    words = [re.escape(w) for w in fold(phrase).split()]
+    return re.compile(r"\b" + r"\W+(?:\w+\W+){0,2}?".join(words) + r"\b")
+
+
 class DomainVocabulary:
     """Finds trigger phrases in a query and returns the document vocabulary they stand for."""
 
@@ -85,7 +97,7 @@ class DomainVocabulary:
         self.analyzer = analyzer
         self.weight = weight
         self._groups = [
-            ([re.compile(rf"\b{re.escape(fold(t))}\b") for t in triggers], expansions)
+            ([_trigger(t) for t in triggers], expansions)
             for triggers, expansions in _GROUPS
         ]
 
