@@ -220,6 +220,10 @@ def ingest(
         )
         for failure in report.failures:
             typer.secho(f"  MISLUKT {failure.file}: {failure.reason}", fg=typer.colors.RED, err=True)
+        if report.unsupported:
+            shown = ", ".join(report.unsupported[:10]) + (" ..." if len(report.unsupported) > 10 else "")
+            typer.secho(f"  Niet gelezen (bestandstype niet ondersteund): {len(report.unsupported)} bestand(en): "
+                        f"{shown}", fg=typer.colors.YELLOW, err=True)
     if report.failed:
         raise typer.Exit(1)
 

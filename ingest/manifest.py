@@ -82,6 +82,7 @@ class Manifest(BaseModel):
     root: Path
     documents: list[DocumentEntry]
     derived: bool = False  # True when there was no manifest and entries were derived from the files
+    unsupported: list[str] = Field(default_factory=list)  # files in a folder without manifest that no converter reads
 
     def path_of(self, entry: DocumentEntry) -> Path:
         return self.root / entry.file
@@ -94,7 +95,8 @@ def load_manifest(corpus_dir: Path) -> Manifest:
     manifest_file = next((corpus_dir / n for n in MANIFEST_NAMES if (corpus_dir / n).is_file()), None)
     if manifest_file is None:
         entries = link_derived_versions(derive_entries(corpus_dir))
-        return Manifest(root=corpus_dir, documents=mark_superseded(entries), derived=True)
+        return Manifest(root=corpus_dir, documents=mark_superseded(entries), derived=True,
+                        unsupported=unsupported_files(corpus_dir))
     try:
         raw = yaml.safe_load(manifest_file.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -179,6 +181,14 @@ def derive_entries(corpus_dir: Path) -> list[DocumentEntry]:
             )
         )
     return entries
+
+
+def unsupported_files(corpus_dir: Path) -> list[str]:
+    """Files of a folder without manifest that are not ingested because no converter reads their type."""
+    from ingest.converters.registry import SUPPORTED_SUFFIXES
+
+    return sorted(p.relative_to(corpus_dir).as_posix() for p in corpus_dir.rglob("*")
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in SUPPORTED_SUFFIXES)
 
 
 _CODE = re.compile(r"\b(?=\w*[a-z])(?=\w*\d)\w{3,}\b", re.I)

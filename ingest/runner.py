@@ -46,6 +46,7 @@ class IngestReport:
     seconds: float = 0.0
     embed_seconds: float = 0.0
     failures: list[Failure] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)  # folder without manifest: files of unknown type
 
     @property
     def failed(self) -> int:
@@ -92,7 +93,7 @@ def run_ingest(
     started = time.perf_counter()
     corpus = Path(corpus_dir or settings.corpus_dir)
     manifest = load_manifest(corpus)
-    report = IngestReport(corpus=str(corpus), documents=len(manifest.documents))
+    report = IngestReport(corpus=str(corpus), documents=len(manifest.documents), unsupported=manifest.unsupported)
     state = store.index_state()
 
     todo: list[SourceFile] = []

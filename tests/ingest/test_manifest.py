@@ -224,3 +224,13 @@ def test_folder_without_manifest_takes_title_and_date_from_the_files(tmp_path: P
     assert docs["notulen.docx"].title == "Notulen overleg begeleiding (fictief)"
     assert docs["notulen.docx"].date  # the file's own modified/created date
     assert docs["los.md"].title == "Werkinstructie" and docs["los.md"].date is None
+
+
+def test_folder_without_manifest_lists_files_it_cannot_read(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("# A\n\nTekst.\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "lijst.json").write_text("{}", encoding="utf-8")
+    (tmp_path / ".verborgen").write_text("x", encoding="utf-8")
+    manifest = load_manifest(tmp_path)
+    assert [d.file for d in manifest.documents] == ["a.md"]
+    assert manifest.unsupported == ["sub/lijst.json"]
