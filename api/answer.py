@@ -47,6 +47,10 @@ def scope_label(scope: str) -> str:
     return _REGIONS.get(scope, "regio " + " ".join(w.capitalize() for w in scope.split("-")))
 
 
+def _quote_key(sentences: list[str]) -> str:
+    return " ".join(" ".join(sentences).lower().split())
+
+
 @component
 class ExtractiveAnswerBuilder:
     """Builds the answer dict (answered, answer, citations, relevance) from ranked passages."""
@@ -91,6 +95,8 @@ class ExtractiveAnswerBuilder:
                 best_score = score
             elif score < 0.6 * best_score or (doc.score or 0) < 0.5 * (candidates[0].score or 1):
                 continue
+            if _quote_key(sentences) in {_quote_key(s) for _, _, s in picked}:
+                continue  # the same sentence from another copy of the text (jw and wmo, two versions): once
             picked.append((len(picked) + 1, doc, sentences))
             if sum(len(s) for _, _, s in picked) >= self.max_sentences:
                 break
@@ -118,6 +124,10 @@ class ExtractiveAnswerBuilder:
         if not rows:
             return None
         best = float(rows[0].meta.get("exact_score") or 0.0)
+        unique: dict[str, Document] = {}
+        for row in rows:  # the same row in two lists (jw and wmo): quoted once
+            unique.setdefault(_quote_key([self._row_quote(row)]), row)
+        rows = list(unique.values())
         chosen = [rows[0], *(d for d in rows[1:] if _defines(d) == _defines(rows[0])
                              and float(d.meta.get("exact_score") or 0.0) >= 0.5 * best)]
         return self._answered([(n, d, [self._row_quote(d)]) for n, d in enumerate(chosen, start=1)], 1.0)

@@ -268,3 +268,9 @@ def test_table_row_matching_only_a_name_is_no_answer(builder: ExtractiveAnswerBu
     assert not off_subject["answered"]
     answer = builder.run("Welke gemeentecode heeft Fictiefdorp?", [row])["answer"]
     assert answer["answered"] and answer["citations"][0]["quote"] == row.content
+
+
+def test_the_same_sentence_from_two_copies_is_quoted_once(builder: ExtractiveAnswerBuilder) -> None:
+    copy = _doc("b", START, score=0.029, document_id="doc-b")
+    answer = builder.run(query="Welk bericht stuur ik als de zorg start?", documents=[_doc("a", START), copy])["answer"]
+    assert answer["answered"] and len(answer["citations"]) == 1
