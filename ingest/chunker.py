@@ -22,7 +22,7 @@ from ingest.tables import markdown_table
 # 5: multi-line paragraphs are no headings; 6: records (table rows) are passages as is;
 # 7: Markdown table rows are passages of their own ("Header: cell; ...", meta row and codes), cells may span lines
 # Small tables are cut row-wise too: kept whole (<= 10 rows) they answered fewer table questions (measured).
-CHUNKER_VERSION = "7"
+CHUNKER_VERSION = "8"
 _NAMESPACE = uuid.UUID("6f1c1f0e-58a7-4c39-9a52-3c6d2b7f0a11")
 _CLOSING = tuple(".!?;:)\"”’")
 

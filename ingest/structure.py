@@ -50,6 +50,22 @@ def _open_row(table: list[str]) -> bool:
     return len(table) > 1 and not last.endswith("|") and _pipes(last) < _pipes(table[0]) and len(last) < _MAX_ROW_CHARS
 
 
+# A line that is bold and nothing else ("**Artikel 7.3.15**", "**2.1. Jeugdige**"): a heading in Markdown
+# converted from Word, one level below the '#' headings. A bold lead-in ("**Belangrijk:**") is not.
+_BOLD_LINE = re.compile(r"^(\*\*|__)(?P<text>[^*_].{0,118}?)\1$")
+BOLD_LEVEL = 7
+
+
+def _bold_heading(line: str) -> str | None:
+    match = _BOLD_LINE.match(line)
+    if not match:
+        return None
+    title = match.group("text").strip()
+    if not title or title.endswith((":", ";", ",")) or _words(title) > 12 or "**" in title:
+        return None
+    return title
+
+
 def parse_markdown(text: str) -> list[Block]:
     """Markdown: '#' headings (levels), tables kept as one block (cells may span lines), rules dropped."""
     blocks: list[Block] = []
@@ -73,8 +89,12 @@ def parse_markdown(text: str) -> list[Block]:
             table[-1] = f"{table[-1]} {line}" if line else table[-1]
             continue
         heading = _MD_HEADING.match(line)
+        bold = None if heading or table else _bold_heading(line)
         if not line or _RULE.match(line):
             flush()
+        elif bold:
+            flush()
+            blocks.append(Block("heading", bold, BOLD_LEVEL))
         elif heading:
             flush()
             title = heading.group(2).strip().strip("*_ ").strip()

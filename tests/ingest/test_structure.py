@@ -164,3 +164,12 @@ def test_markdown_table_row_without_closing_pipe_ends_at_a_heading() -> None:
     blocks = parse_markdown("| a | b |\n|---|---|\n| open\n# Kop\n\nTekst.\n")
     assert blocks[0] == Block("table", "| a | b |\n|---|---|\n| open")
     assert blocks[1] == Block("heading", "Kop", 1)
+
+
+def test_markdown_bold_lines_are_headings_below_the_hash_headings() -> None:
+    text = ("# Jeugdwet\n\n**Artikel 1.1**\nIn deze wet wordt verstaan onder jeugdige: persoon die...\n\n"
+            "**Belangrijk:**\nDit is een lead-in.\n\n**Artikel 1.2**\n\nTekst van artikel 1.2.\n")
+    blocks = parse_markdown(text)
+    assert [(b.kind, b.text, b.level) for b in blocks if b.kind == "heading"] == [
+        ("heading", "Jeugdwet", 1), ("heading", "Artikel 1.1", 7), ("heading", "Artikel 1.2", 7)]
+    assert any(b.kind == "body" and b.text.startswith("**Belangrijk:**") for b in blocks)
