@@ -155,7 +155,8 @@ def build_report(service: QAService, questions: list[QuestionInput], source: str
         representative = members[int(np.argmax(np.asarray(vectors)[idx] @ centroid))].question
         statuses = Counter(r.status for r in members)
         cited = Counter(c["title"] for r in members for c in r.cited)
-        closest = [] if statuses["niet beantwoord"] < len(members) else members[0].closest
+        lacking = [r for r in members if r.status != "beantwoord"]
+        closest = lacking[0].closest if lacking else []  # what almost answers the first unanswered question
         topics.append({"topic": label, "name": _topic_name([r.question for r in members], analyzer),
                        "representative": representative, "count": len(members),
                        "answered": statuses["beantwoord"], "weak": statuses["zwak"],

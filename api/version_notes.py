@@ -38,8 +38,8 @@ def version_notes(picked: list[tuple[int, Document, list[str]]]) -> list[str]:
                 continue
             if doc_a.meta.get("superseded_by") or doc_b.meta.get("superseded_by"):
                 continue  # already flagged as an older version above
-            if not doc_a.meta.get("date") or doc_a.meta.get("date") == doc_b.meta.get("date"):
-                continue
+            if not doc_a.meta.get("date") or not doc_b.meta.get("date") or doc_a.meta["date"] == doc_b.meta["date"]:
+                continue  # an undated source says nothing about which rule is newer
             nums_a, nums_b = _numbers(" ".join(quote_a)), _numbers(" ".join(quote_b))
             if nums_a and nums_b and nums_a != nums_b:
                 notes.append(f"Let op: [{n_a}] ({_when(doc_a)}) en [{n_b}] ({_when(doc_b)}) zijn van verschillende "

@@ -79,3 +79,9 @@ def test_sources_of_different_dates_with_different_numbers_are_flagged() -> None
     assert version_notes([(1, b, [b.content]), (2, same, [same.content])]) == []
     agreeing = _doc("faq-2023", "2023-01", "Ook hier: binnen 5 werkdagen.")
     assert version_notes([(1, a, [a.content]), (2, agreeing, [agreeing.content])]) == []
+
+
+def test_an_undated_source_is_not_called_a_disagreement() -> None:
+    a = _doc("faq-2022", "2022-09", "Binnen 5 werkdagen.")
+    undated = Document(content="Binnen 8 werkdagen.", meta={"document_id": "x"})
+    assert version_notes([(1, a, [a.content]), (2, undated, [undated.content])]) == []
