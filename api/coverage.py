@@ -111,28 +111,40 @@ def answer_all(service: QAService, questions: list[QuestionInput]) -> list[Quest
     return results
 
 
-def cluster(vectors: np.ndarray, threshold: float = TOPIC_SIMILARITY) -> list[int]:
-    """Greedy leader clustering on normalised vectors: a question joins the most similar topic above threshold."""
+# Words that make questions look alike without being their subject ("Binnen hoeveel werkdagen ...").
+_QUESTION_WORDS = ("hoeveel binnen wanneer welk welke wat hoe wie waar waarom mag moet kan kunnen mogen moeten geldt "
+                   "gelden dagen werkdagen termijn lang ik we wij er nog ook per voor komt krijg krijgen heeft hebben")
+
+
+def cluster(vectors: np.ndarray, threshold: float = TOPIC_SIMILARITY,
+            subjects: list[set[str]] | None = None) -> list[int]:
+    """Greedy leader clustering on normalised vectors: a question joins the most similar topic above the
+    threshold that shares a subject word with it (when subject words are given)."""
     labels: list[int] = []
     centroids: list[np.ndarray] = []
-    sizes: list[int] = []
-    for vector in vectors:
-        if centroids:
-            sims = np.array([float(vector @ c / (np.linalg.norm(c) or 1.0)) for c in centroids])
-            best = int(sims.argmax())
-            if sims[best] >= threshold:
-                labels.append(best)
-                centroids[best] = centroids[best] + vector
-                sizes[best] += 1
-                continue
-        labels.append(len(centroids))
-        centroids.append(vector.copy())
-        sizes.append(1)
+    topic_words: list[set[str]] = []
+    for i, vector in enumerate(vectors):
+        words = subjects[i] if subjects is not None else set()
+        sims = [float(vector @ c / (np.linalg.norm(c) or 1.0)) for c in centroids]
+        joined = next((t for t in sorted(range(len(sims)), key=lambda t: -sims[t])
+                       if sims[t] >= threshold and (subjects is None or words & topic_words[t])), None)
+        if joined is None:
+            labels.append(len(centroids))
+            centroids.append(vector.copy())
+            topic_words.append(set(words))
+        else:
+            labels.append(joined)
+            centroids[joined] = centroids[joined] + vector
+            topic_words[joined] |= words
     return labels
 
 
+def _subject_terms(question: str, analyzer: DutchAnalyzer) -> set[str]:
+    return set(analyzer.terms(question)) - set(analyzer.terms(_QUESTION_WORDS))
+
+
 def _topic_name(questions: list[str], analyzer: DutchAnalyzer) -> str:
-    counts = Counter(t for q in questions for t in set(analyzer.terms(q)))
+    counts = Counter(t for q in questions for t in _subject_terms(q, analyzer))
     common = [t for t, _ in counts.most_common(3)]
     return ", ".join(common) or questions[0][:40]
 
@@ -142,8 +154,9 @@ def build_report(service: QAService, questions: list[QuestionInput], source: str
     started = time.perf_counter()
     results = answer_all(service, questions)
     vectors = service.model.embed_queries([r.question for r in results]) if results else np.zeros((0, 1))
-    labels = cluster(np.asarray(vectors, dtype=np.float32))
     analyzer = DutchAnalyzer(service.settings.stemmer)
+    subjects = [_subject_terms(r.question, analyzer) for r in results]
+    labels = cluster(np.asarray(vectors, dtype=np.float32), subjects=subjects)
     for result, label in zip(results, labels, strict=True):
         result.topic = label
 

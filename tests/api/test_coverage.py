@@ -79,3 +79,11 @@ def test_read_questions_csv_jsonl_and_errors(tmp_path: Path) -> None:
     broken.write_text('{"question": "ok"}\n{kapot\n', encoding="utf-8")
     with pytest.raises(ValueError, match="regel 2"):
         read_questions(broken)
+
+
+def test_cluster_needs_a_shared_subject_word_when_given() -> None:
+    import numpy as np
+
+    a = np.array([1.0, 0.0])
+    assert cluster(np.stack([a, a, a]), subjects=[{"stopbericht"}, {"vakantiedag", "cao"}, {"stopbericht", "zorg"}]) \
+        == [0, 1, 0]
