@@ -47,6 +47,9 @@ def scope_label(scope: str) -> str:
     return _REGIONS.get(scope, "regio " + " ".join(w.capitalize() for w in scope.split("-")))
 
 
+_LONG_QUOTE_WORDS = 60
+
+
 def _quote_key(sentences: list[str]) -> str:
     return " ".join(" ".join(sentences).lower().split())
 
@@ -95,6 +98,8 @@ class ExtractiveAnswerBuilder:
                 best_score = score
             elif score < 0.6 * best_score or (doc.score or 0) < 0.5 * (candidates[0].score or 1):
                 continue
+            if picked and sum(len(x.split()) for x in sentences) > _LONG_QUOTE_WORDS:
+                continue  # a flattened table or run-on text: as an extra source it buries the answer
             if _quote_key(sentences) in {_quote_key(s) for _, _, s in picked}:
                 continue  # the same sentence from another copy of the text (jw and wmo, two versions): once
             picked.append((len(picked) + 1, doc, sentences))

@@ -176,6 +176,7 @@ def derive_entries(corpus_dir: Path) -> list[DocumentEntry]:
                 id=f"{slug}-{digest}",
                 title=(found.get("title") if _title_fits(found.get("title"), path.name) else _guess_title(path))[:200],
                 date=date_value,
+                date_estimated=bool(date_value),  # a file's own date may be that of a copy or a template
                 file=rel,
                 derived_fields=["id", "title", "publisher", "scope", "doc_type", "date"],
             )

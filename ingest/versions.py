@@ -95,7 +95,7 @@ def link_derived_versions(entries: list[DocumentEntry]) -> list[DocumentEntry]:
             update["version"] = name.label
         if name.date and (not entry.date or "date" in entry.derived_fields):
             # A date in the name is the publisher's label; a file's own date is often that of a conversion.
-            update |= {"date": name.date, "date_precision": "day"}
+            update |= {"date": name.date, "date_precision": "day", "date_estimated": False}
         guessed = [f for f in ("version", "date") if f in update and f not in entry.derived_fields]
         update = {k: v for k, v in update.items() if getattr(entry, k) != v} | (
             {"date_precision": "day"} if "date" in update and entry.date != update["date"] else {})

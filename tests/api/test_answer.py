@@ -274,3 +274,10 @@ def test_the_same_sentence_from_two_copies_is_quoted_once(builder: ExtractiveAns
     copy = _doc("b", START, score=0.029, document_id="doc-b")
     answer = builder.run(query="Welk bericht stuur ik als de zorg start?", documents=[_doc("a", START), copy])["answer"]
     assert answer["answered"] and len(answer["citations"]) == 1
+
+
+def test_a_run_on_passage_is_not_added_as_an_extra_source(builder: ExtractiveAnswerBuilder) -> None:
+    run_on = "welk bericht stuur je als de zorg start " * 10 + "305"  # one 'sentence' of 81 words
+    answer = builder.run(query="Welk bericht stuur ik als de zorg start?",
+                         documents=[_doc("a", START), _doc("b", run_on, score=0.029, document_id="doc-b")])["answer"]
+    assert [c["document_id"] for c in answer["citations"]] == ["doc-a"]

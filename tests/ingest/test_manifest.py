@@ -221,6 +221,7 @@ def test_folder_without_manifest_takes_title_and_date_from_the_files(tmp_path: P
     docs = {d.file: d for d in load_manifest(tmp_path).documents}
     assert docs["faq.html"].title == "Veelgestelde vragen jeugdhulp"
     assert docs["faq.html"].date == "2024-03-05" and "date" in docs["faq.html"].derived_fields
+    assert docs["faq.html"].date_estimated  # shown as "ongeveer": a file's own date may be a copy's
     assert docs["notulen.docx"].title == "Notulen overleg begeleiding (fictief)"
     assert docs["notulen.docx"].date  # the file's own modified/created date
     assert docs["los.md"].title == "Werkinstructie" and docs["los.md"].date is None
