@@ -147,7 +147,8 @@ gebruiker gaf een duim omlaag.</p>
 verouderde versie: kandidaten om de documentatie bij te werken.</p>
 {'<table><tr><th>Vraag</th><th>Signaal</th></tr>' + conflicts + '</table>' if conflicts else '<p>Geen gevonden.</p>'}
 <h2>Citaties per document</h2>{simple_bars(doc_rows)}
-<h2>Nooit geciteerde documenten ({len(docs['never_cited'])})</h2><ul>{never or '<li>Geen.</li>'}</ul>
+<h2>Nooit geciteerde documenten ({len(docs['never_cited'])})</h2>
+<details><summary>Toon de lijst</summary><ul>{never or '<li>Geen.</li>'}</ul></details>
 <h2>Alleen geciteerd bij zwakke antwoorden ({len(docs['only_weak'])})</h2><ul>{only_weak or '<li>Geen.</li>'}</ul>
 <h2>Onderdelen die nooit geciteerd zijn</h2><p class="muted">Van documenten die wel geciteerd worden.</p>
 {'<table><tr><th>Document</th><th>Onderdelen</th></tr>' + sections + '</table>' if sections else '<p>Geen.</p>'}
