@@ -74,7 +74,22 @@ class HybridRetriever:
             fused = fuse(dense_hits, sparse_hits, "weighted", weights=(1.0, 1.0))
         else:
             fused = fuse(dense_hits, sparse_hits, self.fusion, self.rrf_k, (self.dense_weight, self.sparse_weight))
-        return {"documents": prefer_current(fused, self.superseded_penalty)[: top_k or self.top_k]}
+        ranked = prefer_current(fused, self.superseded_penalty)
+        return {"documents": without_copies(ranked)[: top_k or self.top_k]}
+
+
+def without_copies(documents: list[Document]) -> list[Document]:
+    """The same passage text in two documents (the iJw and iWmo copy of a rule) takes one place in the ranking:
+    the best-ranked copy stays, so the places below go to passages that add something."""
+    seen: set[str] = set()
+    kept = []
+    for doc in documents:
+        key = " ".join((doc.content or "").lower().split())
+        if key and key in seen:
+            continue
+        seen.add(key)
+        kept.append(doc)
+    return kept
 
 
 def prefer_current(documents: list[Document], penalty: float) -> list[Document]:

@@ -129,3 +129,36 @@ def test_session_index_holds_every_passage_of_the_corpus(store: VraagbaakDocumen
         assert sorted(entry["positions"]) == list(range(count)), doc_id
         assert len(entry["hashes"]) == 1, doc_id
     assert store.regions() == ["achterhoek", "de-fryske-marren", "drechtsteden", "landelijk"]
+
+
+def test_copies_of_a_passage_take_one_place_in_the_ranking() -> None:
+    from index.retriever import without_copies
+
+    text = "OP274: per aangevraagd product moet binnen vijf werkdagen een toewijzing worden afgegeven."
+    ranked = [Document(id="jw", content=text, score=0.9), Document(id="wmo", content=f"  {text.upper()} ", score=0.8),
+              Document(id="other", content="Een ander artikel.", score=0.7)]
+    assert [d.id for d in without_copies(ranked)] == ["jw", "other"]
+
+
+def test_retriever_returns_no_identical_passages_on_the_reference_like_copies(
+    tmp_path, embedding_model: EmbeddingModel  # noqa: ANN001
+) -> None:
+    from index.embedders import BM25DocumentEncoder, PassageEmbedder
+    from tests.helpers import settings_for
+
+    settings = settings_for(tmp_path / "data")
+    store = open_store(settings, embedding_model, purpose="test")
+    try:
+        rule = "Na ontvangst van een startbericht stuurt de gemeente binnen drie werkdagen een retourbericht."
+        docs = [Document(id=f"00000000-0000-0000-0000-00000000000{i}", content=c,
+                         meta={"document_id": d, "scope": "landelijk", "context": d})
+                for i, (d, c) in enumerate([("jw", rule), ("wmo", rule), ("faq", "Het retourbericht volgt op elk "
+                                                                                  "startbericht.")])]
+        docs = BM25DocumentEncoder().run(PassageEmbedder(embedding_model).run(docs)["documents"])["documents"]
+        store.write_documents(docs)
+        retriever = HybridRetriever(store, top_k=3, fusion="weighted")
+        encoded = QueryEncoder(embedding_model).run("Wanneer volgt het retourbericht op een startbericht?")
+        found = retriever.run(encoded["embedding"], encoded["sparse_embedding"])["documents"]
+        assert [d.content for d in found].count(rule) == 1 and len(found) == 2
+    finally:
+        store.close()
