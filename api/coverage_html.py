@@ -143,7 +143,7 @@ gebruiker gaf een duim omlaag.</p>
 <p class="muted">Onderwerpen met vragen zonder (goed) antwoord, met de passages die er het dichtst bij komen.</p>
 {gap_html or '<p>Alle onderwerpen zijn beantwoord.</p>'}
 <h2>Tegenstrijdig of verouderd</h2>
-<p class="muted">Antwoorden uit bronnen van verschillende datum die andere getallen noemen, of alleen uit een
+<p class="muted">Antwoorden uit bronnen van verschillende datum of regio die andere getallen noemen, of alleen uit een
 verouderde versie: kandidaten om de documentatie bij te werken.</p>
 {'<table><tr><th>Vraag</th><th>Signaal</th></tr>' + conflicts + '</table>' if conflicts else '<p>Geen gevonden.</p>'}
 <h2>Citaties per document</h2>{simple_bars(doc_rows)}

@@ -85,3 +85,12 @@ def test_an_undated_source_is_not_called_a_disagreement() -> None:
     a = _doc("faq-2022", "2022-09", "Binnen 5 werkdagen.")
     undated = Document(content="Binnen 8 werkdagen.", meta={"document_id": "x"})
     assert version_notes([(1, a, [a.content]), (2, undated, [undated.content])]) == []
+
+
+def test_two_regions_with_different_numbers_are_named() -> None:
+    a = Document(content="Binnen 5 werkdagen.", meta={"document_id": "a", "scope": "achterhoek", "date": "2022-09"})
+    b = Document(content="Binnen 8 werkdagen.", meta={"document_id": "b", "scope": "drechtsteden", "date": "2022-09"})
+    national = Document(content="Binnen 3 werkdagen.", meta={"document_id": "c", "scope": "landelijk"})
+    assert version_notes([(1, a, [a.content]), (2, b, [b.content])]) == [
+        "Let op: [1] geldt in regio Achterhoek en [2] in regio Drechtsteden; de regio's noemen andere getallen."]
+    assert version_notes([(1, a, [a.content]), (2, national, [national.content])]) == []
