@@ -7,9 +7,10 @@ import textwrap
 import typer
 
 from api.chat import ChatService
-from api.chat_schemas import ChatResponse, clean_message
+from api.chat_schemas import ChatResponse
 from api.errors import ErrorCode, VraagbaakError
 from api.followup_terms import region_name
+from api.schemas import clean_question
 from api.service import QAService
 from index.settings import Settings
 
@@ -118,7 +119,7 @@ def run_chat(service: QAService, settings: Settings, region: str | None, convers
                 typer.echo(f"Onbekende opdracht {command}. Typ /help.")
                 continue
             try:
-                last = chat.chat(clean_message(line), conversation_id, region)
+                last = chat.chat(clean_question(line), conversation_id, region)
             except ValueError as exc:
                 typer.secho(f"Fout: {exc}", fg=typer.colors.RED)
                 continue

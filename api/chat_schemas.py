@@ -7,18 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from api.schemas import MAX_QUESTION_CHARS, AskResponse, Citation
+from api.schemas import AskResponse, Citation, clean_question, clean_region
 
 MAX_COMMENT_CHARS = 2000
-
-
-def clean_message(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("De vraag is leeg. Typ een vraag.")
-    if len(value) > MAX_QUESTION_CHARS:
-        raise ValueError(f"De vraag is te lang ({len(value)} tekens, maximaal {MAX_QUESTION_CHARS}).")
-    return value
 
 
 class ChatRequest(BaseModel):
@@ -31,13 +22,12 @@ class ChatRequest(BaseModel):
     @field_validator("message")
     @classmethod
     def _message(cls, value: str) -> str:
-        return clean_message(value)
+        return clean_question(value)
 
     @field_validator("region")
     @classmethod
     def _region(cls, value: str | None) -> str | None:
-        value = (value or "").strip().lower()
-        return value or None
+        return clean_region(value)
 
     @field_validator("conversation_id")
     @classmethod

@@ -203,11 +203,12 @@ def _document_usage(service: QAService, results: list[QuestionResult]) -> dict[s
     assert service.store is not None
     sections: dict[str, set[str]] = defaultdict(set)
     titles: dict[str, str] = {}
-    for doc in service.store.filter_documents():
-        doc_id = doc.meta.get("document_id", "")
-        titles[doc_id] = doc.meta.get("title", doc_id)
-        if doc.meta.get("section"):
-            sections[doc_id].add(doc.meta["section"])
+    # Only the three fields are read, not every passage's text and vectors.
+    for _, meta, _ in service.store.backend.scroll(fields=["document_id", "title", "section"]):
+        doc_id = meta.get("document_id", "")
+        titles[doc_id] = meta.get("title", doc_id)
+        if meta.get("section"):
+            sections[doc_id].add(meta["section"])
     cited_by_status: dict[str, Counter[str]] = defaultdict(Counter)
     cited_sections: dict[str, set[str]] = defaultdict(set)
     for r in results:

@@ -7,6 +7,21 @@ from pydantic import BaseModel, Field, field_validator
 MAX_QUESTION_CHARS = 1000
 
 
+def clean_question(value: str) -> str:
+    """A question or chat message as typed: trimmed; empty or too long is refused with a Dutch message."""
+    value = value.strip()
+    if not value:
+        raise ValueError("De vraag is leeg. Typ een vraag.")
+    if len(value) > MAX_QUESTION_CHARS:
+        raise ValueError(f"De vraag is te lang ({len(value)} tekens, maximaal {MAX_QUESTION_CHARS}).")
+    return value
+
+
+def clean_region(value: str | None) -> str | None:
+    """A region slug in lower case; blank means no region."""
+    return (value or "").strip().lower() or None
+
+
 class AskRequest(BaseModel):
     """A question, optionally limited to one region (its passages plus national ones)."""
 
@@ -18,18 +33,12 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _question(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("De vraag is leeg. Typ een vraag.")
-        if len(value) > MAX_QUESTION_CHARS:
-            raise ValueError(f"De vraag is te lang ({len(value)} tekens, maximaal {MAX_QUESTION_CHARS}).")
-        return value
+        return clean_question(value)
 
     @field_validator("region")
     @classmethod
     def _region(cls, value: str | None) -> str | None:
-        value = (value or "").strip().lower()
-        return value or None
+        return clean_region(value)
 
 
 class Citation(BaseModel):

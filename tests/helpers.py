@@ -8,9 +8,12 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 from index.settings import Settings
@@ -216,3 +219,29 @@ def stored_ids(store: Any) -> dict[str, set[str]]:
     for doc in store.filter_documents():
         out.setdefault(doc.meta["document_id"], set()).add(doc.id)
     return out
+
+
+@contextmanager
+def serving(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen]:
+    """`vraagbaak serve` on 127.0.0.1:port, yielded once /health answers; stopped (terminate, then kill) after."""
+    with log.open("w") as out:
+        proc = subprocess.Popen([*vraagbaak_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                                env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+    try:
+        def healthy() -> bool:
+            assert proc.poll() is None, f"vraagbaak serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}"
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_until(healthy, "vraagbaak serve to answer /health", timeout=300, interval=0.5)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=30)

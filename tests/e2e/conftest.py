@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import SessionIndex
-from tests.helpers import REPO, cli_env, copy_data_dir, free_port, vraagbaak_command, wait_until
+from tests.helpers import cli_env, copy_data_dir, free_port, serving
 
 # Slow enough pieces that a client can leave mid-answer; fast enough for the browser test.
 STREAM_DELAY_MS = 40
@@ -37,25 +37,5 @@ def chat_server(session_index: SessionIndex, tmp_path_factory: pytest.TempPathFa
     env = cli_env(data_dir, VRAAGBAAK_CHAT__STREAM_DELAY_MS=str(STREAM_DELAY_MS),
                   VRAAGBAAK_CHAT__STREAM_PIECE_WORDS=str(STREAM_PIECE_WORDS))
     log = root / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([*vraagbaak_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
-    server = ChatServer(proc, f"http://127.0.0.1:{port}", data_dir, log)
-    try:
-        def healthy() -> bool:
-            assert proc.poll() is None, f"vraagbaak serve stopped ({proc.returncode}):\n{log.read_text()[-3000:]}"
-            try:
-                return httpx.get(f"{server.url}/health", timeout=5).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_until(healthy, "vraagbaak serve to answer /health", timeout=300, interval=0.5)
-        yield server
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=30)
+    with serving(env, port, log) as proc:
+        yield ChatServer(proc, f"http://127.0.0.1:{port}", data_dir, log)

@@ -14,7 +14,7 @@ import pytest
 from api.schemas import AskResponse
 from index.store import VraagbaakDocumentStore
 from tests.conftest import SessionIndex
-from tests.helpers import REPO, cli_env, copy_data_dir, free_port, run_cli, vraagbaak_command, wait_until
+from tests.helpers import cli_env, copy_data_dir, free_port, run_cli, serving
 
 pytestmark = pytest.mark.slow
 
@@ -36,36 +36,8 @@ def server(session_index: SessionIndex, tmp_path_factory: pytest.TempPathFactory
     port = free_port()
     env = cli_env(data_dir)
     log = root / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [*vraagbaak_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=REPO,
-        )
-    server = Server(proc, f"http://127.0.0.1:{port}", port, data_dir, log, env)
-    try:
-
-        def healthy() -> bool:
-            assert proc.poll() is None, (
-                f"vraagbaak serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}"
-            )
-            try:
-                return httpx.get(f"{server.url}/health", timeout=5).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_until(healthy, "vraagbaak serve to answer /health", timeout=300, interval=0.5)
-        yield server
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=30)
+    with serving(env, port, log) as proc:
+        yield Server(proc, f"http://127.0.0.1:{port}", port, data_dir, log, env)
 
 
 def test_health_over_http(server: Server, session_index: SessionIndex) -> None:
