@@ -97,8 +97,6 @@ def link_derived_versions(entries: list[DocumentEntry]) -> list[DocumentEntry]:
             # A date in the name is the publisher's label; a file's own date is often that of a conversion.
             update |= {"date": name.date, "date_precision": "day", "date_estimated": False}
         guessed = [f for f in ("version", "date") if f in update and f not in entry.derived_fields]
-        update = {k: v for k, v in update.items() if getattr(entry, k) != v} | (
-            {"date_precision": "day"} if "date" in update and entry.date != update["date"] else {})
         out[entry.id] = entry.model_copy(update={**update, "derived_fields": [*entry.derived_fields, *guessed]})
     # Families: same folder, names that differ only by version or date, each with a version or date.
     versioned = [e for e in out.values() if names[e.id].version or names[e.id].date]
