@@ -50,6 +50,37 @@ def scope_label(scope: str) -> str:
 _LONG_QUOTE_WORDS = 60
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)]|[a-z][.)])\s+")
+_KEYWORD_SECTION = re.compile(
+    r"^\s*(?:zoektermen|trefwoorden|kernwoorden|kernbegrippen|keywords|tags|\w* ?synoniemen|verwante concepten)"
+    r"(?: voor \w+)?\s*:?\s*$", re.IGNORECASE)
+_LIST_WORDS = 70  # a lead-in with its list items is quoted up to this many words
+
+
+def _with_list(sentences: list[str], i: int) -> list[str]:
+    """The sentence at i, with the list it introduces ("... binnen vijf werkdagen:" + "- een toewijzing ...")
+    or, for a list item, with the lead-in it belongs to ("De standaardtermijn is:" + "- vijf werkdagen ...").
+    Either alone reads as half an answer."""
+    sentence = sentences[i]
+    if sentence.rstrip().endswith(":"):
+        chosen, words = [sentence], len(sentence.split())
+        for follower in sentences[i + 1 : i + 8]:
+            if len(chosen) > 1 and not _LIST_ITEM.match(follower):
+                break
+            words += len(follower.split())
+            if words > _LIST_WORDS:
+                break
+            chosen.append(follower)
+        return chosen
+    if _LIST_ITEM.match(sentence):
+        k = i - 1
+        while k >= 0 and _LIST_ITEM.match(sentences[k]) and i - k < 8:
+            k -= 1
+        if k >= 0 and sentences[k].rstrip().endswith(":") and len(sentences[k].split()) <= 40:
+            return [sentences[k], sentence]
+    return [sentence]
+
+
 def _quote_key(sentences: list[str]) -> str:
     return " ".join(" ".join(sentences).lower().split())
 
@@ -153,8 +184,19 @@ class ExtractiveAnswerBuilder:
         return " ".join(holding or lines)
 
     def _analyse(self, doc: Document) -> list[tuple[str, set[str]]]:
-        """A passage's sentences with their index terms, computed once per answer."""
-        sentences = [s for line in (doc.content or "").split("\n") for s in split_sentences(line)]
+        """A passage's sentences with their index terms, computed once per answer; keyword lists
+        ("Zoektermen: - header - lengte") help finding a passage but say nothing when quoted."""
+        path = doc.meta.get("heading_path") or []
+        if path and _KEYWORD_SECTION.match(path[-1]):
+            return []
+        lines, in_keywords = [], False
+        for line in (doc.content or "").split("\n"):
+            if _KEYWORD_SECTION.match(line) and line.rstrip().endswith(":"):
+                in_keywords = True
+            elif not (in_keywords and _LIST_ITEM.match(line)):
+                in_keywords = False
+                lines.append(line)
+        sentences = [s for line in lines for s in split_sentences(line)]
         return [(s, set(self._analyzer.terms(s))) for s in sentences]
 
     @staticmethod
@@ -184,8 +226,8 @@ class ExtractiveAnswerBuilder:
         if not scored:
             return [], 0.0
         score, _, i = max(scored)
-        chosen = [sentences[i]]
-        if len(sentences[i].split()) < _SHORT_SENTENCE and i + 1 < len(sentences):
+        chosen = _with_list(sentences, i)
+        if len(chosen) == 1 and len(sentences[i].split()) < _SHORT_SENTENCE and i + 1 < len(sentences):
             chosen.append(sentences[i + 1])  # "Ja." alone says nothing: add its explanation
         elif i > 0 and sentences[i].split()[0].lower() in {"dit", "dat", "deze", "daarom", "hierdoor"}:
             chosen.insert(0, sentences[i - 1])

@@ -22,7 +22,9 @@ from ingest.tables import markdown_table
 # 5: multi-line paragraphs are no headings; 6: records (table rows) are passages as is;
 # 7: Markdown table rows are passages of their own ("Header: cell; ...", meta row and codes), cells may span lines
 # Small tables are cut row-wise too: kept whole (<= 10 rows) they answered fewer table questions (measured).
-CHUNKER_VERSION = "8"
+# 9: a section whose sub-sections fit in target_words is one passage (a rule file's rule with its "Regel",
+# "Technisch pad" and FAQ items); consecutive tiny sections (a timeline of dates) form one passage.
+CHUNKER_VERSION = "9"
 _NAMESPACE = uuid.UUID("6f1c1f0e-58a7-4c39-9a52-3c6d2b7f0a11")
 _CLOSING = tuple(".!?;:)\"”’")
 
@@ -48,6 +50,31 @@ class _Unit:
 def _table_units(block: Block, path: tuple[str, ...], page: int | None) -> list[_Unit]:
     """A Markdown table row by row: "Header: cell; ..." with its data-row number (1-based) and codes."""
     return [_Unit(r.text, path, page, r.row, r.meta()) for r in markdown_table(block.text)]
+
+
+def _common_path(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
+    common = paths[0]
+    for path in paths[1:]:
+        n = 0
+        while n < min(len(common), len(path)) and common[n] == path[n]:
+            n += 1
+        common = common[:n]
+    return common
+
+
+def _headed_line(headings: tuple[str, ...], text: str) -> str:
+    """'Veelgestelde vragen > Wat zegt regel RS002? Maximale waarde 99'; 'Start gunningsfase: volgt'."""
+    if not headings:
+        return text
+    lead = " > ".join(headings)
+    if text.startswith(("- ", "* ", "|")):
+        return f"{lead.rstrip(':')}:\n{text}"  # a list or table keeps its lines
+    return f"{lead} {text}" if lead.endswith(("?", ":")) else f"{lead}: {text}"
+
+
+def _is_question(unit: _Unit) -> bool:
+    """A unit under a question heading: with its question it is a complete Q&A of its own."""
+    return bool(unit.path) and unit.path[-1].rstrip().endswith("?")
 
 
 def _is_record(*units: _Unit) -> bool:
@@ -94,7 +121,7 @@ class StructuredChunker:
                     units.extend(_table_units(block, path, page.meta.get("page")))
                 else:
                     units.append(_Unit(block.text, path, page.meta.get("page")))
-        passages = self._pack(self._merge(units))
+        passages = self._pack(self._group_small_sections(self._group_subtrees(self._merge(units))))
         meta = {k: v for k, v in pages[0].meta.items() if k not in ("markup", "page", "records")}
         out: list[Document] = []
         for position, unit in enumerate(passages):
@@ -150,6 +177,71 @@ class StructuredChunker:
                 result.append(unit)
         if carry is not None:
             result = self._attach_to_previous(result, carry)
+        return result
+
+    def _group_subtrees(self, units: list[_Unit]) -> list[_Unit]:
+        """A section whose sub-sections together stay within target_words is one passage, the highest such
+        section first: a rule with its "Regel", "Technisch pad" and FAQ items is read as one, not as four
+        fragments that each lack the rest."""
+        result: list[_Unit] = []
+        i = 0
+        while i < len(units):
+            unit, grouped = units[i], False
+            for depth in range(1, len(unit.path) + 1) if unit.row is None else ():
+                prefix = unit.path[:depth]
+                if i and units[i - 1].path[:depth] == prefix:
+                    continue  # the section started before this unit: not whole from here
+                j, total = i, 0
+                while (j < len(units) and units[j].row is None and units[j].path[:depth] == prefix
+                       and units[j].page == unit.page):
+                    total, j = total + units[j].words + len(units[j].path) - depth, j + 1
+                whole = j == len(units) or units[j].path[:depth] != prefix
+                # Only sections with sub-sections of their own kind ("Regel", "Technisch pad"); on an FAQ page
+                # every sub-section is a question, and each Q&A stays a passage of its own.
+                topical = any(len(u.path) > depth and not _is_question(u) for u in units[i:j])
+                if whole and j - i > 1 and total <= self.target_words and topical:
+                    lines, last = [], None
+                    for u in units[i:j]:
+                        lines.append(u.text if u.path == last else _headed_line(u.path[depth:], u.text))
+                        last = u.path
+                    result.append(_Unit("\n".join(lines), prefix, unit.page))
+                    i, grouped = j, True
+                    break
+            if not grouped:
+                result.append(unit)
+                i += 1
+        return result
+
+    def _group_small_sections(self, units: list[_Unit]) -> list[_Unit]:
+        """Consecutive sections that each hold only a line or two (a rule file's "Regel", "Technisch pad" and
+        FAQ items; a timeline of dates) become one passage under their common heading, each line led by its
+        own heading ("Technisch pad: ..."). Alone, "Maximale lengte 2 posities" or "volgt" answers nothing
+        and crowds out passages that do."""
+        result: list[_Unit] = []
+        run: list[_Unit] = []
+
+        def flush() -> None:
+            if len(run) < 2:
+                result.extend(run)
+            else:
+                common = _common_path([u.path for u in run])
+                lines = [_headed_line(u.path[len(common):], u.text) for u in run]
+                result.append(_Unit("\n".join(lines), common, run[0].page))
+            run.clear()
+
+        for unit in units:
+            small = unit.row is None and unit.words < self.min_words and bool(unit.path) and not _is_question(unit)
+            if small and run:
+                common = _common_path([*(u.path for u in run), unit.path])
+                fits = sum(u.words + len(u.path) for u in run) + unit.words <= self.target_words
+                if not common or not fits or unit.page != run[0].page:
+                    flush()
+            if small:
+                run.append(unit)
+            else:
+                flush()
+                result.append(unit)
+        flush()
         return result
 
     @staticmethod

@@ -281,3 +281,42 @@ def test_a_run_on_passage_is_not_added_as_an_extra_source(builder: ExtractiveAns
     answer = builder.run(query="Welk bericht stuur ik als de zorg start?",
                          documents=[_doc("a", START), _doc("b", run_on, score=0.029, document_id="doc-b")])["answer"]
     assert [c["document_id"] for c in answer["citations"]] == ["doc-a"]
+
+
+RULE = (
+    "Deze bedrijfsregel bepaalt binnen welke termijn een gemeente reageert op een verzoek om toewijzing.\n"
+    "Na ontvangst van een verzoek om toewijzing moet de gemeente per aangevraagd product binnen vijf werkdagen:\n"
+    "- een toewijzingbericht sturen, of\n"
+    "- een antwoordbericht sturen aan de aanbieder\n"
+    "De standaardtermijn is:\n"
+    "- acht weken als de aanvraag in onderzoek is genomen"
+)
+
+
+def test_a_lead_in_is_quoted_with_the_list_it_introduces(builder: ExtractiveAnswerBuilder) -> None:
+    answer = builder.run(query="Wat moet de gemeente binnen vijf werkdagen doen na een verzoek om toewijzing?",
+                         documents=[_doc("a", RULE, section="OP274")])["answer"]
+    assert answer["answered"]
+    quote = answer["citations"][0]["quote"]
+    assert quote.startswith("Na ontvangst van een verzoek om toewijzing")
+    assert "- een toewijzingbericht sturen, of - een antwoordbericht sturen aan de aanbieder" in quote
+    assert "acht weken" not in quote  # the next list belongs to another lead-in
+
+
+def test_a_list_item_is_quoted_with_its_lead_in(builder: ExtractiveAnswerBuilder) -> None:
+    answer = builder.run(query="Hoeveel weken heeft de gemeente als de aanvraag in onderzoek is genomen?",
+                         documents=[_doc("a", RULE, section="OP274")])["answer"]
+    assert answer["citations"][0]["quote"] == (
+        "De standaardtermijn is: - acht weken als de aanvraag in onderzoek is genomen")
+
+
+def test_keyword_lists_are_never_quoted(builder: ExtractiveAnswerBuilder) -> None:
+    grouped = ("Regel: De aanbieder verzendt een stopbericht binnen vijf werkdagen na het einde van de zorg.\n"
+               "Zoektermen:\n- stopbericht termijn\n- stopbericht vijf werkdagen")
+    keywords_only = _doc("k", "- stopbericht termijn werkdagen\n- stopbericht binnen vijf werkdagen",
+                         heading_path=["OP272", "Zoektermen"])
+    answer = builder.run(query="Binnen hoeveel werkdagen stuur ik het stopbericht?",
+                         documents=[keywords_only, _doc("a", grouped)])["answer"]
+    assert answer["answered"]
+    assert [c["quote"] for c in answer["citations"]] == [
+        "Regel: De aanbieder verzendt een stopbericht binnen vijf werkdagen na het einde van de zorg."]

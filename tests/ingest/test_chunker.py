@@ -424,3 +424,41 @@ def test_long_table_row_is_cut_but_keeps_its_row_number() -> None:
     assert len(chunks) > 2
     assert {c.meta["row"] for c in chunks} == {1} and all(c.meta["codes"] == ["95X01"] for c in chunks)
     assert all(len(c.content.split()) <= 150 for c in chunks)
+
+
+def test_a_rule_with_tiny_sections_is_one_passage_faq_answers_stay_apart() -> None:
+    rule = (
+        "# Regel RS017 - IdentificatieRetour\n\n## Regel\n\nMaximale lengte 12 posities\n\n"
+        "## Technisch pad\n\n`JW Retour.Header.IdentificatieRetour`\n\n"
+        "## Veelgestelde vragen\n\n### Wat zegt regel RS017?\n\nMaximale lengte 12 posities\n\n"
+        "### Op welk bericht is RS017 van toepassing?\n\nJW Retour binnen berichtklasse Header.\n\n"
+        "# Regel RS033 - IdentificatieRetour\n\n## Regel\n\nGeen lege elementen in XML.\n\n"
+        "## Technisch pad\n\n`JW Retour.Header.IdentificatieRetour`\n"
+    )
+    chunks = StructuredChunker().run([_page(rule, markup="markdown")])["documents"]
+
+    assert [c.meta["heading_path"] for c in chunks] == [["Regel RS017 - IdentificatieRetour"],
+                                                        ["Regel RS033 - IdentificatieRetour"]]
+    assert chunks[0].content == (
+        "Regel: Maximale lengte 12 posities\n"
+        "Technisch pad: `JW Retour.Header.IdentificatieRetour`\n"
+        "Veelgestelde vragen > Wat zegt regel RS017? Maximale lengte 12 posities\n"
+        "Veelgestelde vragen > Op welk bericht is RS017 van toepassing? JW Retour binnen berichtklasse Header."
+    )
+
+
+def test_a_timeline_of_tiny_sections_becomes_one_passage() -> None:
+    text = (
+        "# Belangrijke mijlpalen\n\n" + _words(60, "inleiding") + ".\n\n"
+        "## 1 april 2021\n\nStart aanbesteding via Negometrix\n\n"
+        "## 9 juli 2021\n\nStart gunningsfase\n\n"
+        "## Mededeling gunningsbeslissing\n\nvolgt\n\n"
+        "# Overgangsregeling\n\n" + _words(60, "overgang") + ".\n"
+    )
+    chunks = StructuredChunker().run([_page(text, markup="markdown")])["documents"]
+
+    assert not [c for c in chunks if c.content.strip() == "volgt"]
+    (timeline,) = [c for c in chunks if "Negometrix" in c.content]
+    assert timeline.meta["heading_path"] == ["Belangrijke mijlpalen"]
+    assert "1 april 2021: Start aanbesteding via Negometrix\n9 juli 2021: Start gunningsfase\n" \
+           "Mededeling gunningsbeslissing: volgt" in timeline.content
