@@ -19,6 +19,7 @@ from api.dates import date_label
 from api.version_notes import version_notes
 from index.analyzer import DutchAnalyzer
 from index.code_lookup import EXACT
+from index.codes import codes_in_question
 from index.sentences import split_sentences
 from index.vocabulary import DomainVocabulary
 
@@ -156,16 +157,23 @@ class ExtractiveAnswerBuilder:
         such as 01 is defined in several lists).
         """
         rows = [d for d in documents[: self.max_citations] if d.meta.get("match") == EXACT]
-        rows = [d for d in rows if not missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer)]
-        if not rows:
-            return None
+        asked = set(codes_in_question(query))  # with two codes asked, a row holds one: the other is not missing
+        rows = [d for d in rows if not [t for t in missing_terms(query, d.content or "", self._metadata_text(d),
+                                                                 self._analyzer) if t.upper() not in asked]]
+        if not rows or (len(asked) > 1 and not asked <= {c for d in rows for c in d.meta.get("matched_codes", [])}):
+            return None  # "het verschil tussen 315 en 317" with rows for only one of them: answer as usual
         best = float(rows[0].meta.get("exact_score") or 0.0)
         unique: dict[str, Document] = {}
         for row in rows:  # the same row in two lists (jw and wmo): quoted once
             unique.setdefault(_quote_key([self._row_quote(row)]), row)
         rows = list(unique.values())
-        chosen = [rows[0], *(d for d in rows[1:] if _defines(d) == _defines(rows[0])
-                             and float(d.meta.get("exact_score") or 0.0) >= 0.5 * best)]
+        if len(asked) > 1:  # each asked code its best row
+            best_rows = [next(d for d in rows if code in d.meta.get("matched_codes", []))
+                         for code in codes_in_question(query)]
+            chosen = [d for i, d in enumerate(best_rows) if d.id not in {e.id for e in best_rows[:i]}]
+        else:
+            chosen = [rows[0], *(d for d in rows[1:] if _defines(d) == _defines(rows[0])
+                                 and float(d.meta.get("exact_score") or 0.0) >= 0.5 * best)]
         return self._answered([(n, d, [self._row_quote(d)]) for n, d in enumerate(chosen, start=1)], 1.0)
 
     def _row_on_subject(self, query: str, doc: Document) -> bool:

@@ -26,6 +26,25 @@ def code_filter(codes: list[str], filters: dict[str, Any] | None = None) -> dict
     return match if not filters else {"operator": "AND", "conditions": [filters, match]}
 
 
+def _each_code_in_turn(rows: list[Document], codes: list[str]) -> list[Document]:
+    """With several codes asked ("het verschil tussen 315 en 317"), the best row of each code in the question's
+    order, then the second best of each, and so on; with one code, the order as it is."""
+    if len(codes) < 2:
+        return rows
+    queues: dict[str, list[Document]] = {code: [] for code in codes}
+    for row in rows:
+        held = set(row.meta.get("codes", []))
+        code = next((c for c in codes if c == row.meta.get("key_code")), None) or next(
+            (c for c in codes if c in held), codes[0])
+        queues[code].append(row)
+    ordered: list[Document] = []
+    while any(queues.values()):
+        for queue in queues.values():
+            if queue:
+                ordered.append(queue.pop(0))
+    return ordered
+
+
 @component
 class CodeLookup:
     """Puts up to `max_rows` exact-code rows (meta match="exact", matched_codes) before the hybrid results.
@@ -64,6 +83,7 @@ class CodeLookup:
         wanted = set(codes)
         # A row that defines the code (it is the row's key, "Code: 8848; Betekenis: ...") before rows that use it.
         rows.sort(key=lambda d: (d.meta.get("key_code") in wanted, d.score or 0.0), reverse=True)
+        rows = _each_code_in_turn(rows, codes)
         top = max((d.score or 0.0 for d in documents), default=0.0)
         exact = [
             replace(d, score=top + float(self.max_rows - rank),

@@ -26,6 +26,11 @@ _TOKEN = re.compile(r"[0-9A-Za-z]+")
 # Words that name a code or a code list ("eenheid 14", "reden beëindiging 33", "frequentie 2").
 _CODE_WORD = re.compile(r"(?:code|codes|categorie|categorieën|categorieen|eenheid|frequentie|beëindiging|beeindiging)$",
                         re.IGNORECASE)
+# A three-digit number next to "bericht" is a message code (305, 317-bericht, berichttype 315).
+_MESSAGE_WORD = re.compile(r"bericht(?:type)?$", re.IGNORECASE)
+_MESSAGE_AFTER = re.compile(r"\s?-?\s?bericht", re.IGNORECASE)
+_PAIR = re.compile(r"\b([0-9A-Za-z]*\d[0-9A-Za-z]*)(?:\s?-?\s?berichten?)?\s+(?:en|of|versus|vs\.?)\s+"
+                   r"(?:een\s+|het\s+|de\s+)?([0-9A-Za-z]*\d[0-9A-Za-z]*)\b", re.IGNORECASE)
 _WHAT = re.compile(r"^\s*(?:wat\s+(?:is|zijn|betekent|betekenen)|waar\s+staat|waarvoor\s+staat)\b", re.IGNORECASE)
 _MEANS = re.compile(r"\b(?:wat\s+is|betekent|betekenen|betekenis\s+van|waar\s+staat)\s+(?:de\s+|het\s+)?(?:code\s+)?$",
                     re.IGNORECASE)
@@ -77,6 +82,9 @@ def codes_in_question(question: str) -> list[str]:
     """The codes a question asks about, normalised; empty when it names none ("Welke retourcode hoort bij ...?")."""
     found: list[str] = []
     previous = ""
+    # Only a question about what a message is ("Wat is een 317-bericht?", "het verschil tussen 315 en 317")
+    # looks its number up; "Mag een 305-bericht later?" asks about the procedure, not the code.
+    defining = bool(_WHAT.match(question)) or bool(re.search(r"\bverschil\b", question, re.IGNORECASE))
     for match in _TOKEN.finditer(question):
         token = match.group(0)
         code = token.upper()
@@ -84,7 +92,9 @@ def codes_in_question(question: str) -> list[str]:
         if _MIXED.match(code) and not code.isdigit():
             is_code = True
         elif token.isdigit():
-            named = bool(_CODE_WORD.search(previous))
+            # "productcode 54001", "bericht 315", "het 317-bericht", "een 305 bericht"
+            named = bool(_CODE_WORD.search(previous)) or (len(token) == 3 and defining and (
+                bool(_MESSAGE_WORD.search(previous)) or bool(_MESSAGE_AFTER.match(question[match.end():]))))
             last = not _TOKEN.search(question, match.end()) or bool(re.match(r"\s+voor\W*$", question[match.end():]))
             asked = len(token) >= 2 and (bool(_MEANS.search(question[: match.start()])) or (last and (
                 bool(_WHAT.match(question)) or any(_CODE_WORD.search(w) for w in _TOKEN.findall(question)))))
@@ -93,4 +103,12 @@ def codes_in_question(question: str) -> list[str]:
         if is_code and code not in found:
             found.append(code)
         previous = token
+    for pair in _PAIR.finditer(question):  # "tussen een 315 en een 317": both or neither
+        first, second = pair.group(1).upper(), pair.group(2).upper()
+        if len(first) != len(second) or (first in found) == (second in found):
+            continue
+        if first in found:
+            found.append(second)
+        else:
+            found.insert(found.index(second), first)
     return found

@@ -320,3 +320,20 @@ def test_keyword_lists_are_never_quoted(builder: ExtractiveAnswerBuilder) -> Non
     assert answer["answered"]
     assert [c["quote"] for c in answer["citations"]] == [
         "Regel: De aanbieder verzendt een stopbericht binnen vijf werkdagen na het einde van de zorg."]
+
+
+def test_two_asked_codes_are_each_answered_from_their_own_row(builder: ExtractiveAnswerBuilder) -> None:
+    docs = [
+        _row("b", "Berichttype: 317; Berichtnaam: Fictief wijzigingsbericht", "317", 0.9, row=9),
+        _row("a", "Berichttype: 315; Berichtnaam: Fictief aanvraagbericht", "315", 0.3, row=7),
+        _row("c", "Berichttype: 317; Berichtnaam: Fictief wijzigingsbericht (kopie)", "317", 0.8, row=9),
+    ]
+    answer = builder.run("Wat is het verschil tussen een 315 en een 317?", docs)["answer"]
+    assert answer["answered"]
+    assert [c["document_id"] for c in answer["citations"]] == ["doc-a", "doc-b"]
+
+
+def test_two_asked_codes_with_a_row_for_one_are_answered_as_usual(builder: ExtractiveAnswerBuilder) -> None:
+    docs = [_row("b", "Berichttype: 317; Berichtnaam: Fictief wijzigingsbericht", "317", 0.9, row=9)]
+    answer = builder.run("Wat is het verschil tussen een 315 en een 317?", docs)["answer"]
+    assert answer["relevance"] < 1.0  # no exact answer (those have relevance 1.0): the usual composition decides

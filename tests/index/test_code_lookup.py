@@ -62,6 +62,11 @@ def _open_store(backend: str, folder: Path, dim: int) -> VraagbaakDocumentStore:
         ("Hoeveel codes zijn er sinds 2015?", []),
         ("Welke retourcode hoort bij een ongeldige gemeentecode?", []),  # asks for a code, names none
         ("Wanneer stuur ik een 317-bericht?", []),  # a message number in passing is no lookup
+        ("Mag een 305-bericht met terugwerkende kracht?", []),
+        ("Wat is een 317-bericht?", ["317"]),  # what the message is: looked up
+        ("Wat betekent berichttype 315?", ["315"]),
+        ("Wat is het verschil tussen een 315 en een 317?", ["315", "317"]),
+        ("Wat is het verschil tussen 54Z01 en 54Z02?", ["54Z01", "54Z02"]),
         ("Binnen 5 werkdagen na de start van 2024?", []),
         ("Hoeveel dagen is 10 werkdagen?", []),
     ],
