@@ -8,11 +8,32 @@ from haystack import Document
 
 from api.dates import date_label
 
-_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
+_WORDS = {"twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7", "acht": "8", "negen": "9",
+          "tien": "10", "elf": "11", "twaalf": "12", "veertien": "14", "twintig": "20", "dertig": "30",
+          "veertig": "40", "vijftig": "50", "zestig": "60", "honderd": "100"}
+_UNITS = {"werkdag": "werkdag", "kalenderdag": "dag", "dag": "dag", "etmal": "dag", "week": "week", "wek": "week",
+          "maand": "maand", "jaar": "jaar", "jar": "jaar", "uur": "uur", "ur": "uur", "minuut": "minuut",
+          "minut": "minuut", "procent": "procent", "%": "procent", "euro": "euro"}
+_QUANTITY = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?|" + "|".join(_WORDS) + r")\s*"
+                       r"(%|werkdag|kalenderdag|dag|etmal|week|wek|maand|jaar|jar|uur|ur|minuut|minut|procent|euro)"
+                       r"(?:en|s)?(?![A-Za-z])",
+                       re.IGNORECASE)
 
 
-def _numbers(text: str) -> set[str]:
-    return {n.replace(",", ".") for n in _NUMBER.findall(text)}
+def _quantities(text: str) -> dict[str, set[str]]:
+    """The amounts a quote states, per unit: {"werkdag": {"5"}}; "vijf werkdagen" and "5 werkdagen" are equal.
+    Bare numbers (message codes such as 305, years, article numbers) are no amounts and never disagree."""
+    found: dict[str, set[str]] = {}
+    for number, unit in _QUANTITY.findall(text):
+        value = _WORDS.get(number.lower(), number.replace(",", "."))
+        found.setdefault(_UNITS[unit.lower()], set()).add(value)
+    return found
+
+
+def _disagree(quote_a: str, quote_b: str) -> bool:
+    """Both quotes name an amount in the same unit, and the amounts differ ("5 werkdagen" / "8 werkdagen")."""
+    a, b = _quantities(quote_a), _quantities(quote_b)
+    return any(a[unit] != b[unit] for unit in a.keys() & b.keys())
 
 
 def _when(doc: Document) -> str:
@@ -35,15 +56,14 @@ def version_notes(picked: list[tuple[int, Document, list[str]]]) -> list[str]:
         newest_date = date_label(meta.get("superseded_by_date"))
         notes.append(f"Let op: [{n}] komt uit een oudere versie{version} van {_when(doc)}; de nieuwste versie is "
                      f"'{newest}'" + (f" van {newest_date}." if newest_date else "."))
-    # Two passages from different documents, of different dates or regions, that state different numbers.
+    # Two passages from different documents, of different dates or regions, that state different amounts.
     for i, (n_a, doc_a, quote_a) in enumerate(picked):
         for n_b, doc_b, quote_b in picked[i + 1:]:
             if doc_a.meta.get("document_id") == doc_b.meta.get("document_id"):
                 continue
             if doc_a.meta.get("superseded_by") or doc_b.meta.get("superseded_by"):
                 continue  # already flagged as an older version above
-            nums_a, nums_b = _numbers(" ".join(quote_a)), _numbers(" ".join(quote_b))
-            if not nums_a or not nums_b or nums_a == nums_b:
+            if not _disagree(" ".join(quote_a), " ".join(quote_b)):
                 continue
             regions = {doc_a.meta.get("scope"), doc_b.meta.get("scope")} - {None, "landelijk"}
             if len(regions) == 2:  # two regions with their own rules: say whose rule is whose

@@ -94,3 +94,16 @@ def test_two_regions_with_different_numbers_are_named() -> None:
     assert version_notes([(1, a, [a.content]), (2, b, [b.content])]) == [
         "Let op: [1] geldt in regio Achterhoek en [2] in regio Drechtsteden; de regio's noemen andere getallen."]
     assert version_notes([(1, a, [a.content]), (2, national, [national.content])]) == []
+
+
+def test_only_amounts_in_the_same_unit_can_disagree() -> None:
+    start = _doc("faq-2022", "2022-09", "De zorgaanbieder verzendt een 'Start zorg' bericht (305) binnen 5 werkdagen.")
+    other_code = _doc("verslag-2023", "2023-06-20", "De gemeente stuurt een 301 bericht aan de aanbieder.")
+    in_words = _doc("brief-2024", "2024-09-17", "Het startbericht gaat binnen vijf werkdagen de deur uit.")
+    other_unit = _doc("notulen-2024", "2024-09-17", "Het overleg duurt 3 uur.")
+    for doc in (other_code, in_words, other_unit):
+        assert version_notes([(1, start, [start.content]), (2, doc, [doc.content])]) == [], doc.content
+    later = _doc("brief-2025", "2025-01", "Het startbericht volgt binnen tien werkdagen.")
+    assert version_notes([(1, start, [start.content]), (2, later, [later.content])]) == [
+        "Let op: [1] (september 2022) en [2] (januari 2025) zijn van verschillende datum en noemen andere getallen; "
+        "controleer welke regel nu geldt."]
