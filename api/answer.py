@@ -51,6 +51,9 @@ def scope_label(scope: str) -> str:
 _LONG_QUOTE_WORDS = 60
 
 
+# The two ends of care: a question about one end is poorly answered by a sentence about the other only.
+_OPPOSITES = [("start starten gestart begint begin aanvang 305", "stop stopt gestopt einde eindigt beëindigd "
+               "beëindiging beëindigen afloopt 307")]
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)]|[a-z][.)])\s+")
 _KEYWORD_SECTION = re.compile(
     r"^\s*(?:zoektermen|trefwoorden|kernwoorden|kernbegrippen|keywords|tags|\w* ?synoniemen|verwante concepten)"
@@ -98,6 +101,7 @@ class ExtractiveAnswerBuilder:
         self.stemmer = stemmer
         self._analyzer = DutchAnalyzer(stemmer)
         self._vocabulary = DomainVocabulary(self._analyzer)
+        self._opposites = [(set(self._analyzer.terms(a)), set(self._analyzer.terms(b))) for a, b in _OPPOSITES]
 
     @component.output_types(answer=dict)
     def run(self, query: str, documents: list[Document]) -> dict[str, Any]:
@@ -116,12 +120,13 @@ class ExtractiveAnswerBuilder:
         if not candidates:
             return {"answer": self._abstain(documents, relevance, lacking[0])}
         requirement = AnswerRequirement(query)
+        opposite = self._opposite(query_terms | set(expansion))
         analysed = {d.id: self._analyse(d) for d in candidates}
         weights = self._term_weights(list(analysed.values()), query_terms, expansion)
         picked: list[tuple[int, Document, list[str]]] = []  # (citation n, passage, sentences)
         best_score = 0.0
         for rank, doc in enumerate(candidates):
-            sentences, score = self._best_sentences(analysed[doc.id], weights, requirement)
+            sentences, score = self._best_sentences(analysed[doc.id], weights, requirement, opposite)
             if not sentences:
                 continue
             if doc.meta.get("row") is not None and len((doc.content or "").split()) <= _ROW_QUOTE_WORDS:
@@ -219,9 +224,19 @@ class ExtractiveAnswerBuilder:
             weights[term] = max(weights.get(term, 0.0), base * math.log(1 + n / (1 + df)))
         return weights
 
+    def _opposite(self, terms: set[str]) -> tuple[set[str], set[str]]:
+        """(the side asked, the other side) when the question is about one end only: stop, not start."""
+        for a, b in self._opposites:
+            if terms & a and not terms & b:
+                return a, b
+            if terms & b and not terms & a:
+                return b, a
+        return set(), set()
+
     @staticmethod
     def _best_sentences(analysed: list[tuple[str, set[str]]], weights: dict[str, float],
-                        requirement: AnswerRequirement) -> tuple[list[str], float]:
+                        requirement: AnswerRequirement,
+                        opposite: tuple[set[str], set[str]] = (set(), set())) -> tuple[list[str], float]:
         sentences = [sentence for sentence, _ in analysed]
         scored = []
         for i, (sentence, terms) in enumerate(analysed):
@@ -229,6 +244,9 @@ class ExtractiveAnswerBuilder:
                 continue  # a FAQ question: quote its answer instead
             if requirement and not requirement.satisfied_by(sentence):
                 continue  # asked for a number, a date or an amount: this sentence has none
+            asked, other = opposite
+            if terms & other and not terms & asked:
+                continue  # about the start of care when the stop was asked: no answer to it
             score = sum(w for t, w in weights.items() if t in terms) / math.sqrt(len(terms) + 4)
             scored.append((score, -i, i))
         if not scored:

@@ -337,3 +337,14 @@ def test_two_asked_codes_with_a_row_for_one_are_answered_as_usual(builder: Extra
     docs = [_row("b", "Berichttype: 317; Berichtnaam: Fictief wijzigingsbericht", "317", 0.9, row=9)]
     answer = builder.run("Wat is het verschil tussen een 315 en een 317?", docs)["answer"]
     assert answer["relevance"] < 1.0  # no exact answer (those have relevance 1.0): the usual composition decides
+
+
+def test_a_question_about_the_stop_is_not_answered_with_the_start(builder: ExtractiveAnswerBuilder) -> None:
+    start = _doc("a", "De zorgaanbieder verzendt een 'Start zorg' bericht (305) binnen 5 werkdagen na de start van "
+                      "de zorg.", score=0.05)
+    stop = _doc("b", "Wij verwachten een stopbericht (307) als de zorg stopt of de beschikking afloopt.", score=0.04)
+    answer = builder.run(query="Welk bericht stuur ik als de zorg stopt?", documents=[start, stop])["answer"]
+    assert answer["answered"]
+    assert [c["document_id"] for c in answer["citations"]] == ["doc-b"]
+    asked_start = builder.run(query="Welk bericht stuur ik als de zorg start?", documents=[start, stop])["answer"]
+    assert asked_start["citations"][0]["document_id"] == "doc-a"
