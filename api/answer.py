@@ -162,7 +162,8 @@ class ExtractiveAnswerBuilder:
         such as 01 is defined in several lists).
         """
         rows = [d for d in documents[: self.max_citations] if d.meta.get("match") == EXACT]
-        asked = set(codes_in_question(query))  # with two codes asked, a row holds one: the other is not missing
+        asked_codes = codes_in_question(query)
+        asked = set(asked_codes)  # with two codes asked, a row holds one: the other is not missing
         rows = [d for d in rows if not [t for t in missing_terms(query, d.content or "", self._metadata_text(d),
                                                                  self._analyzer) if t.upper() not in asked]]
         if not rows or (len(asked) > 1 and not asked <= {c for d in rows for c in d.meta.get("matched_codes", [])}):
@@ -174,7 +175,7 @@ class ExtractiveAnswerBuilder:
         rows = list(unique.values())
         if len(asked) > 1:  # each asked code its best row
             best_rows = [next(d for d in rows if code in d.meta.get("matched_codes", []))
-                         for code in codes_in_question(query)]
+                         for code in asked_codes]
             chosen = [d for i, d in enumerate(best_rows) if d.id not in {e.id for e in best_rows[:i]}]
         else:
             chosen = [rows[0], *(d for d in rows[1:] if _defines(d) == _defines(rows[0])

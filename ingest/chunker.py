@@ -193,8 +193,8 @@ class StructuredChunker:
                     continue  # the section started before this unit: not whole from here
                 j, total = i, 0
                 while (j < len(units) and units[j].row is None and units[j].path[:depth] == prefix
-                       and units[j].page == unit.page):
-                    total, j = total + units[j].words + len(units[j].path) - depth, j + 1
+                       and units[j].page == unit.page and total <= self.target_words):
+                    total, j = total + units[j].words + len(units[j].path) - depth, j + 1  # stop once too long
                 whole = j == len(units) or units[j].path[:depth] != prefix
                 # Only sections with sub-sections of their own kind ("Regel", "Technisch pad"); on an FAQ page
                 # every sub-section is a question, and each Q&A stays a passage of its own.

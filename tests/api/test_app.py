@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.schemas import AskResponse, SearchResponse
 from tests.conftest import SessionIndex
-from tests.helpers import copy_data_dir, settings_for
 
 pytestmark = pytest.mark.slow
 
 START_QUESTION = "Welk bericht stuur ik als de zorg start?"
 REGIONS = ["achterhoek", "de-fryske-marren", "drechtsteden", "landelijk"]
-
-
-@pytest.fixture(scope="module")
-def client(session_index: SessionIndex, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = settings_for(copy_data_dir(session_index.data_dir, tmp_path_factory.mktemp("app") / "data"))
-    with TestClient(create_app(settings)) as client:
-        yield client
 
 
 def _ask(client: TestClient, question: str, region: str | None = None) -> AskResponse:

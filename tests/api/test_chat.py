@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,23 +14,10 @@ from api.app import create_app
 from api.chat_schemas import ChatResponse, ConversationResponse, FeedbackResponse
 from api.schemas import AskResponse
 from index.settings import Settings
-from tests.conftest import SessionIndex
-from tests.helpers import copy_data_dir, settings_for
 
 pytestmark = pytest.mark.slow
 
 START = "Welk bericht stuur ik als de zorg start?"
-
-
-@pytest.fixture(scope="module")
-def settings(session_index: SessionIndex, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return settings_for(copy_data_dir(session_index.data_dir, tmp_path_factory.mktemp("chat") / "data"))
-
-
-@pytest.fixture(scope="module")
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
-        yield client
 
 
 def _chat(client: TestClient, message: str, conversation_id: str | None = None,

@@ -4,20 +4,16 @@ and the coverage report over it (GET /v1/coverage, /coverage)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.question_log import QuestionLog
 from api.schemas import AskResponse
 from api.storage import open_database, utcnow
 from index.settings import Settings
-from tests.conftest import SessionIndex
-from tests.helpers import copy_data_dir, settings_for
 
 PERSONAL = "Cliënt 111222333 (j.jansen@example.nl, 06-12345678): welk bericht stuur ik als de zorg start?"
 
@@ -44,17 +40,6 @@ def test_logging_can_be_switched_off(tmp_path: Path) -> None:
     log = QuestionLog(open_database(f"sqlite:///{tmp_path / 'log.sqlite3'}"), enabled=False)
     assert log.record("ask", "Vraag?", "Vraag?", None, _response(), 1.0, None) is None
     assert log.entries() == []
-
-
-@pytest.fixture(scope="module")
-def settings(session_index: SessionIndex, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return settings_for(copy_data_dir(session_index.data_dir, tmp_path_factory.mktemp("log") / "data"))
-
-
-@pytest.fixture(scope="module")
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
-        yield client
 
 
 @pytest.mark.slow
