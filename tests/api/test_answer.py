@@ -348,3 +348,13 @@ def test_a_question_about_the_stop_is_not_answered_with_the_start(builder: Extra
     assert [c["document_id"] for c in answer["citations"]] == ["doc-b"]
     asked_start = builder.run(query="Welk bericht stuur ik als de zorg start?", documents=[start, stop])["answer"]
     assert asked_start["citations"][0]["document_id"] == "doc-a"
+
+
+def test_context_in_brackets_is_not_taken_for_a_name(builder: ExtractiveAnswerBuilder) -> None:
+    """A follow-up searches with the earlier question's words in brackets ("(Cliënt ... 317)"); the capital
+    there opens the bracket, it is no name the passage must mention."""
+    passage = _doc("w", "De gemeente bevestigt een 317-bericht met een 319-bericht en past daarna de toewijzing aan.")
+    answer = builder.run("Wat stuurt de gemeente daarna terug? (Cliënt ander subsegment 317)", [passage])["answer"]
+    assert answer["answered"]
+    named = builder.run("Wat stuurt de gemeente in Fictiefstad terug na een 317?", [passage])["answer"]
+    assert not named["answered"]
