@@ -9,6 +9,7 @@ of becoming a passage of its own; a long paragraph is cut at sentence boundaries
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,8 @@ from ingest.tables import markdown_table
 # Small tables are cut row-wise too: kept whole (<= 10 rows) they answered fewer table questions (measured).
 # 9: a section whose sub-sections fit in target_words is one passage (a rule file's rule with its "Regel",
 # "Technisch pad" and FAQ items); consecutive tiny sections (a timeline of dates) form one passage.
-CHUNKER_VERSION = "9"
+# 10: paragraphs under a Q&A heading are answers to (lost) questions of their own and are not packed together.
+CHUNKER_VERSION = "10"
 _NAMESPACE = uuid.UUID("6f1c1f0e-58a7-4c39-9a52-3c6d2b7f0a11")
 _CLOSING = tuple(".!?;:)\"”’")
 
@@ -75,6 +77,16 @@ def _headed_line(headings: tuple[str, ...], text: str) -> str:
 def _is_question(unit: _Unit) -> bool:
     """A unit under a question heading: with its question it is a complete Q&A of its own."""
     return bool(unit.path) and unit.path[-1].rstrip().endswith("?")
+
+
+_QA_HEADING = re.compile(r"\b(?:q\s?&\s?a'?s?|faq|veelgestelde vragen|vragen en antwoorden|vraag (?:&|en) antwoord)\b",
+                         re.IGNORECASE)
+
+
+def _answers_section(unit: _Unit) -> bool:
+    """A unit in a Q&A section ("Q&A's Administratieve werkwijze"): every paragraph there answers a question of
+    its own (often lost in conversion), so answers are not packed together into one passage about nothing."""
+    return any(_QA_HEADING.search(h) for h in unit.path)
 
 
 def _is_record(*units: _Unit) -> bool:
@@ -270,7 +282,7 @@ class StructuredChunker:
             for piece in self._split_long(unit):
                 last = packed[-1] if packed else None
                 if (last and last.path == piece.path and last.page == piece.page and last.row is None
-                        and last.words + piece.words <= self.target_words):
+                        and last.words + piece.words <= self.target_words and not _answers_section(piece)):
                     packed[-1] = _Unit(f"{last.text}\n{piece.text}", last.path, last.page)
                 else:
                     packed.append(piece)

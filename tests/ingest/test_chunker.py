@@ -240,6 +240,23 @@ def test_bundled_corpus_has_no_chunk_that_is_only_ja_or_nee(corpus_chunks: list[
     assert holders and all(len(c.content.split()) >= 12 for c in holders)
 
 
+def test_answers_in_a_qa_section_are_not_packed_together() -> None:
+    """Under "Q&A's ..." each paragraph answers its own (lost) question: packed together, three answers about
+    three subjects make one passage about none of them. Elsewhere short paragraphs are still packed."""
+    answers = [
+        "Er is een contactpersonenlijst per gemeente, die vindt u op de pagina met handige documenten.",
+        "Ja, we verwachten een stopbericht als een beschikking afloopt en de zorg dus eindigt.",
+        "Ja.",
+        "De ingangsdatum is de datum die in het toewijzingsbericht staat, niet de datum van verzenden.",
+    ]
+    text = "Q&A's Administratieve werkwijze\n\n" + "\n\n".join(answers) + "\n\nAchtergrond\n\n" + "\n\n".join(answers)
+    chunks = StructuredChunker().run([_page(text)])["documents"]
+
+    qa = [c.content for c in chunks if c.meta["section"] == "Q&A's Administratieve werkwijze"]
+    assert qa == [answers[0], answers[1], f"{answers[2]}\n{answers[3]}"]
+    assert [c.content for c in chunks if c.meta["section"] == "Achtergrond"] == ["\n".join(answers)]
+
+
 def test_markdown_faq_question_stays_with_its_answer() -> None:
     text = (
         "# Veelgestelde vragen\n\n"
