@@ -18,7 +18,7 @@ from haystack import Document, component
 
 from index.sentences import split_sentences
 from ingest.structure import Block, parse
-from ingest.tables import markdown_table
+from ingest.tables import markdown_table, property_table_text
 
 # 5: multi-line paragraphs are no headings; 6: records (table rows) are passages as is;
 # 7: Markdown table rows are passages of their own ("Header: cell; ...", meta row and codes), cells may span lines
@@ -26,7 +26,8 @@ from ingest.tables import markdown_table
 # 9: a section whose sub-sections fit in target_words is one passage (a rule file's rule with its "Regel",
 # "Technisch pad" and FAQ items); consecutive tiny sections (a timeline of dates) form one passage.
 # 10: paragraphs under a Q&A heading are answers to (lost) questions of their own and are not packed together.
-CHUNKER_VERSION = "10"
+# 11: a table of properties (Eigenschap | Waarde) is one passage, not a passage per property.
+CHUNKER_VERSION = "11"
 _NAMESPACE = uuid.UUID("6f1c1f0e-58a7-4c39-9a52-3c6d2b7f0a11")
 _CLOSING = tuple(".!?;:)\"”’")
 
@@ -50,7 +51,11 @@ class _Unit:
 
 
 def _table_units(block: Block, path: tuple[str, ...], page: int | None) -> list[_Unit]:
-    """A Markdown table row by row: "Header: cell; ..." with its data-row number (1-based) and codes."""
+    """A Markdown table row by row: "Header: cell; ..." with its data-row number (1-based) and codes; a table of
+    properties (Regelcode, Titel, Type, Bron ...) is one unit, a line per property."""
+    properties = property_table_text(block.text)
+    if properties is not None:
+        return [_Unit(properties, path, page)]
     return [_Unit(r.text, path, page, r.row, r.meta()) for r in markdown_table(block.text)]
 
 

@@ -23,6 +23,13 @@ _MD_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # Two-column tables of properties ("Eigenschap | Waarde") read as "Naam: Productcategorie".
 _KEY_HEADER = re.compile(r"^(eigenschap|kenmerk|veld|gegeven|attribuut|item|onderdeel)$", re.IGNORECASE)
 _VALUE_HEADER = re.compile(r"^(waarde|inhoud)$", re.IGNORECASE)
+# A two-column table without header whose first line is already a property ("| Type | Technische regel |").
+_PROPERTY_NAMES = frozenset({
+    "type", "documenttype", "document type", "bestandstype", "afkorting", "domein", "bron", "status", "versie",
+    "versie volledig", "auteur", "categorie", "standaard", "standaardversie", "controleniveau", "regelcode", "titel",
+    "naam", "berichttype", "berichttypen", "onderwerp", "laatst bijgewerkt",
+})
+PROPERTY_HEADERS = ("Eigenschap", "Waarde")
 
 
 @dataclass(frozen=True)
@@ -164,4 +171,19 @@ def markdown_table(text: str) -> list[TableRow]:
         index = find_header(cells)
         if index is not None:
             headers, cells = cells[index], cells[index + 1:]
+    if headers and len(headers) == 2 and headers[0].lower() in _PROPERTY_NAMES:
+        headers, cells = list(PROPERTY_HEADERS), [headers, *cells]  # its first line is a property, no header
     return table_rows(enumerate(cells, start=1), headers or [])
+
+
+def property_table_text(text: str) -> str | None:
+    """A Markdown table of properties ("Eigenschap | Waarde": Regelcode, Titel, Type, Bron ...) as one text, a
+    line per property; None for any other table. Row by row, "Afkorting: OP" and "Bron: https://..." would be
+    passages of their own that answer nothing and push answering passages out of the ranking."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if len(lines) < 2 or not is_separator(lines[1]):
+        return None
+    headers = split_markdown_row(lines[0])
+    if not (is_property_table(headers) or (len(headers) == 2 and headers[0].lower() in _PROPERTY_NAMES)):
+        return None
+    return "\n".join(r.text for r in markdown_table(text)) or None

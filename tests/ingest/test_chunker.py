@@ -405,7 +405,15 @@ def test_markdown_table_rows_are_passages_with_headers_row_numbers_and_codes() -
     assert [c.meta["key_code"] for c in rows] == ["97", "98A01", "0099"]  # the first column: these rows define them
     assert rows[0].meta["context"] == "ZZ999 | Codes" and rows[0].meta["heading_path"] == ["Codes"]
     metadata = [c.content for c in chunks if c.meta["section"].endswith("Metadata")]
-    assert metadata == ["Codelijst ID: ZZ999", "Naam: Fictieve productcategorie"]  # property tables read key: value
+    # A property table reads "key: value", all properties in one passage (row by row, "Afkorting: OP" answers nothing).
+    assert metadata == ["Codelijst ID: ZZ999\nNaam: Fictieve productcategorie"]
+    assert [c.meta["row"] for c in chunks if c.meta["section"].endswith("Metadata")] == [None]
+
+
+def test_headerless_property_table_is_one_passage() -> None:
+    text = "# TR999\n\n## Metadata\n\n| Type | Technische regel |\n|---|---|\n| Regelcode | TR999 |\n| Bron | iJw |\n"
+    chunks = StructuredChunker().run([_page(text, markup="markdown", title="TR999")])["documents"]
+    assert [c.content for c in chunks] == ["Type: Technische regel\nRegelcode: TR999\nBron: iJw"]
 
 
 def test_markdown_table_cells_may_span_lines() -> None:
