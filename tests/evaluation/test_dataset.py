@@ -17,7 +17,8 @@ NBSP = "\u00a0"
 
 @pytest.fixture(scope="module")
 def items() -> list[EvalItem]:
-    return [item for path in DEFAULT_SETS for item in load_items(path)]
+    """Every question set over the bundled corpus: the default sets and the blind one."""
+    return [item for path in (*DEFAULT_SETS, DATASETS / "seeds_blind.jsonl") for item in load_items(path)]
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +105,7 @@ def test_question_sets_have_the_required_size(items: list[EvalItem]) -> None:
     unanswerable = [i for i in items if not i.answerable]
     assert len(answerable) >= 40 and len(unanswerable) >= 8
     assert len({i.id for i in items}) == len(items)
-    assert {i.split for i in items} == {"seeds", "seeds_holdout"}
+    assert {i.split for i in items} == {"seeds", "seeds_holdout", "seeds_blind"}
     for item in items:
         assert item.question.strip() and len(item.question) <= 1000
 
@@ -156,6 +157,14 @@ def test_every_answerable_item_can_be_hit_by_some_indexed_passage(
         and not any(item.is_hit(c.meta["document_id"], c.content) for c in chunks[item.document_id])
     ]
     assert not unreachable, f"evidence split across passages for {unreachable}"
+
+
+def test_blind_reference_items_name_files_of_the_reference_corpus() -> None:
+    items = load_items(DATASETS / "reference_blind.jsonl")
+    assert len({i.id for i in items}) == len(items) == 30
+    for item in items:
+        assert bool(item.files and item.evidence) == item.answerable, item.id
+        assert all(f.startswith(("istandaarden/", "pdf/")) for f in item.files), item.id
 
 
 def test_reference_items_match_by_file_and_evidence() -> None:
