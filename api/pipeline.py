@@ -5,20 +5,24 @@ from __future__ import annotations
 from haystack import Pipeline
 
 from api.answer import ExtractiveAnswerBuilder
+from index.analyzer import DutchAnalyzer
 from index.code_lookup import CodeLookup
 from index.embedders import QueryEncoder
 from index.embedding_model import EmbeddingModel
 from index.retriever import HybridRetriever
 from index.settings import Settings
+from index.spelling import Speller
 from index.store import VraagbaakDocumentStore
 
 
 def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, model: EmbeddingModel) -> Pipeline:
-    """Run with {"encoder": {"query": q}, "retriever": {"filters": f, "top_k": k}, "answer": {"query": q},
-    "lookup": {"query": q, "filters": f, "top_k": k}}; the ranked passages are lookup's documents."""
+    """Run with {"encoder": {"query": q}, "retriever": {"filters": f, "top_k": k}, "lookup": {"filters": f,
+    "top_k": k}}; the ranked passages are lookup's documents. Lookup and answer get the question as the encoder
+    searched it (typing errors corrected)."""
     r, a = settings.retrieval, settings.answer
     pipe = Pipeline()
-    pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense))
+    speller = Speller.from_texts(store.texts(), DutchAnalyzer(settings.stemmer)) if r.correct_typos else None
+    pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense, speller))
     pipe.add_component("retriever", HybridRetriever(store, r.top_k, r.candidates, r.fusion, r.rrf_k,
                                                     r.dense_weight, r.sparse_weight, r.superseded_penalty))
     pipe.add_component("answer", ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences,
@@ -30,4 +34,6 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
     pipe.connect("encoder.sparse_embedding", "lookup.query_sparse_embedding")
     pipe.connect("retriever.documents", "lookup.documents")
     pipe.connect("lookup.documents", "answer.documents")
+    pipe.connect("encoder.query", "lookup.query")
+    pipe.connect("encoder.query", "answer.query")
     return pipe

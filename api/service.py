@@ -103,8 +103,7 @@ class QAService:
             return self.pipeline.run(
                 {"encoder": {"query": query},
                  "retriever": {"filters": filters, "top_k": top_k},
-                 "lookup": {"query": query, "filters": filters, "top_k": top_k},
-                 "answer": {"query": query}},
+                 "lookup": {"filters": filters, "top_k": top_k}},
                 include_outputs_from={"retriever", "lookup", "encoder"},
             )
         except StoreError as exc:

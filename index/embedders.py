@@ -11,6 +11,7 @@ from haystack.dataclasses import SparseEmbedding
 from index.analyzer import DutchAnalyzer
 from index.embedding_model import EmbeddingModel
 from index.sparse import BM25Encoder
+from index.spelling import Speller
 from index.vocabulary import DomainVocabulary
 
 
@@ -61,8 +62,9 @@ class QueryEncoder:
     """Turns a question into the dense and the BM25 query, expanded with the domain vocabulary."""
 
     def __init__(self, model: EmbeddingModel, stemmer: str = "dutch", expand_synonyms: bool = True,
-                 expand_dense: bool = False) -> None:
+                 expand_dense: bool = False, speller: Speller | None = None) -> None:
         self.model = model
+        self.speller = speller
         self.stemmer = stemmer
         self.expand_synonyms = expand_synonyms
         self.expand_dense = expand_dense
@@ -78,10 +80,16 @@ class QueryEncoder:
                   "expand_dense": self.expand_dense}
         return {"type": f"{__name__}.QueryEncoder", "init_parameters": params}
 
-    @component.output_types(embedding=list[float], sparse_embedding=SparseEmbedding, expansion=str)
+    @component.output_types(embedding=list[float], sparse_embedding=SparseEmbedding, expansion=str, query=str)
     def run(self, query: str) -> dict[str, Any]:
+        """`query` out is the question with typing errors corrected: what was searched, and what the answer is
+        composed for; `expansion` names the corrected words and the extra vocabulary terms."""
+        corrections: dict[str, str] = {}
+        if self.speller is not None:
+            query, corrections = self.speller.correct(query)
         expansion = self._vocabulary.expand(query) if self.expand_synonyms else None
         dense_text = f"{query} ({expansion.text})" if self.expand_dense and expansion and expansion.text else query
         sparse = self._encoder.encode_query(query, expansion.terms if expansion else None)
         embedding = self.model.embed_queries([dense_text])[0].tolist()
-        return {"embedding": embedding, "sparse_embedding": sparse, "expansion": expansion.text if expansion else ""}
+        searched = " ".join([*dict.fromkeys(corrections.values()), *([expansion.text] if expansion else [])]).strip()
+        return {"embedding": embedding, "sparse_embedding": sparse, "expansion": searched, "query": query}

@@ -32,6 +32,8 @@ class RetrievalSettings(BaseModel):
     top_k: int = 5
     expand_synonyms: bool = True
     expand_dense: bool = False  # measured: expansion terms help BM25 but blur the dense query
+    # A question word the passages never use, one typing error from one they do, is searched as that word.
+    correct_typos: bool = True
     superseded_penalty: float = Field(0.8, gt=0, le=1, description="Score factor for superseded versions.")
     # Table rows holding a code named in the question go first (exact match by filter); 0 turns this off.
     exact_code_rows: int = Field(3, ge=0)

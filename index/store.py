@@ -175,6 +175,11 @@ class VraagbaakDocumentStore:
                 out[pid] = (vectors["dense"], SparseEmbedding(indices=idx, values=vals), payload.get("content_hash"))
         return out
 
+    def texts(self) -> list[str]:
+        """Every passage's text with its context header (the words a question can be corrected to)."""
+        return [f"{p.get('context') or ''} {p.get('content') or ''}"
+                for _, p, _ in self.backend.scroll(fields=["context", "content"])]
+
     def regions(self) -> list[str]:
         return sorted({p.get("scope") for _, p, _ in self.backend.scroll(fields=["scope"]) if p.get("scope")})
 

@@ -75,6 +75,11 @@ _GROUPS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
 ]
 
 
+def vocabulary_words() -> set[str]:
+    """Every single word of the vocabulary, as users type it and as documents use it (for the speller)."""
+    return {w for triggers, expansions in _GROUPS for phrase in (*triggers, *expansions) for w in fold(phrase).split()}
+
+
 @dataclass(frozen=True)
 class Expansion:
     """The extra terms found for a query: BM25 terms with weights, and text for the dense query."""

@@ -115,3 +115,13 @@ def test_embedding_model_follows_the_settings(tmp_path: Path) -> None:
     spec = embedding_model_for(settings).spec
     assert (spec.model, spec.batch_size, spec.threads) == ("multilingual-e5-small", 8, 1)
     assert spec.cache_dir == str(tmp_path / "data" / "cache")
+
+
+def test_a_typing_error_finds_what_the_spelled_question_finds(qa_service: QAService) -> None:
+    """"stratbericht" is searched as "startbericht" (vocabulary: 305) and said so in searched_for."""
+    typed, typed_docs = qa_service.run("Binnen hoeveel werkdagen moet het stratbericht eruit?")
+    spelled, spelled_docs = qa_service.run("Binnen hoeveel werkdagen moet het startbericht eruit?")
+    assert typed.searched_for and "startbericht" in typed.searched_for
+    assert [d.id for d in typed_docs] == [d.id for d in spelled_docs]
+    assert typed.answered and typed.answer == spelled.answer and "305" in typed.answer
+    assert typed.question == "Binnen hoeveel werkdagen moet het stratbericht eruit?"  # as the user typed it

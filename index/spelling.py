@@ -1,0 +1,111 @@
+"""Typing errors in questions: a word the documents never use is replaced by the one they do use, one edit away.
+
+Chat users type fast: "stratbericht", "zorgpaln", "indictaie". The BM25 channel then finds nothing for that
+word and the embedding drifts. The index's own words are the dictionary: a question word that neither occurs in
+the passages nor shares a stem with a word that does, nor is a common Dutch word (wordfreq), and that is one edit (insert, delete, substitute, swap two
+neighbours) from a word the passages use at least twice, is searched as that word. Names (a capital in the middle
+of a sentence), codes, short words and words already known are never changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from wordfreq import zipf_frequency
+
+from index.analyzer import STOPWORDS, DutchAnalyzer, fold
+from index.vocabulary import vocabulary_words
+
+_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+")
+_MIN_LENGTH = 5  # shorter words have too many neighbours one edit away
+_MIN_COUNT = 2  # a correction must be a word the documents use more than once
+# A word this common in Dutch (Zipf scale: 2 = about once per 10 million words) is no typing error, even when the
+# documents never use it: "betaalt" is not "bepaalt", "rechter" is not "echter". Common typos ("hoevel") stay below.
+_DUTCH_WORD_ZIPF = 2.0
+
+
+@lru_cache(maxsize=4096)
+def is_dutch_word(word: str) -> bool:
+    return zipf_frequency(word.lower(), "nl") >= _DUTCH_WORD_ZIPF
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance (adjacent swaps count once) of exactly one."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                   and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+@dataclass
+class Speller:
+    """Corrects question words against the words of the indexed passages."""
+
+    counts: Counter[str]
+    analyzer: DutchAnalyzer = field(default_factory=DutchAnalyzer)
+    _by_delete: dict[str, list[str]] = field(init=False, repr=False)
+    _stems: set[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_delete = {}
+        for word, count in self.counts.items():
+            if count >= _MIN_COUNT and len(word) >= _MIN_LENGTH - 1:
+                for key in _deletes(word):
+                    self._by_delete.setdefault(key, []).append(word)
+        self._stems = {self.analyzer.terms(w)[0] for w in self.counts if self.analyzer.terms(w)}
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], analyzer: DutchAnalyzer | None = None) -> Speller:
+        """The passages' words, and the domain vocabulary's ("stratbericht" is "startbericht", which the
+        vocabulary knows as 305 even where the documents write "Start zorg")."""
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(w for w in _WORD.findall(fold(text)) if len(w) >= _MIN_LENGTH - 1)
+        for word in vocabulary_words():
+            counts[word] = max(counts[word], _MIN_COUNT)
+        return cls(counts, analyzer or DutchAnalyzer())
+
+    def suggestion(self, word: str) -> str | None:
+        """The word the documents use for a typed word they do not know, or None."""
+        folded = fold(word)
+        if len(folded) < _MIN_LENGTH or folded in self.counts or folded in STOPWORDS or is_dutch_word(word):
+            return None
+        stems = self.analyzer.terms(folded)
+        if not stems or stems[0] in self._stems:
+            return None  # an inflection of a known word ("stopberichten"), not a typing error
+        candidates = set(self._by_delete.get(folded, ()))  # a letter left out
+        for key in _deletes(folded):
+            if self.counts.get(key, 0) >= _MIN_COUNT:
+                candidates.add(key)  # a letter too many
+            candidates.update(self._by_delete.get(key, ()))  # a letter wrong, or two swapped
+        ranked = sorted((w for w in candidates if one_edit_apart(folded, w)), key=lambda w: (-self.counts[w], w))
+        return ranked[0] if ranked else None
+
+    def correct(self, question: str) -> tuple[str, dict[str, str]]:
+        """The question with its typing errors corrected, and the corrections {typed: corrected}."""
+        corrections: dict[str, str] = {}
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group(0)
+            before = question[: match.start()].rstrip()
+            if word[:1].isupper() and before and before[-1] not in ".?!:(\"'":
+                return word  # a name in the middle of a sentence ("Twente", "Zwolle")
+            better = self.suggestion(word)
+            if better is None:
+                return word
+            corrections[word] = better
+            return better
+
+        return _WORD.sub(replace, question), corrections

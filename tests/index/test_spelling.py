@@ -1,0 +1,70 @@
+"""Speller: typing errors are corrected to words of the passages; names, codes and known words stay."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from index.spelling import Speller, one_edit_apart
+
+PASSAGES = [
+    "De zorgaanbieder stuurt het zorgplan naar de gemeente. Het zorgplan beschrijft de doelen.",
+    "De indexering van de tarieven gebeurt jaarlijks; de indexering volgt het indexcijfer.",
+    "Het stopbericht wordt binnen vijf werkdagen verstuurd. Elk stopbericht krijgt een retourbericht.",
+]
+
+
+@pytest.fixture(scope="module")
+def speller() -> Speller:
+    return Speller.from_texts(PASSAGES)
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [
+    ("zorgplan", "zorgpaln", True),  # two neighbours swapped
+    ("zorgplan", "zorgpan", True),  # a letter left out
+    ("zorgplan", "zorgplaan", True),  # a letter too many
+    ("zorgplan", "zorgplen", True),  # a letter wrong
+    ("zorgplan", "zorgplan", False),
+    ("zorgplan", "zrogpaln", False),  # two errors
+    ("zorgplan", "zorgplannen", False),
+])
+def test_one_edit_apart(a: str, b: str, expected: bool) -> None:
+    assert one_edit_apart(a, b) is expected
+    assert one_edit_apart(b, a) is expected
+
+
+def test_typing_errors_become_the_words_of_the_passages(speller: Speller) -> None:
+    assert speller.correct("Moeten we ons zorgpaln opsturen?") == (
+        "Moeten we ons zorgplan opsturen?", {"zorgpaln": "zorgplan"})
+    assert speller.correct("indxeering tarieven")[0] == "indexering tarieven"
+    assert speller.correct("Wanneer gaat het Stopbericht eruit?")[1] == {}  # known word, capital or not
+
+
+def test_vocabulary_words_are_known_even_when_the_passages_lack_them(speller: Speller) -> None:
+    # "startbericht" is not in the passages, but the domain vocabulary knows it (it stands for 305).
+    assert speller.correct("Binnen hoeveel dagen moet het stratbericht eruit?")[1] == {"stratbericht": "startbericht"}
+
+
+def test_names_codes_short_and_inflected_words_are_left_alone(speller: Speller) -> None:
+    unchanged = [
+        "Hoe werkt de indexering in regio Zorgplon?",  # a capital mid-sentence: a name
+        "Wat betekent code OP272 of 54Z01?",  # codes
+        "Mag dat plan ook?",  # short words
+        "Worden stopberichten ook geteld?",  # an inflection of a known word
+        "Wat is een ontvangstbevestiging?",  # an unknown word with no neighbour
+    ]
+    for question in unchanged:
+        assert speller.correct(question) == (question, {}), question
+
+
+def test_a_word_used_once_is_no_correction() -> None:
+    speller = Speller(Counter({"zorgplan": 1, "indexering": 3}))
+    assert speller.suggestion("zorgpaln") is None
+    assert speller.suggestion("indexerign") == "indexering"
+
+
+def test_a_common_dutch_word_is_no_typing_error_even_when_the_documents_lack_it() -> None:
+    speller = Speller.from_texts(["De gemeente bepaalt de looptijd. Echter, de gemeente bepaalt niet alles."] * 2)
+    assert speller.correct("Wie betaalt de rechter?") == ("Wie betaalt de rechter?", {})
+    assert speller.correct("hoe lang bepalt de gemeente")[1] == {"bepalt": "bepaalt"}
