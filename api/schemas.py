@@ -72,7 +72,8 @@ class AskResponse(BaseModel):
     citations: list[Citation]
     question: str
     region: str | None = None
-    searched_for: str | None = Field(None, description="Extra zoektermen: verbeterde tikfouten en termen uit de domeinwoordenlijst.")
+    searched_for: str | None = Field(
+        None, description="Extra zoektermen: verbeterde tikfouten en termen uit de domeinwoordenlijst.")
     relevance: float = Field(..., description="Hoe goed de beste passage bij de vraag past (0-1).")
     answer_id: str | None = Field(None, description="Kenmerk van dit antwoord, voor feedback (POST /v1/feedback).")
 

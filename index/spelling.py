@@ -1,10 +1,10 @@
 """Typing errors in questions: a word the documents never use is replaced by the one they do use, one edit away.
 
 Chat users type fast: "stratbericht", "zorgpaln", "indictaie". The BM25 channel then finds nothing for that
-word and the embedding drifts. The index's own words are the dictionary: a question word that neither occurs in
-the passages nor shares a stem with a word that does, nor is a common Dutch word (wordfreq), and that is one edit (insert, delete, substitute, swap two
-neighbours) from a word the passages use at least twice, is searched as that word. Names (a capital in the middle
-of a sentence), codes, short words and words already known are never changed.
+word and the embedding drifts. The index's own words (and the domain vocabulary) are the dictionary. A question
+word is searched as a dictionary word when it is one edit (insert, delete, substitute, swap two neighbours) from a
+word the passages use at least twice, and it neither occurs in the passages, nor shares a stem with a word that
+does, nor is a common Dutch word (wordfreq). Names (a capital mid-sentence), codes and short words never change.
 """
 
 from __future__ import annotations
