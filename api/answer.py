@@ -14,7 +14,7 @@ from typing import Any
 
 from haystack import Document, component
 
-from api.answer_check import AnswerRequirement, missing_terms, specific_terms
+from api.answer_check import AnswerRequirement, MessageTypeCheck, missing_terms, specific_terms
 from api.dates import date_label
 from api.version_notes import version_notes
 from index.analyzer import DutchAnalyzer
@@ -101,6 +101,7 @@ class ExtractiveAnswerBuilder:
         self.stemmer = stemmer
         self._analyzer = DutchAnalyzer(stemmer)
         self._vocabulary = DomainVocabulary(self._analyzer)
+        self._message_type = MessageTypeCheck(self._analyzer)
         self._opposites = [(set(self._analyzer.terms(a)), set(self._analyzer.terms(b))) for a, b in _OPPOSITES]
 
     @component.output_types(answer=dict)
@@ -114,7 +115,8 @@ class ExtractiveAnswerBuilder:
         if relevance < self.min_relevance:
             return {"answer": self._abstain(documents, relevance)}
         candidates = documents[: self.max_citations]
-        lacking = [missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer) for d in candidates]
+        lacking = [missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer)
+                   + self._message_type.missing(query, d.content or "", self._metadata_text(d)) for d in candidates]
         candidates = [d for d, missing in zip(candidates, lacking, strict=True) if not missing]
         candidates = [d for d in candidates if d.meta.get("row") is None or self._row_on_subject(query, d)]
         if not candidates:

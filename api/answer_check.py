@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from index.analyzer import DutchAnalyzer, fold
+from index.vocabulary import message_concepts
 
 _NUMBER_WORDS = (r"twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|dertig|veertig|"
                  r"vijftig|honderd|duizend|half|halve|anderhalf|enkele|paar")
@@ -112,3 +113,28 @@ class AnswerRequirement:
         if self.unit_pattern is not None:
             return bool(self.unit_pattern.search(text))
         return self.pattern is None or bool(self.pattern.search(text))
+
+
+class MessageTypeCheck:
+    """A question about one message type ("het startbericht", "een ontvangstbevestiging") is not answered by a
+    passage that names no word for that type: "binnen tien werkdagen" about the declaratie-antwoordbericht is no
+    answer to "Binnen hoeveel werkdagen moet ik het startbericht sturen?"."""
+
+    def __init__(self, analyzer: DutchAnalyzer) -> None:
+        self.analyzer = analyzer
+        self.concepts = [(patterns, {t for n in names for t in analyzer.terms(n)}, sorted(names))
+                         for patterns, names in message_concepts()]
+
+    def missing(self, question: str, passage: str, metadata_text: str = "") -> list[str]:
+        folded = fold(question)
+        missing: list[str] = []
+        available: set[str] | None = None
+        for patterns, terms, _ in self.concepts:
+            match = next((m for p in patterns if (m := p.search(folded))), None)
+            if match is None:
+                continue
+            if available is None:
+                available = set(self.analyzer.terms(f"{passage} {metadata_text}"))
+            if not terms & available:
+                missing.append(match.group(0))  # as the user wrote it: "startbericht", "zorg begint"
+        return missing

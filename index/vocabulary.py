@@ -23,9 +23,9 @@ _GROUPS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("stopbericht", "stop zorg", "zorg stopt", "zorg eindigt", "einde zorg", "zorg beeindigd",
       "zorg is gestopt", "beeindiging zorg", "zorg afgelopen"), ("307", "stop zorg")),
     (("toewijzingsbericht", "toewijzing ontvangen"), ("301", "toewijzing")),
-    (("verzoek om toewijzing", "aanvraagbericht", "aanvraag indienen"), ("315", "verzoek toewijzing")),
+    (("verzoek om toewijzing", "aanvraagbericht", "aanvraag indienen"), ("315", "verzoek toewijzing", "vot")),
     (("verzoek om wijziging", "wijzigingsverzoek", "wijziging doorgeven", "wijziging aanvragen"),
-     ("317", "verzoek wijziging")),
+     ("317", "verzoek wijziging", "vow")),
     (("antwoordbericht",), ("319",)),
     (("factuur", "factureren", "rekening sturen", "declareren"), ("declaratie", "303")),
     (("de gemeente", "gemeente", "wmo-consulent", "consulent", "toegangsmedewerker"),
@@ -78,6 +78,24 @@ _GROUPS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
 def vocabulary_words() -> set[str]:
     """Every single word of the vocabulary, as users type it and as documents use it (for the speller)."""
     return {w for triggers, expansions in _GROUPS for phrase in (*triggers, *expansions) for w in fold(phrase).split()}
+
+
+_MESSAGE_NUMBER = re.compile(r"^3\d\d$")
+_GENERIC = {"zorg"}
+
+
+def message_concepts() -> list[tuple[list[re.Pattern[str]], set[str]]]:
+    """The vocabulary's message types (startbericht = 305 = 'Start zorg', verzoek om toewijzing = 315 = VOT ...) as
+    (trigger patterns, the words that name the type in a passage). Not the retourbericht: "bevestigt de gemeente de
+    ontvangst" is also said of the answer to a request (301 or 319)."""
+    concepts = []
+    for triggers, expansions in _GROUPS:
+        if not any(_MESSAGE_NUMBER.match(e) for e in expansions):
+            continue
+        names = {w for phrase in expansions for w in fold(phrase).split() if w not in _GENERIC}
+        names |= {fold(t) for t in triggers if " " not in t}
+        concepts.append(([_trigger(t) for t in triggers], names))
+    return concepts
 
 
 @dataclass(frozen=True)

@@ -358,3 +358,15 @@ def test_context_in_brackets_is_not_taken_for_a_name(builder: ExtractiveAnswerBu
     assert answer["answered"]
     named = builder.run("Wat stuurt de gemeente in Fictiefstad terug na een 317?", [passage])["answer"]
     assert not named["answered"]
+
+
+def test_a_question_about_one_message_type_is_not_answered_about_another(builder: ExtractiveAnswerBuilder) -> None:
+    """The deadline of the declaratie-antwoordbericht is no answer to a question about the startbericht."""
+    other = _doc("d", "In de huidige situatie moet het declaratieantwoordbericht binnen tien werkdagen weg.")
+    refused = builder.run("Binnen hoeveel werkdagen moet ik het startbericht sturen?", [other])["answer"]
+    assert not refused["answered"] and "noemen niet: startbericht" in refused["answer"]
+    answer = builder.run("Binnen hoeveel werkdagen moet ik het startbericht sturen?", [_doc("s", START), other])
+    assert answer["answer"]["answered"] and [c["document_id"] for c in answer["answer"]["citations"]] == ["doc-s"]
+    # The user's word or the document's: the verzoek om toewijzing is also called VOT (or 315).
+    vot = _doc("v", "De GI verstuurt de VOT uiterlijk binnen 5 werkdagen na ontvangst van de beschikking.")
+    assert builder.run("Wanneer stuurt de GI het verzoek om toewijzing?", [vot])["answer"]["answered"]
