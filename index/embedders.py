@@ -10,6 +10,7 @@ from haystack.dataclasses import SparseEmbedding
 
 from index.analyzer import DutchAnalyzer
 from index.embedding_model import EmbeddingModel
+from index.sentences import split_sentences
 from index.sparse import BM25Encoder
 from index.spelling import Speller
 from index.vocabulary import DomainVocabulary
@@ -57,6 +58,15 @@ class BM25DocumentEncoder:
                               for d in documents]}
 
 
+def question_sentence(text: str) -> str | None:
+    """The last sentence when it asks something and the text has more than that sentence; else None. A short
+    afterthought ("Vanwege privacy?") is no question of its own."""
+    sentences = split_sentences(text)
+    if len(sentences) < 2 or not sentences[-1].rstrip().endswith("?") or len(sentences[-1].split()) < 4:
+        return None
+    return sentences[-1]
+
+
 @component
 class QueryEncoder:
     """Turns a question into the dense and the BM25 query, expanded with the domain vocabulary."""
@@ -80,6 +90,16 @@ class QueryEncoder:
                   "expand_dense": self.expand_dense}
         return {"type": f"{__name__}.QueryEncoder", "init_parameters": params}
 
+    def _dense_query(self, query: str, dense_text: str) -> list[float]:
+        """The question's embedding. A question told as a case ("Een cliënt werd opgenomen, dus ... Nu blijkt ...
+        Hoeveel tijd hebben we om ...?") is searched with the mean of the whole text and its last question
+        sentence: the case alone pulls towards passages about the case, the question sentence alone lacks it."""
+        asked = question_sentence(query)
+        if asked is None:
+            return self.model.embed_queries([dense_text])[0].tolist()
+        whole, sentence = self.model.embed_queries([dense_text, asked])
+        return ((whole + sentence) / 2).tolist()
+
     @component.output_types(embedding=list[float], sparse_embedding=SparseEmbedding, expansion=str, query=str)
     def run(self, query: str) -> dict[str, Any]:
         """`query` out is the question with typing errors corrected: what was searched, and what the answer is
@@ -90,6 +110,6 @@ class QueryEncoder:
         expansion = self._vocabulary.expand(query) if self.expand_synonyms else None
         dense_text = f"{query} ({expansion.text})" if self.expand_dense and expansion and expansion.text else query
         sparse = self._encoder.encode_query(query, expansion.terms if expansion else None)
-        embedding = self.model.embed_queries([dense_text])[0].tolist()
+        embedding = self._dense_query(query, dense_text)
         searched = " ".join([*dict.fromkeys(corrections.values()), *([expansion.text] if expansion else [])]).strip()
         return {"embedding": embedding, "sparse_embedding": sparse, "expansion": searched, "query": query}

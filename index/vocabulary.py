@@ -108,9 +108,10 @@ class Expansion:
 
 def _trigger(phrase: str) -> re.Pattern[str]:
     """A trigger phrase as a pattern; up to two words may come between its words (Dutch inversion puts the
-    subject there: "bevestigt de gemeente de ontvangst" for "bevestigt de ontvangst")."""
+    subject there: "bevestigt de gemeente de ontvangst" for "bevestigt de ontvangst"). Not the tail of a compound:
+    "declaratie-antwoordbericht" (325) is no "antwoordbericht" (319)."""
     words = [re.escape(w) for w in fold(phrase).split()]
-    return re.compile(r"\b" + r"\W+(?:\w+\W+){0,2}?".join(words) + r"\b")
+    return re.compile(r"(?<![\w-])" + r"\W+(?:\w+\W+){0,2}?".join(words) + r"\b")
 
 
 class DomainVocabulary:

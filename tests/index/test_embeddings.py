@@ -11,7 +11,7 @@ from haystack import Document
 
 from index.analyzer import DutchAnalyzer
 from index.e5_convert import default_model_dir
-from index.embedders import BM25DocumentEncoder, PassageEmbedder, QueryEncoder, passage_text
+from index.embedders import BM25DocumentEncoder, PassageEmbedder, QueryEncoder, passage_text, question_sentence
 from index.embedding_model import EmbeddingModel, EmbeddingModelError, EmbeddingSpec
 from index.sparse import BM25Encoder, term_id
 
@@ -165,3 +165,21 @@ def test_components_do_not_share_state_between_runs(embedding_model: EmbeddingMo
     a = embedder.run([_passage(ANSWER)])["documents"][0]
     b = embedder.run([replace(_passage(OFF_TOPIC), id="p2")])["documents"][0]
     assert a.embedding != b.embedding
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Een cliënt werd opgenomen. Nu komt hij niet terug. Hoeveel tijd hebben we?", "Hoeveel tijd hebben we?"),
+    ("Welk bericht stuur ik als de zorg start?", None),  # one sentence: the question itself
+    ("Waarom verdwijnt de cliënt uit het bericht? Vanwege privacy?", None),  # a short afterthought
+    ("Wat stuurt de gemeente terug? (Cliënt ander subsegment 317)", None),  # a follow-up's carried context
+])
+def test_question_sentence(text: str, expected: str | None) -> None:
+    assert question_sentence(text) == expected
+
+
+def test_a_case_is_searched_with_the_mean_of_the_case_and_its_question(embedding_model: EmbeddingModel) -> None:
+    case = "Een cliënt werd in het ziekenhuis opgenomen. Hoeveel tijd hebben we om de beëindiging door te geven?"
+    embedding = np.array(QueryEncoder(embedding_model, expand_synonyms=False).run(case)["embedding"])
+    whole, asked = embedding_model.embed_queries([case, question_sentence(case) or ""])
+    assert np.allclose(embedding, (whole + asked) / 2, atol=1e-6)
+    assert not np.allclose(embedding, whole, atol=1e-3)
