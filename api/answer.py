@@ -59,6 +59,10 @@ _KEYWORD_SECTION = re.compile(
     r"^\s*(?:zoektermen|trefwoorden|kernwoorden|kernbegrippen|keywords|tags|\w* ?synoniemen|verwante concepten)"
     r"(?: voor \w+)?\s*:?\s*$", re.IGNORECASE)
 _LIST_WORDS = 70  # a lead-in with its list items is quoted up to this many words
+# The words that ask for a value; a sentence sharing only these with the question ("Dag Datum Tijd ..." for "Op
+# welke datum ...?") holds a value, but not the one asked for.
+_VALUE_QUESTION_WORDS = ("welke welk wat datum dag dagen jaar maand week weken hoeveel hoe lang vaak hoog wanneer "
+                         "termijn maximale maximaal minimale percentage procent bedrag aantal binnen")
 
 
 def _with_list(sentences: list[str], i: int) -> list[str]:
@@ -102,6 +106,7 @@ class ExtractiveAnswerBuilder:
         self._analyzer = DutchAnalyzer(stemmer)
         self._vocabulary = DomainVocabulary(self._analyzer)
         self._message_type = MessageTypeCheck(self._analyzer)
+        self._value_words = set(self._analyzer.terms(_VALUE_QUESTION_WORDS))
         self._opposites = [(set(self._analyzer.terms(a)), set(self._analyzer.terms(b))) for a, b in _OPPOSITES]
 
     @component.output_types(answer=dict)
@@ -125,10 +130,13 @@ class ExtractiveAnswerBuilder:
         opposite = self._opposite(query_terms | set(expansion))
         analysed = {d.id: self._analyse(d) for d in candidates}
         weights = self._term_weights(list(analysed.values()), query_terms, expansion)
+        topical = set(weights) - self._value_words
         picked: list[tuple[int, Document, list[str]]] = []  # (citation n, passage, sentences)
         best_score = 0.0
         for rank, doc in enumerate(candidates):
-            sentences, score = self._best_sentences(analysed[doc.id], weights, requirement, opposite)
+            off_topic = requirement and not topical & set(self._analyzer.terms(doc.meta.get("section") or ""))
+            sentences, score = self._best_sentences(analysed[doc.id], weights, requirement, opposite,
+                                                    topical if off_topic else None)
             if not sentences:
                 continue
             if doc.meta.get("row") is not None and len((doc.content or "").split()) <= _ROW_QUOTE_WORDS:
@@ -239,7 +247,11 @@ class ExtractiveAnswerBuilder:
     @staticmethod
     def _best_sentences(analysed: list[tuple[str, set[str]]], weights: dict[str, float],
                         requirement: AnswerRequirement,
-                        opposite: tuple[set[str], set[str]] = (set(), set())) -> tuple[list[str], float]:
+                        opposite: tuple[set[str], set[str]] = (set(), set()),
+                        topical: set[str] | None = None) -> tuple[list[str], float]:
+        """The best sentence (with its list or lead-in). With `topical` (a question asking for a value, in a passage
+        whose section is not about the question), a sentence must share one of those terms: a date in a sentence
+        about something else answers nothing ("Dag Datum Tijd ..." for "Op welke datum gaat de release live?")."""
         sentences = [sentence for sentence, _ in analysed]
         scored = []
         for i, (sentence, terms) in enumerate(analysed):
@@ -247,6 +259,8 @@ class ExtractiveAnswerBuilder:
                 continue  # a FAQ question: quote its answer instead
             if requirement and not requirement.satisfied_by(sentence):
                 continue  # asked for a number, a date or an amount: this sentence has none
+            if topical is not None and not terms & topical:
+                continue
             asked, other = opposite
             if terms & other and not terms & asked:
                 continue  # about the start of care when the stop was asked: no answer to it

@@ -19,6 +19,10 @@ _NUMBER = rf"(?:\d[\d.,]*(?:-\d+)?|{_NUMBER_WORDS})"
 _HAS_NUMBER = re.compile(rf"\b{_NUMBER}\b")
 _HAS_AMOUNT = re.compile(r"€|\beuro\b|\d+[.,]\d{2}\b|\bprocent\b|%")
 _HAS_PERCENT = re.compile(r"%|\bprocent\b")
+_PERIOD = r"(?:dag|week|maand|kwartaal|half ?jaar|jaar|keer|contractjaar|boekjaar)"
+_HAS_FREQUENCY = re.compile(rf"\b{_NUMBER}\b|\b(?:elk|elke|ieder|iedere|per|eens per|keer per)\s+{_PERIOD}\b|"
+                            r"\b(?:dagelijks|wekelijks|maandelijks|jaarlijks|periodiek|tweejaarlijks|halfjaarlijks|"
+                            r"altijd|nooit|zelden|regelmatig|structureel)\b")
 _MONTHS = r"januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
 _HAS_DATE = re.compile(rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d\d\b|\b\d{{1,2}}[-/]\d{{1,2}}\b")
 # The question word must open the question (or follow a preposition): "Binnen hoeveel dagen ...?"
@@ -29,9 +33,11 @@ _EXPECTATIONS: list[tuple[re.Pattern[str], re.Pattern[str], str]] = [
     (re.compile(rf"{_OPENING}(?:wat (?:is|zijn|kost|kosten)|hoeveel|hoe hoog)\b.*(?:tarief|tarieven|bedrag|"
                 r"prijs|kost|kosten|euro|bijdrage)"), _HAS_AMOUNT, "bedrag"),
     (re.compile(rf"{_OPENING}(?:op welke datum|welke datum|in welk jaar|welke dag)\b"), _HAS_DATE, "datum"),
-    (re.compile(rf"{_OPENING}(?:hoeveel|hoe lang|hoe vaak|wat is de maximale|wat is de termijn)\b"), _HAS_NUMBER,
+    (re.compile(rf"{_OPENING}(?:hoe vaak|hoe frequent)\b"), _HAS_FREQUENCY, "frequentie"),
+    (re.compile(rf"{_OPENING}(?:hoeveel|hoe lang|wat is de maximale|wat is de termijn)\b"), _HAS_NUMBER,
      "aantal"),
 ]
+_GIVEN_VALUE = re.compile(r"\b\d[\d.,/-]*\d\b|\b\d\b")
 _HOW_MANY = re.compile(rf"{_OPENING}hoeveel\s+(\w{{4,}})(?:\s+(\w{{4,}}))?")
 _YEAR_OR_NUMBER = re.compile(r"\b\d[\d.,]*\b")
 _CODE = re.compile(r"\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{3,}\b")
@@ -95,6 +101,9 @@ class AnswerRequirement:
     """What a quoted sentence must contain for a question that asks for a value ('Binnen hoeveel dagen?')."""
 
     def __init__(self, question: str) -> None:
+        # The question's own numbers and years are no answer to it: "wanneer gaat release 2024 live?" is not
+        # answered by a sentence whose only date is "2024".
+        self.given = set(_GIVEN_VALUE.findall(fold(question)))
         expectation = expected_type(question)
         self.pattern = expectation[0] if expectation else None
         self.label = expectation[1] if expectation else ""
@@ -110,6 +119,8 @@ class AnswerRequirement:
 
     def satisfied_by(self, sentence: str) -> bool:
         text = fold(sentence)
+        if self.given:
+            text = _GIVEN_VALUE.sub(lambda m: " " if m.group(0) in self.given else m.group(0), text)
         if self.unit_pattern is not None:
             return bool(self.unit_pattern.search(text))
         return self.pattern is None or bool(self.pattern.search(text))

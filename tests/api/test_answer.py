@@ -370,3 +370,20 @@ def test_a_question_about_one_message_type_is_not_answered_about_another(builder
     # The user's word or the document's: the verzoek om toewijzing is also called VOT (or 315).
     vot = _doc("v", "De GI verstuurt de VOT uiterlijk binnen 5 werkdagen na ontvangst van de beschikking.")
     assert builder.run("Wanneer stuurt de GI het verzoek om toewijzing?", [vot])["answer"]["answered"]
+
+
+def test_a_value_question_needs_a_new_value_on_its_subject(builder: ExtractiveAnswerBuilder) -> None:
+    """"Op welke datum gaat release 2024 live?" is not answered by the year it names, nor by a table of meeting
+    dates under another heading; it is by a date in a sentence about the release."""
+    meetings = _doc("m", "Dag Datum Tijd Bijeenkomst Dinsdag 05-09-2023 10.00 PRGB", section="Datums bijeenkomsten")
+    title = _doc("t", "Eerste referentiegroep iWmo release 2024 met leveranciers.", section="Inleiding")
+    question = "Op welke datum gaat de iWmo release 2024 live?"
+    assert not builder.run(question, [meetings, title])["answer"]["answered"]
+    live = _doc("l", "De iWmo release 2024 gaat live op 1 april 2025.", section="Planning")
+    assert builder.run(question, [live])["answer"]["answered"]
+
+
+def test_how_often_is_answered_by_a_period(builder: ExtractiveAnswerBuilder) -> None:
+    doc = _doc("k", "In principe stellen we jaarlijks het bedrag vast. Elk kwartaal monitoren we de plekbezetting.")
+    answer = builder.run("Hoe vaak kijken de gemeenten naar de plekbezetting?", [doc])["answer"]
+    assert answer["answered"] and answer["citations"][0]["quote"] == "Elk kwartaal monitoren we de plekbezetting."
