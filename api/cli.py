@@ -257,12 +257,14 @@ def evaluate(
     compare_with: Annotated[Path | None, typer.Option(
         "--compare", help="Eerder resultatenbestand (bv. evaluation/baseline/seeds.json): wat is beter/slechter?"
     )] = None,
+    typos: Annotated[bool, typer.Option(
+        "--typos", help="Elke vraag met één tikfout (twee letters verwisseld in het langste woord).")] = False,
 ) -> None:
     """Meet hit@1, hit@5, MRR@10 en terecht weigeren op de evaluatieset(s)."""
     from evaluation.runner import run_evaluation, settings_for_corpus
 
     settings = get_settings() if corpus is None else settings_for_corpus(get_settings(), corpus)
-    run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()], compare_with)
+    run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()], compare_with, typos)
 
 
 @app.command()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import platform
+import random
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,23 @@ def evaluate_mode(service: QAService, items: list[EvalItem]) -> dict[str, Any]:
     return result
 
 
+def typo(question: str, rng: random.Random) -> str:
+    """The question with two neighbouring letters swapped in its longest word (of 7 letters or more)."""
+    words = list(re.finditer(r"[A-Za-zÀ-ÖØ-öø-ÿ]{7,}", question))
+    if not words:
+        return question
+    match = max(words, key=lambda m: len(m.group()))
+    word = match.group()
+    i = rng.randrange(1, len(word) - 2)
+    return question[: match.start()] + word[:i] + word[i + 1] + word[i] + word[i + 2:] + question[match.end():]
+
+
+def with_typos(items: list[EvalItem], seed: int = 7) -> list[EvalItem]:
+    """Every question (not the conversation before it) with one typing error; the same errors every run."""
+    rng = random.Random(seed)
+    return [replace(item, question=typo(item.question, rng)) for item in items]
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for split in sorted({r["split"] for r in rows}) + ["all"]:
@@ -75,14 +94,17 @@ def settings_for_corpus(settings: Settings, corpus: Path) -> Settings:
 
 
 def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, modes: list[str],
-                   compare_with: Path | None = None) -> dict[str, Any]:
+                   compare_with: Path | None = None, typos: bool = False) -> dict[str, Any]:
     items = [item for path in (datasets or list(DEFAULT_SETS)) for item in load_items(path)]
+    if typos:
+        items = with_typos(items)
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": {"embedding_model": settings.embedding_model, "retrieval": settings.retrieval.model_dump(),
                    "answer": settings.answer.model_dump(), "chunking": settings.chunking.model_dump(),
                    "stemmer": settings.stemmer, "machine": platform.machine()},
         "datasets": sorted({i.split for i in items}),
+        "typos": typos,
         "modes": {},
     }
     service = QAService(settings, purpose="eval")

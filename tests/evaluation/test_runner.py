@@ -68,3 +68,17 @@ def test_vraagbaak_eval_prints_and_writes_results(index_copy: Settings, tmp_path
         assert {r["id"] for r in mode["questions"]} == {"s001", "s008", "u001"}
         assert mode["summary"]["klein"]["answerable"] == 2
         assert 0.0 <= mode["summary"]["all"]["mrr@10"] <= 1.0
+
+
+def test_typo_swaps_two_neighbouring_letters_in_the_longest_word() -> None:
+    import random
+
+    from evaluation.runner import typo
+
+    question = "Binnen hoeveel dagen moet het startbericht eruit?"
+    typed = typo(question, random.Random(1))
+    assert typed != question and len(typed) == len(question)
+    changed = [(a, b) for a, b in zip(question, typed, strict=True) if a != b]
+    assert len(changed) == 2 and changed[0] == changed[1][::-1]
+    assert typed.replace(" ", "").startswith("Binnenhoeveeldagenmoethet")  # only the longest word
+    assert typo("Mag dat?", random.Random(1)) == "Mag dat?"  # no word of 7 letters
