@@ -17,7 +17,7 @@ from haystack import Document, component
 from api.answer_check import AnswerRequirement, MessageTypeCheck, missing_terms, specific_terms
 from api.dates import date_label
 from api.version_notes import version_notes
-from index.analyzer import DutchAnalyzer
+from index.analyzer import FUNCTION_WORDS, DutchAnalyzer
 from index.code_lookup import EXACT
 from index.codes import codes_in_question
 from index.sentences import split_sentences
@@ -106,7 +106,7 @@ class ExtractiveAnswerBuilder:
         self._analyzer = DutchAnalyzer(stemmer)
         self._vocabulary = DomainVocabulary(self._analyzer)
         self._message_type = MessageTypeCheck(self._analyzer)
-        self._value_words = set(self._analyzer.terms(_VALUE_QUESTION_WORDS))
+        self._value_words = set(self._analyzer.terms(f"{_VALUE_QUESTION_WORDS} {' '.join(FUNCTION_WORDS)}"))
         self._opposites = [(set(self._analyzer.terms(a)), set(self._analyzer.terms(b))) for a, b in _OPPOSITES]
 
     @component.output_types(answer=dict)

@@ -16,6 +16,9 @@ _KEEP = {
     "waar", "zonder", "na", "tegen", "naast", "voor", "over", "onder", "tot", "ja", "nee", "meer",
     "wat", "waarom", "hoelang", "hoeveel", "andere", "nog", "altijd", "al",
 }
+# Kept for BM25, but they say how something is asked, not what about: no subject of a question.
+FUNCTION_WORDS: frozenset[str] = frozenset(_KEEP)
+
 _SNOWBALL_NL = """
 de en van ik te dat die in een hij het niet zijn is was op aan met als voor had er maar om hem dan zou
 of wat mijn men dit zo door over ze zich bij ook tot je mij uit der daar haar naar heb hoe heeft hebben

@@ -387,3 +387,10 @@ def test_how_often_is_answered_by_a_period(builder: ExtractiveAnswerBuilder) -> 
     doc = _doc("k", "In principe stellen we jaarlijks het bedrag vast. Elk kwartaal monitoren we de plekbezetting.")
     answer = builder.run("Hoe vaak kijken de gemeenten naar de plekbezetting?", [doc])["answer"]
     assert answer["answered"] and answer["citations"][0]["quote"] == "Elk kwartaal monitoren we de plekbezetting."
+
+
+def test_a_function_word_in_the_section_does_not_make_it_on_topic(builder: ExtractiveAnswerBuilder) -> None:
+    """"voor" in "Bandbreedtemodel voor IB" says nothing about "de maximale wachttijd voor begeleiding"."""
+    doc = _doc("b", "De flexibiliteit blijft door een onderbreking van maximaal één week door te betalen.",
+               section="Bandbreedtemodel voor IB > Toelichting")
+    assert not builder.run("Wat is de maximale wachttijd voor begeleiding?", [doc])["answer"]["answered"]
