@@ -61,6 +61,8 @@ def _service(settings: Settings, purpose: str = "ask", public_url: str | None = 
 
 
 def _print_answer(response: Any) -> None:
+    if response.corrected_question:
+        typer.secho(f"Gezocht als: {response.corrected_question}", dim=True)
     typer.echo(response.answer)
     if response.citations:
         typer.echo("")

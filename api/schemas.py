@@ -74,6 +74,9 @@ class AskResponse(BaseModel):
     region: str | None = None
     searched_for: str | None = Field(
         None, description="Extra zoektermen: verbeterde tikfouten en termen uit de domeinwoordenlijst.")
+    corrected_question: str | None = Field(
+        None, description="De vraag zoals gezocht, als er tikfouten in zijn verbeterd ('stratbericht' -> "
+                          "'startbericht'); anders leeg.")
     relevance: float = Field(..., description="Hoe goed de beste passage bij de vraag past (0-1).")
     answer_id: str | None = Field(None, description="Kenmerk van dit antwoord, voor feedback (POST /v1/feedback).")
 

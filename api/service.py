@@ -118,6 +118,7 @@ class QAService:
             answered=answer["answered"], answer=answer["answer"],
             citations=[Citation(**c) for c in answer["citations"]], question=question, region=region,
             searched_for=result["encoder"]["expansion"] or None, relevance=answer["relevance"],
+            corrected_question=result["encoder"]["query"] if result["encoder"]["query"] != question else None,
         )
         return response, result["lookup"]["documents"]
 

@@ -186,14 +186,16 @@ function renderBody(turn, text) {
 
 function renderSearched(turn, data) {
   const line = $(".searched", turn.node);
-  const rewritten = data.standalone_question && data.standalone_question !== data.question;
+  // A follow-up spelled out in full, and/or typing errors corrected: show what was searched.
+  const searched = data.corrected_question || data.standalone_question;
+  const rewritten = searched && searched !== data.question;
   if (!rewritten && !data.rewrite_note) {
     line.hidden = true;
     return;
   }
   const content = el("span");
   if (rewritten) {
-    content.append("Gezocht naar: ", el("strong", null, data.standalone_question));
+    content.append("Gezocht naar: ", el("strong", null, searched));
   }
   if (data.rewrite_note) content.append(el("span", "note", data.rewrite_note));
   line.replaceChildren(content);

@@ -125,3 +125,5 @@ def test_a_typing_error_finds_what_the_spelled_question_finds(qa_service: QAServ
     assert [d.id for d in typed_docs] == [d.id for d in spelled_docs]
     assert typed.answered and typed.answer == spelled.answer and "305" in typed.answer
     assert typed.question == "Binnen hoeveel werkdagen moet het stratbericht eruit?"  # as the user typed it
+    assert typed.corrected_question == "Binnen hoeveel werkdagen moet het startbericht eruit?"
+    assert spelled.corrected_question is None

@@ -124,6 +124,11 @@ def test_ask_read_sources_follow_up_and_feedback(browser, chat_server: ChatServe
     sync_api.expect(empty.locator(".notice-title")).to_have_text("De documenten geven geen antwoord op deze vraag.")
     page.wait_for_timeout(600)  # the smooth scroll to the answer
     page.screenshot(path=str(shots / "04-no-answer-desktop.png"))
+
+    typed = _ask(page, "Binnen hoeveel dagen moet het stratbericht eruit?", 4)  # a typing error
+    sync_api.expect(typed.locator(".searched")).to_contain_text("Gezocht naar:")
+    sync_api.expect(typed.locator(".searched")).to_contain_text("startbericht")
+    sync_api.expect(typed.locator(".answer-body")).to_contain_text("305")
     assert not errors, errors
 
 

@@ -44,6 +44,14 @@ def test_ask_json_prints_the_answer_schema(index_copy: Settings) -> None:
 
 
 @pytest.mark.slow
+def test_ask_says_what_it_searched_when_it_corrected_a_typing_error(index_copy: Settings) -> None:
+    result = run_cli(["ask", "Binnen hoeveel dagen moet het stratbericht eruit?"], _env(index_copy))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("Gezocht als: Binnen hoeveel dagen moet het startbericht eruit?\n")
+    assert "305" in result.stdout
+
+
+@pytest.mark.slow
 def test_ask_prints_a_readable_answer_for_a_region(index_copy: Settings) -> None:
     result = run_cli(
         ["ask", "Wanneer indexeert de SDD de tarieven?", "--region", "drechtsteden"], _env(index_copy)
