@@ -60,9 +60,9 @@ _KEYWORD_SECTION = re.compile(
     r"(?: voor \w+)?\s*:?\s*$", re.IGNORECASE)
 _LIST_WORDS = 70  # a lead-in with its list items is quoted up to this many words
 # The words that ask for a value; a sentence sharing only these with the question ("Dag Datum Tijd ..." for "Op
-# welke datum ...?") holds a value, but not the one asked for.
-_VALUE_QUESTION_WORDS = ("welke welk wat datum dag dagen jaar maand week weken hoeveel hoe lang vaak hoog wanneer "
-                         "termijn maximale maximaal minimale percentage procent bedrag aantal binnen")
+# welke datum ...?") holds a value, but not the one asked for. Used with FUNCTION_WORDS (welke, hoeveel ...).
+_VALUE_QUESTION_WORDS = ("welk datum dag dagen jaar maand week weken lang vaak hoog termijn maximale maximaal minimale "
+                         "percentage procent bedrag aantal")
 
 
 def _with_list(sentences: list[str], i: int) -> list[str]:

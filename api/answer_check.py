@@ -133,14 +133,14 @@ class MessageTypeCheck:
 
     def __init__(self, analyzer: DutchAnalyzer) -> None:
         self.analyzer = analyzer
-        self.concepts = [(patterns, {t for n in names for t in analyzer.terms(n)}, sorted(names))
+        self.concepts = [(patterns, {t for n in names for t in analyzer.terms(n)})
                          for patterns, names in message_concepts()]
 
     def missing(self, question: str, passage: str, metadata_text: str = "") -> list[str]:
         folded = fold(question)
         missing: list[str] = []
         available: set[str] | None = None
-        for patterns, terms, _ in self.concepts:
+        for patterns, terms in self.concepts:
             match = next((m for p in patterns if (m := p.search(folded))), None)
             if match is None:
                 continue

@@ -15,13 +15,20 @@ from index.spelling import Speller
 from index.store import VraagbaakDocumentStore
 
 
-def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, model: EmbeddingModel) -> Pipeline:
+def build_speller(settings: Settings, store: VraagbaakDocumentStore) -> Speller | None:
+    """The speller over the index's words (one pass over every passage), or None when correction is off."""
+    if not settings.retrieval.correct_typos:
+        return None
+    return Speller.from_texts(store.texts(), DutchAnalyzer(settings.stemmer))
+
+
+def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, model: EmbeddingModel,
+                         speller: Speller | None = None) -> Pipeline:
     """Run with {"encoder": {"query": q}, "retriever": {"filters": f, "top_k": k}, "lookup": {"filters": f,
     "top_k": k}}; the ranked passages are lookup's documents. Lookup and answer get the question as the encoder
-    searched it (typing errors corrected)."""
+    searched it (typing errors corrected by `speller`, see build_speller)."""
     r, a = settings.retrieval, settings.answer
     pipe = Pipeline()
-    speller = Speller.from_texts(store.texts(), DutchAnalyzer(settings.stemmer)) if r.correct_typos else None
     pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense, speller))
     pipe.add_component("retriever", HybridRetriever(store, r.top_k, r.candidates, r.fusion, r.rrf_k,
                                                     r.dense_weight, r.sparse_weight, r.superseded_penalty))

@@ -10,13 +10,14 @@ from typing import Any
 from haystack import Document, Pipeline
 
 from api.errors import ErrorCode, VraagbaakError
-from api.pipeline import build_query_pipeline
+from api.pipeline import build_query_pipeline, build_speller
 from api.schemas import AskResponse, Citation, Passage, SearchResponse
 from index.backend import StoreError
 from index.embedding_model import EmbeddingModel, EmbeddingSpec
 from index.lock import IndexBusyError
 from index.retriever import region_filter
 from index.settings import Settings
+from index.spelling import Speller
 from index.store import VraagbaakDocumentStore
 from ingest.runner import IngestReport, run_ingest
 
@@ -57,6 +58,7 @@ class QAService:
         self.model = embedding_model_for(settings)
         self.store: VraagbaakDocumentStore | None = None
         self.pipeline: Pipeline | None = None
+        self.speller: Speller | None = None
         self.regions: list[str] = []
         self.build_report: IngestReport | None = None
 
@@ -74,7 +76,8 @@ class QAService:
         """(Re)build the query pipeline and the region list on the opened index."""
         if self.store is None:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
-        self.pipeline = build_query_pipeline(self.settings, self.store, self.model)
+        self.speller = build_speller(self.settings, self.store)  # the index's words, read once per (re)start
+        self.pipeline = build_query_pipeline(self.settings, self.store, self.model, self.speller)
         self.regions = self.store.regions()
 
     def close(self) -> None:
@@ -149,4 +152,7 @@ class QAService:
         if self.store is None:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
         self.settings = settings
-        self.pipeline = build_query_pipeline(settings, self.store, self.model)
+        if settings.retrieval.correct_typos and self.speller is None:
+            self.speller = build_speller(settings, self.store)  # same index: its words are read only once
+        speller = self.speller if settings.retrieval.correct_typos else None
+        self.pipeline = build_query_pipeline(settings, self.store, self.model, speller)

@@ -64,7 +64,7 @@ class Speller:
             if count >= _MIN_COUNT and len(word) >= _MIN_LENGTH - 1:
                 for key in _deletes(word):
                     self._by_delete.setdefault(key, []).append(word)
-        self._stems = {self.analyzer.terms(w)[0] for w in self.counts if self.analyzer.terms(w)}
+        self._stems = {terms[0] for w in self.counts if (terms := self.analyzer.terms(w))}
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], analyzer: DutchAnalyzer | None = None) -> Speller:
