@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from index.compounds import CompoundSplitter
+
 # Snowball's Dutch stopword list minus the words that carry meaning in procedural questions
 # ("Mag X niet naast Y?", "Binnen welke termijn?", "Wanneer geen ...?").
 _KEEP = {
@@ -53,6 +55,7 @@ class DutchAnalyzer:
     def __init__(self, stemmer: str = "dutch") -> None:
         self.stemmer = stemmer
         self._stem_cache: dict[str, str] = {}
+        self._splitter = CompoundSplitter()
 
     def _stem(self, word: str) -> str:
         cached = self._stem_cache.get(word)
@@ -62,10 +65,10 @@ class DutchAnalyzer:
             self._stem_cache[word] = cached
         return cached
 
-    def _terms_of(self, raw: str) -> Iterable[str]:
+    def _terms_of(self, raw: str, compounds: bool) -> Iterable[str]:
         parts = re.split(r"[-'’]", raw)
         candidates = [raw] if len(parts) == 1 else [*parts, "".join(parts)]
-        for original in candidates:
+        for n, original in enumerate(candidates):
             if not original:
                 continue
             is_acronym = len(original) >= 2 and original.isupper()
@@ -80,11 +83,18 @@ class DutchAnalyzer:
                 continue
             if len(word) < 2:
                 continue
-            yield word if is_acronym else self._stem(word)
+            if is_acronym:
+                yield word
+                continue
+            yield self._stem(word)
+            if compounds and (n < len(parts) or len(parts) == 1):  # the hyphen-joined form adds no new parts
+                yield from (self._stem(p) for p in self._splitter.split(word) if p not in STOPWORDS)
 
-    def terms(self, text: str) -> list[str]:
-        """All index terms of a text, in order, with repetitions (for term frequencies)."""
+    def terms(self, text: str, compounds: bool = False) -> list[str]:
+        """All index terms of a text, in order, with repetitions (for term frequencies). With `compounds`, a
+        compound's parts follow it ("zorgaanbieder" -> zorgaanbieder, zorg, aanbieder): for the BM25 query, not for
+        matching words elsewhere."""
         out: list[str] = []
         for match in _TOKEN.finditer(text):
-            out.extend(self._terms_of(match.group(0)))
+            out.extend(self._terms_of(match.group(0), compounds))
         return out

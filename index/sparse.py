@@ -11,6 +11,8 @@ from index.analyzer import DutchAnalyzer
 
 # Typical passage length in terms; BM25's length normalisation is relative to it.
 AVG_PASSAGE_TERMS = 80.0
+# Query weight of a compound's parts ("aanbied" from "zorgaanbieder"): below the word the user typed.
+COMPOUND_PART_WEIGHT = 0.5
 
 
 def term_id(term: str) -> int:
@@ -40,8 +42,12 @@ class BM25Encoder:
         return _to_sparse(weights)
 
     def encode_query(self, text: str, extra_terms: dict[str, float] | None = None) -> SparseEmbedding:
-        """Each distinct query term weighs 1; expansion terms carry their own (lower) weight."""
-        weights: dict[int, float] = {term_id(t): 1.0 for t in self.analyzer.terms(text)}
+        """Each distinct query term weighs 1; compound parts and expansion terms carry their own (lower) weight.
+        Only the query is split: a question about a "zorgaanbieder" finds "aanbieder" (measured: splitting the
+        passages as well helped on one question set and hurt on three)."""
+        words = set(self.analyzer.terms(text))
+        weights: dict[int, float] = {term_id(t): 1.0 if t in words else COMPOUND_PART_WEIGHT
+                                     for t in self.analyzer.terms(text, compounds=True)}
         for term, weight in (extra_terms or {}).items():
             tid = term_id(term)
             weights[tid] = max(weights.get(tid, 0.0), weight)
