@@ -14,7 +14,7 @@ from typing import Any
 
 from haystack import Document, component
 
-from api.answer_check import AnswerRequirement, MessageTypeCheck, missing_terms, specific_terms
+from api.answer_check import AnswerRequirement, MessageTypeCheck, is_deferral, missing_terms, specific_terms
 from api.dates import date_label
 from api.version_notes import version_notes
 from index.analyzer import FUNCTION_WORDS, DutchAnalyzer
@@ -154,7 +154,15 @@ class ExtractiveAnswerBuilder:
                 break
         if not picked:
             return {"answer": self._abstain(documents, relevance, [requirement.label] if requirement else None)}
+        if all(is_deferral(s) for s in picked[0][2]):
+            return {"answer": self._not_known_yet(picked[0][1], picked[0][2], relevance)}
         return {"answer": self._answered(picked, relevance)}
+
+    def _not_known_yet(self, doc: Document, sentences: list[str], relevance: float) -> dict[str, Any]:
+        """Not answered: the best passage says that the answer is not known yet; the user sees that sentence."""
+        text = (f"De documenten geven hier nog geen antwoord op. Het best passende document zegt: "
+                f"\"{' '.join(sentences)}\"\nBron: {self._source_line(doc)}")
+        return {"answered": False, "answer": text, "citations": [], "relevance": relevance}
 
     def _answered(self, picked: list[tuple[int, Document, list[str]]], relevance: float) -> dict[str, Any]:
         body = " ".join(f"{' '.join(sents)} [{n}]" for n, _, sents in picked)

@@ -49,6 +49,18 @@ _COMMON_CAPITALISED = {"ik", "wij", "we", "de", "het", "een", "mag", "moet", "ka
                        "wanneer", "waar", "is", "zijn", "wordt", "worden", "in", "bij", "voor", "van", "en", "of"}
 
 
+# A sentence that only promises the answer later ("Zodra bekend is welke aanbieders ..., laten wij u dit weten"):
+# the document was written before the fact, so it does not answer the question.
+_DEFERRAL = re.compile(
+    r"\blaten (?:wij|we) (?:u|jullie|je)\b[^.]*\bweten\b|\bzodra bekend is\b|\bwordt duidelijk (?:welke|wie|wat|hoe)\b|"
+    r"\b(?:is|zijn|wordt|worden) (?:nu )?nog niet (?:bekend|duidelijk|besloten|vastgesteld)\b", re.IGNORECASE)
+
+
+def is_deferral(sentence: str) -> bool:
+    """Whether the sentence says that the answer is not known yet."""
+    return bool(_DEFERRAL.search(sentence))
+
+
 def _root(word: str) -> str:
     """Crude Dutch inflection strip: matches 'cliënten' with 'cliënt', 'Achterhoekse' with 'Achterhoek'."""
     for suffix in ("sche", "se", "en", "s", "e"):

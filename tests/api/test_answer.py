@@ -394,3 +394,16 @@ def test_a_function_word_in_the_section_does_not_make_it_on_topic(builder: Extra
     doc = _doc("b", "De flexibiliteit blijft door een onderbreking van maximaal één week door te betalen.",
                section="Bandbreedtemodel voor IB > Toelichting")
     assert not builder.run("Wat is de maximale wachttijd voor begeleiding?", [doc])["answer"]["answered"]
+
+
+def test_a_promise_to_tell_later_is_no_answer_but_is_shown(builder: ExtractiveAnswerBuilder) -> None:
+    """A page written before the award says it will tell which providers got a contract: not answered, and the user
+    sees what the document says."""
+    later = "Zodra bekend is welke zorgaanbieders per 1 juli 2022 zijn gecontracteerd, laten wij u dit weten."
+    doc = _doc("g", f"{later} Tot die tijd verandert er niets.", section="Vraag & Antwoord")
+    answer = builder.run("Welke zorgaanbieders zijn per 1 juli 2022 gecontracteerd?", [doc])["answer"]
+    assert not answer["answered"] and answer["citations"] == []
+    assert "nog geen antwoord" in answer["answer"] and later in answer["answer"] and "Titel g" in answer["answer"]
+    # A condition with "zodra" is an answer: when the request can be sent.
+    rule = _doc("r", "De aanbieder kan het verzoek insturen zodra de gewenste ingangsdatum bekend is.")
+    assert builder.run("Wanneer kan de aanbieder het verzoek insturen?", [rule])["answer"]["answered"]
