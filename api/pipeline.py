@@ -1,10 +1,12 @@
-"""The query pipeline: encode the question -> hybrid retrieval -> exact code rows first -> extractive answer."""
+"""The query pipeline: encode the question -> hybrid retrieval -> exact code rows first -> passages holding the
+asked kind of value first -> extractive answer."""
 
 from __future__ import annotations
 
 from haystack import Pipeline
 
 from api.answer import ExtractiveAnswerBuilder
+from api.answer_rank import AnswerTypeRanker
 from index.analyzer import DutchAnalyzer
 from index.code_lookup import CodeLookup
 from index.embedders import QueryEncoder
@@ -25,8 +27,8 @@ def build_speller(settings: Settings, store: VraagbaakDocumentStore) -> Speller 
 def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, model: EmbeddingModel,
                          speller: Speller | None = None) -> Pipeline:
     """Run with {"encoder": {"query": q}, "retriever": {"filters": f, "top_k": k}, "lookup": {"filters": f,
-    "top_k": k}}; the ranked passages are lookup's documents. Lookup and answer get the question as the encoder
-    searched it (typing errors corrected by `speller`, see build_speller)."""
+    "top_k": k}}; the ranked passages are the ranker's documents. Lookup, ranker and answer get the question as
+    the encoder searched it (typing errors corrected by `speller`, see build_speller)."""
     r, a = settings.retrieval, settings.answer
     pipe = Pipeline()
     pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense, speller))
@@ -40,7 +42,10 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
     pipe.connect("encoder.embedding", "lookup.query_embedding")
     pipe.connect("encoder.sparse_embedding", "lookup.query_sparse_embedding")
     pipe.connect("retriever.documents", "lookup.documents")
-    pipe.connect("lookup.documents", "answer.documents")
+    pipe.add_component("ranker", AnswerTypeRanker(penalty=r.answer_type_penalty))
+    pipe.connect("lookup.documents", "ranker.documents")
+    pipe.connect("ranker.documents", "answer.documents")
     pipe.connect("encoder.query", "lookup.query")
+    pipe.connect("encoder.query", "ranker.query")
     pipe.connect("encoder.query", "answer.query")
     return pipe

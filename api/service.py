@@ -107,7 +107,7 @@ class QAService:
                 {"encoder": {"query": query},
                  "retriever": {"filters": filters, "top_k": top_k},
                  "lookup": {"filters": filters, "top_k": top_k}},
-                include_outputs_from={"retriever", "lookup", "encoder"},
+                include_outputs_from={"retriever", "ranker", "encoder"},
             )
         except StoreError as exc:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, f"De index is niet beschikbaar: {exc}") from exc
@@ -123,7 +123,7 @@ class QAService:
             searched_for=result["encoder"]["expansion"] or None, relevance=answer["relevance"],
             corrected_question=result["encoder"]["query"] if result["encoder"]["query"] != question else None,
         )
-        return response, result["lookup"]["documents"]
+        return response, result["ranker"]["documents"]
 
     def ask(self, question: str, region: str | None = None) -> AskResponse:
         return self.run(question, region)[0]
@@ -134,7 +134,7 @@ class QAService:
         if since and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", since):
             raise VraagbaakError(ErrorCode.VALIDATION,
                                  f"Datum '{since}' moet de vorm JJJJ, JJJJ-MM of JJJJ-MM-DD hebben.")
-        docs = self._run(query, region, top_k, doc_types, since)["lookup"]["documents"]
+        docs = self._run(query, region, top_k, doc_types, since)["ranker"]["documents"]
         passages = [
             Passage(rank=i, id=d.id, document_id=d.meta.get("document_id", ""), title=d.meta.get("title", ""),
                     publisher=d.meta.get("publisher", ""), scope=d.meta.get("scope", ""),

@@ -1,0 +1,47 @@
+"""The answer-type ranker: for a value question, passages holding such a value come first."""
+
+from __future__ import annotations
+
+from haystack import Document
+from haystack.core.serialization import component_from_dict, component_to_dict
+
+from api.answer_rank import AnswerTypeRanker
+from index.code_lookup import EXACT
+
+NO_NUMBER = Document(id="a", content="De gemeenten sluiten met minder zorgaanbieders een contract af.", score=1.0)
+NUMBER = Document(id="b", content="Nu hebben de gemeenten met ruim 300 zorgaanbieders een contract.", score=0.9)
+
+
+def test_init_and_to_dict() -> None:
+    ranker = AnswerTypeRanker(window=5, penalty=0.6)
+    data = component_to_dict(ranker, "ranker")
+    assert data["init_parameters"] == {"window": 5, "penalty": 0.6}
+    assert component_from_dict(AnswerTypeRanker, data, "ranker").penalty == 0.6
+
+
+def test_a_passage_with_the_asked_value_goes_first() -> None:
+    out = AnswerTypeRanker(penalty=0.7).run("Met hoeveel zorgaanbieders hebben de gemeenten een contract?",
+                                            [NO_NUMBER, NUMBER])["documents"]
+    assert [d.id for d in out] == ["b", "a"]
+    assert out[1].score == 0.7 and NO_NUMBER.score == 1.0  # a copy is scored, the input is untouched
+
+
+def test_other_questions_and_exact_rows_keep_their_order() -> None:
+    ranker = AnswerTypeRanker(penalty=0.7)
+    docs = [NO_NUMBER, NUMBER]
+    assert ranker.run("Met wie hebben de gemeenten een contract?", docs)["documents"] == docs
+    row = Document(id="r", content="Code: 54Z01; Omschrijving: fictief", score=1.0, meta={"match": EXACT})
+    out = ranker.run("Hoeveel uur hoort bij 54Z01?", [row, NUMBER])["documents"]
+    assert [d.id for d in out] == ["r", "b"]
+
+
+def test_a_small_penalty_does_not_overturn_a_clear_lead() -> None:
+    far_ahead = Document(id="c", content=NO_NUMBER.content, score=2.0)
+    out = AnswerTypeRanker(penalty=0.7).run("Met hoeveel zorgaanbieders?", [far_ahead, NUMBER])["documents"]
+    assert [d.id for d in out] == ["c", "b"]
+
+
+def test_only_the_window_is_reordered() -> None:
+    docs = [Document(id=str(i), content="Geen getal hier.", score=1.0 - i / 100) for i in range(3)] + [NUMBER]
+    out = AnswerTypeRanker(window=3, penalty=0.5).run("Hoeveel zorgaanbieders?", docs)["documents"]
+    assert out[-1].id == "b"  # outside the window: not moved up
