@@ -37,6 +37,9 @@ _EXPECTATIONS: list[tuple[re.Pattern[str], re.Pattern[str], str]] = [
     (re.compile(rf"{_OPENING}(?:hoeveel|hoe lang|wat is de maximale|wat is de termijn)\b"), _HAS_NUMBER,
      "aantal"),
 ]
+# "Tot wanneer ...?", "Wanneer is de volgende ...?" mostly ask for a date but may be answered by a condition ("zodra
+# de beschikking binnen is"): a date ranks a passage higher, its absence does not refuse an answer.
+_WHEN = re.compile(r"^(?:(?:tot|vanaf|per|sinds)\s+)?wanneer\b")
 _GIVEN_VALUE = re.compile(r"\b\d[\d.,/-]*\d\b|\b\d\b")
 _HOW_MANY = re.compile(rf"{_OPENING}hoeveel\s+(\w{{4,}})(?:\s+(\w{{4,}}))?")
 _YEAR_OR_NUMBER = re.compile(r"\b\d[\d.,]*\b")
@@ -112,11 +115,13 @@ def missing_terms(question: str, passage: str, metadata_text: str = "",
 class AnswerRequirement:
     """What a quoted sentence must contain for a question that asks for a value ('Binnen hoeveel dagen?')."""
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, when_asks_date: bool = False) -> None:
         # The question's own numbers and years are no answer to it: "wanneer gaat release 2024 live?" is not
         # answered by a sentence whose only date is "2024".
         self.given = set(_GIVEN_VALUE.findall(fold(question)))
         expectation = expected_type(question)
+        if expectation is None and when_asks_date and _WHEN.match(fold(question).strip()):
+            expectation = (_HAS_DATE, "datum")
         self.pattern = expectation[0] if expectation else None
         self.label = expectation[1] if expectation else ""
         how_many = _HOW_MANY.search(fold(question).strip())

@@ -14,8 +14,9 @@ from index.sentences import split_sentences
 
 @component
 class AnswerTypeRanker:
-    """A question asking for a value ("Binnen hoeveel dagen ...?", "Op welke datum ...?") is answered by a passage
-    that holds one: among the first `window` passages, those without such a value lose part of their score."""
+    """A question asking for a value ("Binnen hoeveel dagen ...?", "Op welke datum ...?", "Tot wanneer ...?") is
+    answered by a passage that holds one: among the first `window` passages, those without such a value lose part
+    of their score."""
 
     def __init__(self, window: int = 10, penalty: float = 0.85) -> None:
         self.window = window
@@ -23,7 +24,7 @@ class AnswerTypeRanker:
 
     @component.output_types(documents=list[Document])
     def run(self, query: str, documents: list[Document]) -> dict[str, Any]:
-        requirement = AnswerRequirement(query)
+        requirement = AnswerRequirement(query, when_asks_date=True)
         if not requirement or self.penalty >= 1.0:
             return {"documents": documents}
         head, tail = documents[: self.window], documents[self.window :]

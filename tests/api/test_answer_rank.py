@@ -5,6 +5,7 @@ from __future__ import annotations
 from haystack import Document
 from haystack.core.serialization import component_from_dict, component_to_dict
 
+from api.answer_check import AnswerRequirement
 from api.answer_rank import AnswerTypeRanker
 from index.code_lookup import EXACT
 
@@ -45,3 +46,12 @@ def test_only_the_window_is_reordered() -> None:
     docs = [Document(id=str(i), content="Geen getal hier.", score=1.0 - i / 100) for i in range(3)] + [NUMBER]
     out = AnswerTypeRanker(window=3, penalty=0.5).run("Hoeveel zorgaanbieders?", docs)["documents"]
     assert out[-1].id == "b"  # outside the window: not moved up
+
+
+def test_until_when_ranks_a_date_first_but_the_answer_may_be_a_condition() -> None:
+    condition = Document(id="c", content="Bezwaar kan zodra het besluit genomen is.", score=1.0)
+    dated = Document(id="d", content="Onderbouwd bezwaar graag voor 2 november mailen.", score=0.9)
+    question = "Tot wanneer kunnen we bezwaar maken?"
+    assert [d.id for d in AnswerTypeRanker().run(question, [condition, dated])["documents"]] == ["d", "c"]
+    assert not AnswerRequirement(question)  # the answer builder still quotes a condition
+    assert not AnswerRequirement("Wat gebeurt er wanneer de zorg stopt?", when_asks_date=True)
