@@ -87,7 +87,7 @@ class DutchAnalyzer:
                 yield word
                 continue
             yield self._stem(word)
-            if compounds and (n < len(parts) or len(parts) == 1):  # the hyphen-joined form adds no new parts
+            if compounds and n < len(parts):  # the hyphen-joined form (last candidate) adds no new parts
                 yield from (self._stem(p) for p in self._splitter.split(word) if p not in STOPWORDS)
 
     def terms(self, text: str, compounds: bool = False) -> list[str]:
