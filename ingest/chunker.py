@@ -27,7 +27,7 @@ from ingest.tables import markdown_table, property_table_text
 # "Technisch pad" and FAQ items); consecutive tiny sections (a timeline of dates) form one passage.
 # 10: paragraphs under a Q&A heading are answers to (lost) questions of their own and are not packed together.
 # 11: a table of properties (Eigenschap | Waarde) is one passage, not a passage per property.
-CHUNKER_VERSION = "12"
+CHUNKER_VERSION = "11"
 _NAMESPACE = uuid.UUID("6f1c1f0e-58a7-4c39-9a52-3c6d2b7f0a11")
 _CLOSING = tuple(".!?;:)\"”’")
 
@@ -98,27 +98,6 @@ def _is_record(*units: _Unit) -> bool:
     return any(u.row is not None for u in units)
 
 
-_LEAD_WORDS = 30
-_LEAD_UNITS = 3  # the introduction is at the top
-
-
-def _lead(units: list[_Unit]) -> str | None:
-    """What a document with table rows is about, for the rows' context: its first sentence of prose ("De reden van
-    beëindiging van de Jeugdhulp bij een cliënt."), if short. A row alone ("Code: 38; Omschrijving: Overstap naar
-    andere aanbieder") does not say which list it belongs to."""
-    for unit in units[:_LEAD_UNITS]:
-        if unit.row is not None or (unit.path and unit.path[-1].rstrip().endswith("?")):
-            return None  # the rows come first, or a FAQ answer: there is no introduction
-        text = unit.text.strip()
-        if not text or text.startswith(("|", "-", "*")) or ":" in text.split("\n")[0][:40]:
-            continue
-        first = split_sentences(text.split("\n")[0])
-        if first and len(first[0].split()) <= _LEAD_WORDS and first[0].rstrip().endswith("."):
-            return first[0].strip()
-        return None
-    return None
-
-
 @component
 class StructuredChunker:
     """Turns page Documents of whole files into passage Documents with heading path and position."""
@@ -159,7 +138,6 @@ class StructuredChunker:
                     units.extend(_table_units(block, path, page.meta.get("page")))
                 else:
                     units.append(_Unit(block.text, path, page.meta.get("page")))
-        lead = _lead(units) if any(u.row is not None for u in units) else None
         passages = self._pack(self._group_small_sections(self._group_subtrees(self._merge(units))))
         meta = {k: v for k, v in pages[0].meta.items() if k not in ("markup", "page", "records")}
         out: list[Document] = []
@@ -168,8 +146,6 @@ class StructuredChunker:
             question = unit.path[-1] if unit.path and unit.path[-1].endswith("?") else None
             content = f"{question}\n{unit.text}" if question and question not in unit.text else unit.text
             header = {"title+section": (meta.get("title"), section), "section": (section,), "none": ()}[self.context]
-            if lead and unit.row is not None and self.context == "title+section":
-                header = (*header, lead)
             context = " | ".join(p for p in header if p)
             digest = hashlib.sha256(f"{context}\n{content}".encode()).hexdigest()[:16]
             chunk_meta = {

@@ -487,18 +487,3 @@ def test_a_timeline_of_tiny_sections_becomes_one_passage() -> None:
     assert timeline.meta["heading_path"] == ["Belangrijke mijlpalen"]
     assert "1 april 2021: Start aanbesteding via Negometrix\n9 juli 2021: Start gunningsfase\n" \
            "Mededeling gunningsbeslissing: volgt" in timeline.content
-
-
-def test_table_rows_carry_the_documents_first_sentence_in_their_context() -> None:
-    """A row alone ("Code: 38; Omschrijving: Overstap ...") does not say which list it is in; the list's introduction
-    does. Not taken from a FAQ answer, nor when the rows come first."""
-    intro = "# ZZ588 - Fictieve reden\n\n## Definitie\n\nDe fictieve reden van beëindiging van de zorg.\n\n"
-    table = "## Codelijst\n\n| Code | Omschrijving |\n|---|---|\n| 38 | Overstap naar andere aanbieder |\n"
-    rows = [c for c in StructuredChunker().run([_page(intro + table, markup="markdown", title="ZZ588")])["documents"]
-            if c.meta["row"] is not None]
-    assert rows[0].meta["context"] == "ZZ588 | ZZ588 - Fictieve reden > Codelijst | " \
-                                      "De fictieve reden van beëindiging van de zorg."
-    faq = "# Vragen\n\n## Mag dat?\n\nDat mag niet.\n\n" + table
-    rows = [c for c in StructuredChunker().run([_page(faq, markup="markdown", title="FAQ")])["documents"]
-            if c.meta["row"] is not None]
-    assert rows[0].meta["context"] == "FAQ | Vragen > Codelijst"
