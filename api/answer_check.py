@@ -19,6 +19,8 @@ _NUMBER = rf"(?:\d[\d.,]*(?:-\d+)?|{_NUMBER_WORDS})"
 _HAS_NUMBER = re.compile(rf"\b{_NUMBER}\b")
 _HAS_AMOUNT = re.compile(r"€|\beuro\b|\d+[.,]\d{2}\b|\bprocent\b|%")
 _HAS_PERCENT = re.compile(r"%|\bprocent\b")
+_HAS_PHONE = re.compile(r"(?:\+31|\b0)[\d -]{8,12}\d\b")
+_HAS_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _PERIOD = r"(?:dag|week|maand|kwartaal|half ?jaar|jaar|keer|contractjaar|boekjaar)"
 _HAS_FREQUENCY = re.compile(rf"\b{_NUMBER}\b|\b(?:elk|elke|ieder|iedere|per|eens per|keer per)\s+{_PERIOD}\b|"
                             r"\b(?:dagelijks|wekelijks|maandelijks|jaarlijks|periodiek|tweejaarlijks|halfjaarlijks|"
@@ -28,8 +30,11 @@ _HAS_DATE = re.compile(rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d\d\b|\b\d{{1,2}}[-/]\d{
 # The question word must open the question (or follow a preposition): "Binnen hoeveel dagen ...?"
 _OPENING = r"^(?:(?:binnen|na|voor|met|op|in|tot|over|per|vanaf)\s+)?"
 _EXPECTATIONS: list[tuple[re.Pattern[str], re.Pattern[str], str]] = [
-    (re.compile(rf"{_OPENING}(?:met )?welk(?:e)? (?:percentage|procent)|\bhoeveel procent\b"), _HAS_PERCENT,
-     "percentage"),
+    (re.compile(rf"{_OPENING}(?:met )?welk(?:e)? (?:[\w-]+-)?(?:percentage|procent)|\bhoeveel procent\b"),
+     _HAS_PERCENT, "percentage"),
+    (re.compile(r"\b(?:welk|wat is het|wat zijn de)\s+(?:[\w-]+\s+)?telefoonnummers?\b"), _HAS_PHONE, "telefoonnummer"),
+    (re.compile(r"\b(?:welk|wat is het|wat zijn de)\s+(?:[\w-]+\s+)?e-?mailadres(?:sen)?\b"), _HAS_EMAIL,
+     "e-mailadres"),
     (re.compile(rf"{_OPENING}(?:wat (?:is|zijn|kost|kosten)|hoeveel|hoe hoog)\b.*(?:tarief|tarieven|bedrag|"
                 r"prijs|kost|kosten|euro|bijdrage)"), _HAS_AMOUNT, "bedrag"),
     (re.compile(rf"{_OPENING}(?:op welke datum|welke datum|in welk jaar|welke dag)\b"), _HAS_DATE, "datum"),

@@ -407,3 +407,13 @@ def test_a_promise_to_tell_later_is_no_answer_but_is_shown(builder: ExtractiveAn
     # A condition with "zodra" is an answer: when the request can be sent.
     rule = _doc("r", "De aanbieder kan het verzoek insturen zodra de gewenste ingangsdatum bekend is.")
     assert builder.run("Wanneer kan de aanbieder het verzoek insturen?", [rule])["answer"]["answered"]
+
+
+def test_a_question_for_a_phone_number_or_percentage_needs_one(builder: ExtractiveAnswerBuilder) -> None:
+    """"Wat is het telefoonnummer van de servicedesk?" is not answered by "Neem contact op met de servicedesk"."""
+    desk = _doc("t", "Neem contact op met de servicedesk. De servicedesk helpt bij vragen over het bericht.")
+    assert not builder.run("Wat is het telefoonnummer van de servicedesk?", [desk])["answer"]["answered"]
+    phone = _doc("p", "De servicedesk is bereikbaar op 088 - 123 45 67 op werkdagen.")
+    assert builder.run("Wat is het telefoonnummer van de servicedesk?", [phone])["answer"]["answered"]
+    no_share = _doc("o", "Een apart percentage voor kapitaallasten opnemen is niet nodig.")
+    assert not builder.run("Met welk OVA-percentage worden de tarieven geïndexeerd?", [no_share])["answer"]["answered"]
