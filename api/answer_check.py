@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from index.analyzer import DutchAnalyzer, fold
+from index.sentences import question_sentence
 from index.vocabulary import message_concepts
 
 _NUMBER_WORDS = (r"twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|dertig|veertig|"
@@ -45,6 +46,7 @@ _EXPECTATIONS: list[tuple[re.Pattern[str], re.Pattern[str], str]] = [
 # "Tot wanneer ...?", "Wanneer is de volgende ...?" mostly ask for a date but may be answered by a condition ("zodra
 # de beschikking binnen is"): a date ranks a passage higher, its absence does not refuse an answer.
 _WHEN = re.compile(r"^(?:(?:tot|vanaf|per|sinds)\s+)?wanneer\b")
+_TIME_UNITS = "dag|week|weken|maand|jaar|jaren|uur|uren|minuut|minuten|kwarta"  # "hoeveel tijd": any period
 _GIVEN_VALUE = re.compile(r"\b\d[\d.,/-]*\d\b|\b\d\b")
 _HOW_MANY = re.compile(rf"{_OPENING}hoeveel\s+(\w{{4,}})(?:\s+(\w{{4,}}))?")
 _YEAR_OR_NUMBER = re.compile(r"\b\d[\d.,]*\b")
@@ -124,6 +126,9 @@ class AnswerRequirement:
         # The question's own numbers and years are no answer to it: "wanneer gaat release 2024 live?" is not
         # answered by a sentence whose only date is "2024".
         self.given = set(_GIVEN_VALUE.findall(fold(question)))
+        asked = question_sentence(question)  # a case told first: "... Nu blijkt ... Hoeveel tijd hebben we om ...?"
+        if asked and expected_type(question) is None:
+            question = asked
         expectation = expected_type(question)
         if expectation is None and when_asks_date and _WHEN.match(fold(question).strip()):
             expectation = (_HAS_DATE, "datum")
@@ -132,7 +137,7 @@ class AnswerRequirement:
         how_many = _HOW_MANY.search(fold(question).strip())
         self.unit_pattern = None
         if how_many and self.label == "aantal":
-            units = "|".join(re.escape(_root(u)) for u in how_many.groups() if u)
+            units = "|".join(_TIME_UNITS if u == "tijd" else re.escape(_root(u)) for u in how_many.groups() if u)
             self.unit_pattern = re.compile(rf"\b{_NUMBER}\s+(?:\S+\s+){{0,2}}\w*(?:{units})")
             self.label = f"aantal {how_many.group(1)}"
 

@@ -10,7 +10,7 @@ from haystack.dataclasses import SparseEmbedding
 
 from index.analyzer import DutchAnalyzer
 from index.embedding_model import EmbeddingModel
-from index.sentences import split_sentences
+from index.sentences import question_sentence
 from index.sparse import BM25Encoder
 from index.spelling import Speller
 from index.vocabulary import DomainVocabulary
@@ -56,15 +56,6 @@ class BM25DocumentEncoder:
     def run(self, documents: list[Document]) -> dict[str, Any]:
         return {"documents": [replace(d, sparse_embedding=self._encoder.encode_passage(passage_text(d)))
                               for d in documents]}
-
-
-def question_sentence(text: str) -> str | None:
-    """The last sentence when it asks something and the text has more than that sentence; else None. A short
-    afterthought ("Vanwege privacy?") is no question of its own."""
-    sentences = split_sentences(text)
-    if len(sentences) < 2 or not sentences[-1].rstrip().endswith("?") or len(sentences[-1].split()) < 4:
-        return None
-    return sentences[-1]
 
 
 @component

@@ -31,3 +31,12 @@ def split_sentences(text: str) -> list[str]:
     if tail:
         sentences.append(tail)
     return sentences
+
+
+def question_sentence(text: str) -> str | None:
+    """The last sentence when it asks something and the text has more than that sentence; else None. A short
+    afterthought ("Vanwege privacy?") is no question of its own."""
+    sentences = split_sentences(text)
+    if len(sentences) < 2 or not sentences[-1].rstrip().endswith("?") or len(sentences[-1].split()) < 4:
+        return None
+    return sentences[-1]

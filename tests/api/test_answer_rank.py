@@ -55,3 +55,16 @@ def test_until_when_ranks_a_date_first_but_the_answer_may_be_a_condition() -> No
     assert [d.id for d in AnswerTypeRanker().run(question, [condition, dated])["documents"]] == ["d", "c"]
     assert not AnswerRequirement(question)  # the answer builder still quotes a condition
     assert not AnswerRequirement("Wat gebeurt er wanneer de zorg stopt?", when_asks_date=True)
+
+
+def test_a_case_is_ranked_by_its_question_sentence_and_any_period_answers_how_much_time() -> None:
+    case = ("Een cliënt werd opgenomen, dus de zorg is tijdelijk gestopt. Nu blijkt dat hij niet terugkomt. "
+            "Hoeveel tijd hebben we om de definitieve beëindiging door te geven?")
+    requirement = AnswerRequirement(case)
+    assert requirement.label == "aantal tijd"
+    assert requirement.satisfied_by("De aanbieder stuurt binnen vijf werkdagen een stopbericht.")
+    assert requirement.satisfied_by("Dat moet binnen 2 weken.")
+    assert not requirement.satisfied_by("De aanbieder stuurt een stopbericht.")
+    vague = Document(id="v", content="De aanbieder stuurt een stopbericht.", score=1.0)
+    timed = Document(id="t", content="Het stopbericht volgt binnen vijf werkdagen na de definitieve stop.", score=0.9)
+    assert [d.id for d in AnswerTypeRanker().run(case, [vague, timed])["documents"]] == ["t", "v"]

@@ -11,8 +11,9 @@ from haystack import Document
 
 from index.analyzer import DutchAnalyzer
 from index.e5_convert import default_model_dir
-from index.embedders import BM25DocumentEncoder, PassageEmbedder, QueryEncoder, passage_text, question_sentence
+from index.embedders import BM25DocumentEncoder, PassageEmbedder, QueryEncoder, passage_text
 from index.embedding_model import EmbeddingModel, EmbeddingModelError, EmbeddingSpec
+from index.sentences import question_sentence
 from index.sparse import BM25Encoder, term_id
 
 pytestmark = pytest.mark.slow
