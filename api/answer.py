@@ -222,7 +222,10 @@ class ExtractiveAnswerBuilder:
         if path and _KEYWORD_SECTION.match(path[-1]):
             return []
         lines, in_keywords = [], False
-        for line in (doc.content or "").split("\n"):
+        content = doc.content or ""
+        if path and path[-1].rstrip().endswith("?") and content.startswith(path[-1]):
+            content = content[len(path[-1]):]  # the FAQ question heading the answer: asked, not answered
+        for line in content.split("\n"):
             if _KEYWORD_SECTION.match(line) and line.rstrip().endswith(":"):
                 in_keywords = True
             elif not (in_keywords and _LIST_ITEM.match(line)):

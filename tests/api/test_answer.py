@@ -417,3 +417,13 @@ def test_a_question_for_a_phone_number_or_percentage_needs_one(builder: Extracti
     assert builder.run("Wat is het telefoonnummer van de servicedesk?", [phone])["answer"]["answered"]
     no_share = _doc("o", "Een apart percentage voor kapitaallasten opnemen is niet nodig.")
     assert not builder.run("Met welk OVA-percentage worden de tarieven geïndexeerd?", [no_share])["answer"]["answered"]
+
+
+def test_the_faq_question_above_an_answer_is_never_quoted(builder: ExtractiveAnswerBuilder) -> None:
+    """A FAQ heading may open with a statement ("Aanbieders sturen een Start zorg weleens twee keer op. Wat moet ik
+    doen?"): it is the question, not its answer."""
+    question = "Aanbieders sturen een Start zorg weleens twee keer op. Wat moet ik als gemeente doen?"
+    doc = _doc("f", f"{question}\nEr kan maar één bericht in behandeling zijn; een tweede wordt afgekeurd.",
+               section=f"Vragen > {question}", heading_path=["Vragen", question])
+    answer = builder.run("Welk bericht stuurt de aanbieder als de zorg start?", [doc])["answer"]
+    assert answer["citations"][0]["quote"] == "Er kan maar één bericht in behandeling zijn; een tweede wordt afgekeurd."
