@@ -1,4 +1,5 @@
-"""Ranks passages that hold the kind of value a question asks for above those that do not."""
+"""Ranks passages that hold the kind of answer a question asks for above those that do not: a value for a value
+question, a row of the list the question names."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from haystack import Document, component
 
 from api.answer_check import AnswerRequirement
+from index.analyzer import FUNCTION_WORDS, DutchAnalyzer
 from index.code_lookup import EXACT
 from index.sentences import split_sentences
 
@@ -16,22 +18,46 @@ from index.sentences import split_sentences
 class AnswerTypeRanker:
     """A question asking for a value ("Binnen hoeveel dagen ...?", "Op welke datum ...?", "Tot wanneer ...?") is
     answered by a passage that holds one: among the first `window` passages, those without such a value lose part
-    of their score."""
+    of their score. A question that names a list ("Welke reden van beëindiging ...?") is answered by a row of that
+    list ("JZ588 - Reden beëindiging"): rows of other lists lose the same part."""
 
-    def __init__(self, window: int = 10, penalty: float = 0.85) -> None:
+    def __init__(self, window: int = 10, penalty: float = 0.85, stemmer: str = "dutch") -> None:
         self.window = window
         self.penalty = penalty
+        self.stemmer = stemmer
+        self._analyzer = DutchAnalyzer(stemmer)
 
     @component.output_types(documents=list[Document])
     def run(self, query: str, documents: list[Document]) -> dict[str, Any]:
-        requirement = AnswerRequirement(query, when_asks_date=True)
-        if not requirement or self.penalty >= 1.0:
+        if self.penalty >= 1.0:
             return {"documents": documents}
         head, tail = documents[: self.window], documents[self.window :]
-        scored = [d if d.meta.get("match") == EXACT or _holds(d, requirement)
-                  else replace(d, score=(d.score or 0.0) * self.penalty) for d in head]
+        requirement = AnswerRequirement(query, when_asks_date=True)
+        query_terms = set(self._analyzer.terms(query))
+        named = {d.meta.get("document_id") for d in head if d.meta.get("row") is not None
+                 and _names(self._title_terms(d), query_terms)}
+        if not requirement and not named:
+            return {"documents": documents}
+        scored = [d if self._fits(d, requirement, named) else replace(d, score=(d.score or 0.0) * self.penalty)
+                  for d in head]
         scored.sort(key=lambda d: d.score or 0.0, reverse=True)
         return {"documents": scored + tail}
+
+    def _fits(self, doc: Document, requirement: AnswerRequirement, named: set[str | None]) -> bool:
+        if doc.meta.get("match") == EXACT:
+            return True
+        if named and doc.meta.get("row") is not None and doc.meta.get("document_id") not in named:
+            return False
+        return not requirement or _holds(doc, requirement)
+
+    def _title_terms(self, doc: Document) -> set[str]:
+        """The words of a document title, without its codes ("JZ588") and function words."""
+        terms = self._analyzer.terms(doc.meta.get("title") or "")
+        return {t for t in terms if not any(c.isdigit() for c in t) and t not in FUNCTION_WORDS}
+
+
+def _names(title_terms: set[str], query_terms: set[str]) -> bool:
+    return len(title_terms) >= 2 and title_terms <= query_terms
 
 
 def _holds(doc: Document, requirement: AnswerRequirement) -> bool:

@@ -42,7 +42,7 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
     pipe.connect("encoder.embedding", "lookup.query_embedding")
     pipe.connect("encoder.sparse_embedding", "lookup.query_sparse_embedding")
     pipe.connect("retriever.documents", "lookup.documents")
-    pipe.add_component("ranker", AnswerTypeRanker(penalty=r.answer_type_penalty))
+    pipe.add_component("ranker", AnswerTypeRanker(penalty=r.answer_type_penalty, stemmer=settings.stemmer))
     pipe.connect("lookup.documents", "ranker.documents")
     pipe.connect("ranker.documents", "answer.documents")
     pipe.connect("encoder.query", "lookup.query")

@@ -16,7 +16,7 @@ NUMBER = Document(id="b", content="Nu hebben de gemeenten met ruim 300 zorgaanbi
 def test_init_and_to_dict() -> None:
     ranker = AnswerTypeRanker(window=5, penalty=0.6)
     data = component_to_dict(ranker, "ranker")
-    assert data["init_parameters"] == {"window": 5, "penalty": 0.6}
+    assert data["init_parameters"] == {"window": 5, "penalty": 0.6, "stemmer": "dutch"}
     assert component_from_dict(AnswerTypeRanker, data, "ranker").penalty == 0.6
 
 
@@ -68,3 +68,17 @@ def test_a_case_is_ranked_by_its_question_sentence_and_any_period_answers_how_mu
     vague = Document(id="v", content="De aanbieder stuurt een stopbericht.", score=1.0)
     timed = Document(id="t", content="Het stopbericht volgt binnen vijf werkdagen na de definitieve stop.", score=0.9)
     assert [d.id for d in AnswerTypeRanker().run(case, [vague, timed])["documents"]] == ["t", "v"]
+
+
+def test_a_row_of_the_list_the_question_names_goes_first() -> None:
+    """"Welke reden van beëindiging ...?" names the list "Reden beëindiging", not "Reden wijziging toewijzing"."""
+    other = Document(id="w", content="Reden Wijziging: 02; Waarde: Cliënt overleden", score=1.0,
+                     meta={"row": 2, "document_id": "wmo002", "title": "WMO002 - Reden wijziging toewijzing"})
+    named = Document(id="j", content="Code: 02; Omschrijving: Overlijden", score=0.9,
+                     meta={"row": 1, "document_id": "jz588", "title": "JZ588 - Reden beëindiging"})
+    prose = Document(id="p", content="Bij overlijden stopt de zorg.", score=0.95, meta={"document_id": "sap"})
+    out = AnswerTypeRanker().run("Welke reden van beëindiging geef ik door als de cliënt overleden is?",
+                                 [other, prose, named])["documents"]
+    assert [d.id for d in out] == ["p", "j", "w"]  # rows of other lists lose; prose is not judged by this
+    unnamed = AnswerTypeRanker().run("Welke code geef ik door als de cliënt overleden is?", [other, named])
+    assert [d.id for d in unnamed["documents"]] == ["w", "j"]
