@@ -82,3 +82,9 @@ def test_a_row_of_the_list_the_question_names_goes_first() -> None:
     assert [d.id for d in out] == ["p", "j", "w"]  # rows of other lists lose; prose is not judged by this
     unnamed = AnswerTypeRanker().run("Welke code geef ik door als de cliënt overleden is?", [other, named])
     assert [d.id for d in unnamed["documents"]] == ["w", "j"]
+
+
+def test_within_which_term_asks_for_a_number() -> None:
+    requirement = AnswerRequirement("Binnen welke termijn moet de gemeente reageren?")
+    assert requirement.satisfied_by("De gemeente reageert binnen vijf werkdagen.")
+    assert not requirement.satisfied_by("De gemeente reageert tijdig.")
