@@ -126,10 +126,10 @@ class AnswerRequirement:
         # The question's own numbers and years are no answer to it: "wanneer gaat release 2024 live?" is not
         # answered by a sentence whose only date is "2024".
         self.given = set(_GIVEN_VALUE.findall(fold(question)))
-        asked = question_sentence(question)  # a case told first: "... Nu blijkt ... Hoeveel tijd hebben we om ...?"
-        if asked and expected_type(question) is None:
-            question = asked
         expectation = expected_type(question)
+        asked = question_sentence(question) if expectation is None else None
+        if asked:  # a case told first: "... Nu blijkt ... Hoeveel tijd hebben we om ...?"
+            question, expectation = asked, expected_type(asked)
         if expectation is None and when_asks_date and _WHEN.match(fold(question).strip()):
             expectation = (_HAS_DATE, "datum")
         self.pattern = expectation[0] if expectation else None

@@ -21,7 +21,7 @@ class AnswerTypeRanker:
     of their score. A question that names a list ("Welke reden van beëindiging ...?") is answered by a row of that
     list ("JZ588 - Reden beëindiging"): rows of other lists lose the same part."""
 
-    def __init__(self, window: int = 10, penalty: float = 0.85, stemmer: str = "dutch") -> None:
+    def __init__(self, window: int = 10, penalty: float = 0.7, stemmer: str = "dutch") -> None:
         self.window = window
         self.penalty = penalty
         self.stemmer = stemmer
