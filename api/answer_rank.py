@@ -3,6 +3,7 @@ question, a row of the list the question names."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -36,10 +37,8 @@ class AnswerTypeRanker:
         query_terms = set(self._analyzer.terms(query))
         named = {d.meta.get("document_id") for d in head if d.meta.get("row") is not None
                  and _names(self._title_terms(d), query_terms)}
-        if not requirement and not named:
-            return {"documents": documents}
-        scored = [d if self._fits(d, requirement, named) else replace(d, score=(d.score or 0.0) * self.penalty)
-                  for d in head]
+        scored = [d if self._fits(d, requirement, named) and not self._unasked_condition(d, query_terms)
+                  else replace(d, score=(d.score or 0.0) * self.penalty) for d in head]
         scored.sort(key=lambda d: d.score or 0.0, reverse=True)
         return {"documents": scored + tail}
 
@@ -50,10 +49,24 @@ class AnswerTypeRanker:
             return False
         return not requirement or _holds(doc, requirement)
 
+    def _unasked_condition(self, doc: Document, query_terms: set[str]) -> bool:
+        """A rule that holds under a condition the question does not mention: "OP359 — Indien een verzoek om
+        toewijzing wordt afgewezen op basis van het woonplaatsbeginsel, ..." for "Binnen welke termijn reageert de
+        gemeente op een verzoek om toewijzing?" (the general rule is OP274)."""
+        match = _CONDITIONAL.match(doc.meta.get("title") or "")
+        if not match:
+            return False
+        terms = {t for t in self._analyzer.terms(match.group(1)) if t not in FUNCTION_WORDS}
+        return len(terms - query_terms) * 2 > len(terms)
+
     def _title_terms(self, doc: Document) -> set[str]:
         """The words of a document title, without its codes ("JZ588") and function words."""
         terms = self._analyzer.terms(doc.meta.get("title") or "")
         return {t for t in terms if not any(c.isdigit() for c in t) and t not in FUNCTION_WORDS}
+
+
+# A rule title that opens with its condition, after its code: "OP359 — Indien ..., dient de gemeente ...".
+_CONDITIONAL = re.compile(r"^(?:\w+\s+[—–-]\s+)?(?:indien|als|wanneer)\s+([^,]+),", re.IGNORECASE)
 
 
 def _names(title_terms: set[str], query_terms: set[str]) -> bool:

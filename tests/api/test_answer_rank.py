@@ -88,3 +88,16 @@ def test_within_which_term_asks_for_a_number() -> None:
     requirement = AnswerRequirement("Binnen welke termijn moet de gemeente reageren?")
     assert requirement.satisfied_by("De gemeente reageert binnen vijf werkdagen.")
     assert not requirement.satisfied_by("De gemeente reageert tijdig.")
+
+
+def test_a_rule_under_a_condition_the_question_does_not_mention_goes_below_the_general_rule() -> None:
+    special = Document(id="s", content="De gemeente wijst binnen twee weken af.", score=1.0, meta={
+        "title": "OP359 — Indien een verzoek om toewijzing wordt afgewezen op basis van het woonplaatsbeginsel, "
+                 "dient de gemeente dit binnen 2 weken af te wijzen"})
+    general = Document(id="g", content="De gemeente reageert binnen vijf werkdagen.", score=0.9, meta={
+        "title": "OP274 — Na ontvangst van een verzoek om toewijzing stuurt de gemeente binnen 5 werkdagen"})
+    ranker = AnswerTypeRanker()
+    asked = "Binnen welke termijn moet de gemeente reageren op een verzoek om toewijzing?"
+    assert [d.id for d in ranker.run(asked, [special, general])["documents"]] == ["g", "s"]
+    named = "Binnen welke termijn wijst de gemeente een verzoek om toewijzing af op basis van het woonplaatsbeginsel?"
+    assert [d.id for d in ranker.run(named, [special, general])["documents"]] == ["s", "g"]
