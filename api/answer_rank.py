@@ -20,7 +20,8 @@ class AnswerTypeRanker:
     """A question asking for a value ("Binnen hoeveel dagen ...?", "Op welke datum ...?", "Tot wanneer ...?") is
     answered by a passage that holds one: among the first `window` passages, those without such a value lose part
     of their score. A question that names a list ("Welke reden van beëindiging ...?") is answered by a row of that
-    list ("JZ588 - Reden beëindiging"): rows of other lists lose the same part."""
+    list ("JZ588 - Reden beëindiging"): rows of other lists lose the same part, and so do rules that hold under a
+    condition the question does not mention. Exact code rows are never demoted."""
 
     def __init__(self, window: int = 10, penalty: float = 0.7, stemmer: str = "dutch") -> None:
         self.window = window
@@ -37,17 +38,18 @@ class AnswerTypeRanker:
         query_terms = set(self._analyzer.terms(query))
         named = {d.meta.get("document_id") for d in head if d.meta.get("row") is not None
                  and _names(self._title_terms(d), query_terms)}
-        scored = [d if self._fits(d, requirement, named) and not self._unasked_condition(d, query_terms)
-                  else replace(d, score=(d.score or 0.0) * self.penalty) for d in head]
+        scored = [replace(d, score=(d.score or 0.0) * self.penalty) if self._demoted(d, requirement, named, query_terms)
+                  else d for d in head]
         scored.sort(key=lambda d: d.score or 0.0, reverse=True)
         return {"documents": scored + tail}
 
-    def _fits(self, doc: Document, requirement: AnswerRequirement, named: set[str | None]) -> bool:
+    def _demoted(self, doc: Document, requirement: AnswerRequirement, named: set[str | None],
+                 query_terms: set[str]) -> bool:
         if doc.meta.get("match") == EXACT:
-            return True
-        if named and doc.meta.get("row") is not None and doc.meta.get("document_id") not in named:
             return False
-        return not requirement or _holds(doc, requirement)
+        if named and doc.meta.get("row") is not None and doc.meta.get("document_id") not in named:
+            return True
+        return (bool(requirement) and not _holds(doc, requirement)) or self._unasked_condition(doc, query_terms)
 
     def _unasked_condition(self, doc: Document, query_terms: set[str]) -> bool:
         """A rule that holds under a condition the question does not mention: "OP359 — Indien een verzoek om
