@@ -22,7 +22,9 @@ _HAS_AMOUNT = re.compile(r"€|\beuro\b|\d+[.,]\d{2}\b|\bprocent\b|%")
 _HAS_PERCENT = re.compile(r"%|\bprocent\b")
 _HAS_PHONE = re.compile(r"(?:\+31|\b0)[\d -]{8,12}\d\b")
 _HAS_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
-_PERIOD = r"(?:dag|week|maand|kwartaal|half ?jaar|jaar|keer|contractjaar|boekjaar)"
+# Units of time; after a number ("vijf werkdagen") they may close a longer word.
+_TIME_UNITS = "dag|dagen|week|weken|maand|maanden|kwartaal|jaar|jaren|uur|uren|minuut|minuten"
+_PERIOD = rf"(?:{_TIME_UNITS}|half ?jaar|keer|contractjaar|boekjaar)"
 _HAS_FREQUENCY = re.compile(rf"\b{_NUMBER}\b|\b(?:elk|elke|ieder|iedere|per|eens per|keer per)\s+{_PERIOD}\b|"
                             r"\b(?:dagelijks|wekelijks|maandelijks|jaarlijks|periodiek|tweejaarlijks|halfjaarlijks|"
                             r"altijd|nooit|zelden|regelmatig|structureel)\b")
@@ -46,7 +48,6 @@ _EXPECTATIONS: list[tuple[re.Pattern[str], re.Pattern[str], str]] = [
 # "Tot wanneer ...?", "Wanneer is de volgende ...?" mostly ask for a date but may be answered by a condition ("zodra
 # de beschikking binnen is"): a date ranks a passage higher, its absence does not refuse an answer.
 _WHEN = re.compile(r"^(?:(?:tot|vanaf|per|sinds)\s+)?wanneer\b")
-_TIME_UNITS = "dag|week|weken|maand|jaar|jaren|uur|uren|minuut|minuten|kwarta"  # "hoeveel tijd": any period
 _GIVEN_VALUE = re.compile(r"\b\d[\d.,/-]*\d\b|\b\d\b")
 _HOW_MANY = re.compile(rf"{_OPENING}hoeveel\s+(\w{{4,}})(?:\s+(\w{{4,}}))?")
 _YEAR_OR_NUMBER = re.compile(r"\b\d[\d.,]*\b")
@@ -137,6 +138,7 @@ class AnswerRequirement:
         how_many = _HOW_MANY.search(fold(question).strip())
         self.unit_pattern = None
         if how_many and self.label == "aantal":
+            # "hoeveel tijd" is answered by any period
             units = "|".join(_TIME_UNITS if u == "tijd" else re.escape(_root(u)) for u in how_many.groups() if u)
             self.unit_pattern = re.compile(rf"\b{_NUMBER}\s+(?:\S+\s+){{0,2}}\w*(?:{units})")
             self.label = f"aantal {how_many.group(1)}"

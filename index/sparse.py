@@ -11,7 +11,7 @@ from index.analyzer import DutchAnalyzer
 
 # Typical passage length in terms; BM25's length normalisation is relative to it.
 AVG_PASSAGE_TERMS = 80.0
-# Query weight of a compound's parts ("aanbied" from "zorgaanbieder"): below the word the user typed.
+# Query weight of a compound's parts ("aanbieder" from "zorgaanbieder"): below the word the user typed.
 COMPOUND_PART_WEIGHT = 0.5
 
 
