@@ -98,11 +98,17 @@ class ExtractiveAnswerBuilder:
     """Builds the answer dict (answered, answer, citations, relevance) from ranked passages."""
 
     def __init__(self, min_relevance: float = 0.5, max_citations: int = 3, max_sentences: int = 3,
-                 stemmer: str = "dutch") -> None:
+                 stemmer: str = "dutch", selection: str = "rules", min_probability: float = 0.1,
+                 cite_ratio: float = 0.5) -> None:
+        if selection not in ("rules", "learned"):
+            raise ValueError(f"selection must be rules or learned, not {selection!r}")
         self.min_relevance = min_relevance
         self.max_citations = max_citations
         self.max_sentences = max_sentences
         self.stemmer = stemmer
+        self.selection = selection
+        self.min_probability = min_probability
+        self.cite_ratio = cite_ratio
         self._analyzer = DutchAnalyzer(stemmer)
         self._vocabulary = DomainVocabulary(self._analyzer)
         self._message_type = MessageTypeCheck(self._analyzer)
@@ -114,6 +120,8 @@ class ExtractiveAnswerBuilder:
         exact = self._exact_answer(query, documents)
         if exact is not None:
             return {"answer": exact}
+        if self.selection == "learned":
+            return {"answer": self._learned_answer(query, documents)}
         query_terms = set(self._analyzer.terms(query))
         expansion = self._vocabulary.expand(query).terms
         relevance = relevance_of(documents[0], query_terms, self._analyzer) if documents else 0.0
@@ -157,6 +165,36 @@ class ExtractiveAnswerBuilder:
         if all(is_deferral(s) for s in picked[0][2]):
             return {"answer": self._not_known_yet(picked[0][1], picked[0][2], relevance)}
         return {"answer": self._answered(picked, relevance)}
+
+    def _learned_answer(self, query: str, documents: list[Document]) -> dict[str, Any]:
+        """Answer from the learned reranker's probabilities (documents[i].score): abstain below `min_probability`,
+        cite the best passages that reach `cite_ratio` of the best one. A cited passage is never dropped for lack of
+        a matching sentence; the sentence quoted from it is the one that matches the question best."""
+        relevance = round(float(documents[0].score or 0.0), 4) if documents else 0.0
+        if relevance < self.min_probability:
+            return self._abstain(documents, relevance)
+        chosen = [d for d in documents[: self.max_citations] if (d.score or 0.0) >= self.cite_ratio * relevance]
+        query_terms = set(self._analyzer.terms(query))
+        expansion = self._vocabulary.expand(query).terms
+        analysed = {d.id: self._analyse(d) for d in chosen}
+        weights = self._term_weights(list(analysed.values()), query_terms, expansion)
+        requirement = AnswerRequirement(query)
+        picked: list[tuple[int, Document, list[str]]] = []
+        for doc in chosen:
+            sentences, _ = self._best_sentences(analysed[doc.id], weights, requirement)
+            if not sentences and requirement:
+                sentences, _ = self._best_sentences(analysed[doc.id], weights, AnswerRequirement(""))
+            if doc.meta.get("row") is not None and len((doc.content or "").split()) <= _ROW_QUOTE_WORDS:
+                sentences = [self._row_quote(doc)]
+            if not sentences:
+                sentences = [s for s in split_sentences(doc.content or "") if not s.endswith("?")][:2] or [
+                    (doc.content or "").strip()]
+            if _quote_key(sentences) in {_quote_key(s) for _, _, s in picked}:
+                continue
+            picked.append((len(picked) + 1, doc, sentences))
+        if all(is_deferral(s) for s in picked[0][2]):
+            return self._not_known_yet(picked[0][1], picked[0][2], relevance)
+        return self._answered(picked, relevance)
 
     def _not_known_yet(self, doc: Document, sentences: list[str], relevance: float) -> dict[str, Any]:
         """Not answered: the best passage says that the answer is not known yet; the user sees that sentence."""

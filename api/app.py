@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "passages": store.count_documents() if store else 0,
                 "regions": service.regions, "embedding_model": service.model.name,
                 "index": "embedded" if settings.embedded else "server",
-                "streams": request.app.state.streams.as_dict()}
+                "streams": request.app.state.streams.as_dict(), "ranker": service.ranker_status()}
 
     @app.post("/v1/ask", response_model=AskResponse, responses=_ERRORS)
     def ask(body: AskRequest, chat: ChatServiceDep) -> AskResponse:

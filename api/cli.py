@@ -19,6 +19,21 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 
 RegionOpt = Annotated[str | None, typer.Option("--region", "-r", help="Regio, bv. achterhoek (plus landelijk).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Antwoord als JSON.")]
+CorpusOpt = Annotated[Path | None, typer.Option(
+    "--corpus", help="Ander corpus (bv. ../shared/reference): een eigen index (en ranker) in de datamap.")]
+
+
+def _settings(corpus: Path | None = None) -> Settings:
+    """The settings; with a corpus, that corpus's own index under the data directory."""
+    if corpus is None:
+        return get_settings()
+    from index.settings import settings_for_corpus
+
+    try:
+        return settings_for_corpus(get_settings(), corpus)
+    except ValueError as exc:
+        _fail(str(exc))
+        raise
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -77,11 +92,12 @@ def ask(
     as_json: JsonOpt = False,
     batch: Annotated[Path | None, typer.Option(
         "--batch", help="JSONL met {question, region?, history?} per regel; history = eerdere vragen.")] = None,
+    corpus: CorpusOpt = None,
 ) -> None:
     """Stel een vraag; het antwoord citeert de passages waarop het steunt."""
     if (question is None) == (batch is None):
         _fail("geef een vraag óf --batch BESTAND")
-    settings = get_settings()
+    settings = _settings(corpus)
     if batch is not None and not batch.is_file():
         _fail(f"batchbestand '{batch}' bestaat niet")
     if question is not None:
@@ -147,11 +163,12 @@ def _ask_batch(service: Any, batch: Path) -> None:
 def chat(
     region: RegionOpt = None,
     conversation: Annotated[str | None, typer.Option("--gesprek", help="Ga verder in dit gesprek (id).")] = None,
+    corpus: CorpusOpt = None,
 ) -> None:
     """Een gesprek in de terminal: vervolgvragen, bronnen, /nieuw om opnieuw te beginnen."""
     from api.chat_cli import run_chat
 
-    settings = get_settings()
+    settings = _settings(corpus)
     service = _service(settings, purpose="chat")
     try:
         run_chat(service, settings, (region or "").strip().lower() or None, conversation)
@@ -167,9 +184,10 @@ def search(
     doc_type: Annotated[list[str] | None, typer.Option("--doc-type", help="Alleen dit documenttype.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Alleen documenten vanaf JJJJ[-MM[-DD]].")] = None,
     as_json: JsonOpt = False,
+    corpus: CorpusOpt = None,
 ) -> None:
     """Toon de best passende passages (zonder antwoordtekst)."""
-    service = _service(get_settings())
+    service = _service(_settings(corpus))
     try:
         result = service.search(query, region, top_k, doc_type, since)
     except VraagbaakError as exc:
@@ -190,22 +208,23 @@ def search(
 
 @app.command()
 def ingest(
-    corpus: Annotated[Path | None, typer.Option("--corpus", help="Map met documenten (en manifest.yaml).")] = None,
+    corpus: CorpusOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Indexeer een corpus; alleen wat veranderd is wordt opnieuw verwerkt."""
+    """Indexeer een corpus; alleen wat veranderd is wordt opnieuw verwerkt. Met --corpus krijgt dat corpus een
+    eigen index (dezelfde die ask/search/serve/eval/train met --corpus gebruiken)."""
     from api.service import embedding_model_for, open_store
     from ingest.manifest import ManifestError
     from ingest.runner import run_ingest
 
-    settings = get_settings()
+    settings = _settings(corpus)
     model = embedding_model_for(settings)
     try:
         store = open_store(settings, model, purpose="ingest")
     except VraagbaakError as exc:
         _fail(exc.detail)
     try:
-        report = run_ingest(settings, store, model, corpus, progress=_Progress("Documenten"),
+        report = run_ingest(settings, store, model, progress=_Progress("Documenten"),
                             progress_bar=sys.stderr.isatty())
     except ManifestError as exc:
         _fail(str(exc))
@@ -234,13 +253,14 @@ def ingest(
 def serve(
     host: Annotated[str | None, typer.Option(help="Adres (standaard 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Poort (standaard 8000).")] = None,
+    corpus: CorpusOpt = None,
 ) -> None:
     """Start de HTTP-service (OpenAPI op /docs) op de ingebedde index."""
     import uvicorn
 
     from api.app import create_app
 
-    settings = get_settings()
+    settings = _settings(corpus)
     host = host or settings.host
     port = port or settings.port
     settings = settings.model_copy(update={"host": host, "port": port})
@@ -254,18 +274,27 @@ def evaluate(
     out: Annotated[Path, typer.Option("--out", help="Resultatenbestand (JSON).")] = Path(
         "evaluation/results/latest.json"),
     modes: Annotated[str, typer.Option(help="Komma-gescheiden: hybrid,dense,bm25")] = "hybrid,dense,bm25",
-    corpus: Annotated[Path | None, typer.Option(
-        "--corpus", help="Ander corpus (bv. ../shared/reference); krijgt een eigen index in de datamap.")] = None,
+    corpus: CorpusOpt = None,
     compare_with: Annotated[Path | None, typer.Option(
         "--compare", help="Eerder resultatenbestand (bv. evaluation/baseline/seeds.json): wat is beter/slechter?"
     )] = None,
     typos: Annotated[bool, typer.Option(
         "--typos", help="Elke vraag met één tikfout (twee letters verwisseld in het langste woord).")] = False,
+    split: Annotated[str | None, typer.Option(
+        "--split", help="dev, blind of all: de sets van die split voor dit corpus (zie evaluation/datasets).")] = None,
 ) -> None:
-    """Meet hit@1, hit@5, MRR@10 en terecht weigeren op de evaluatieset(s)."""
-    from evaluation.runner import run_evaluation, settings_for_corpus
+    """Meet hit@1, hit@5, MRR@10, geciteerde antwoordpassages en terecht weigeren op de evaluatieset(s)."""
+    from evaluation.dataset import sets_for
+    from evaluation.runner import run_evaluation
 
-    settings = get_settings() if corpus is None else settings_for_corpus(get_settings(), corpus)
+    settings = _settings(corpus)
+    if split is not None:
+        if dataset:
+            _fail("geef --dataset óf --split")
+        try:
+            dataset = sets_for(split, "reference" if corpus is not None else "seeds")
+        except ValueError as exc:
+            _fail(str(exc))
     run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()], compare_with, typos)
 
 
@@ -316,6 +345,61 @@ def coverage(
     typer.echo(f"{report['questions']} vragen: {t['answered']} beantwoord, {t['weak']} zwak, "
                f"{t['not_answered']} niet beantwoord; {len(report['topics'])} onderwerpen; {report['seconds']} s.")
     typer.echo(f"Rapport: {html_path} en {json_path}")
+
+
+@app.command()
+def train(
+    corpus: CorpusOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train de herrangschikker op vraag-antwoordparen uit het corpus zelf (FAQ-vragen, regeltitels, kopjes,
+    codelijstrijen); het model komt naast de index in de datamap en wordt bij de volgende start gebruikt."""
+    from api.answering.training import train_ranker
+    from api.pipeline import build_speller
+    from api.service import embedding_model_for, open_store
+    from ingest.runner import run_ingest
+
+    settings = _settings(corpus)
+    model = embedding_model_for(settings)
+    model.warm_up()
+    try:
+        store = open_store(settings, model, purpose="train")
+    except VraagbaakError as exc:
+        _fail(exc.detail)
+    try:
+        if store.count_documents() == 0:
+            typer.echo("Index is leeg: eerst opbouwen uit het corpus.", err=True)
+            run_ingest(settings, store, model, progress=_Progress("Index opbouwen"), progress_bar=sys.stderr.isatty())
+        bar = _Bar("Trainingsvragen", "vraag")
+        report = train_ranker(settings, store, model, build_speller(settings, store), progress=bar)
+    except ValueError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    kinds = ", ".join(f"{k} {v}" for k, v in report.pairs_by_kind.items())
+    typer.echo(f"Ranker getraind in {report.seconds:.1f} s op {report.usable_pairs} van {report.pairs} paren "
+               f"({kinds}); {report.rows} kandidaten. Achtergehouden paren: MRR@10 {report.held_out_mrr_before:.3f} -> "
+               f"{report.held_out_mrr_after:.3f}. Model {report.size_bytes / 1e6:.1f} MB in {report.directory}.")
+
+
+class _Bar:
+    """A tqdm bar on stderr for a loop with a known length."""
+
+    def __init__(self, label: str, unit: str) -> None:
+        self.label, self.unit = label, unit
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc=self.label, unit=self.unit, file=sys.stderr, disable=None)
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.bar.close()
 
 
 @app.command()

@@ -9,6 +9,7 @@ from typing import Any
 
 from haystack import Document, Pipeline
 
+from api.answering.ranker_model import RankerModel, ranker_dir
 from api.errors import ErrorCode, VraagbaakError
 from api.pipeline import build_query_pipeline, build_speller
 from api.schemas import AskResponse, Citation, Passage, SearchResponse
@@ -61,6 +62,8 @@ class QAService:
         self.speller: Speller | None = None
         self.regions: list[str] = []
         self.build_report: IngestReport | None = None
+        self.ranker: RankerModel | None = None
+        self.learned = False  # whether the running pipeline ranks with the learned model
 
     def start(self, progress: Callable[[int, int, str], None] | None = None, progress_bar: bool = False) -> None:
         """Load the model and open the index; an empty embedded index is built from the corpus first."""
@@ -77,8 +80,35 @@ class QAService:
         if self.store is None:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
         self.speller = build_speller(self.settings, self.store)  # the index's words, read once per (re)start
-        self.pipeline = build_query_pipeline(self.settings, self.store, self.model, self.speller)
+        self.ranker = self._load_ranker()
+        self.pipeline = build_query_pipeline(self.settings, self.store, self.model, self.speller, self.ranker)
+        self.learned = self.ranker is not None
         self.regions = self.store.regions()
+
+    def _load_ranker(self) -> RankerModel | None:
+        """The reranker trained for this index, or None (rule-based ranking) when none is trained or it is off."""
+        if not self.settings.ranker.enabled:
+            return None
+        try:
+            ranker = RankerModel.load(ranker_dir(self.settings.data_dir))
+        except (OSError, ValueError, EOFError) as exc:  # a damaged model file: rank without it, and say so
+            logger.warning("Getrainde ranker niet te lezen (%s): regelgebaseerde rangschikking", exc)
+            return None
+        if ranker is None:
+            logger.info("Geen getrainde ranker in %s: regelgebaseerde rangschikking ('vraagbaak train' traint er "
+                        "een)", ranker_dir(self.settings.data_dir))
+        return ranker
+
+    def ranker_status(self) -> dict[str, Any]:
+        """For /health: which ranking answers, and for which index state the model was trained."""
+        if not self.learned or self.ranker is None:
+            return {"ranking": "regels", "learned": False,
+                    "detail": "Geen getrainde ranker: de regelgebaseerde rangschikking wordt gebruikt "
+                              "('vraagbaak train' traint er een)."}
+        info = self.ranker.info
+        return {"ranking": "geleerd", "learned": True, "trained_at": info.get("trained_at"),
+                "trained_for_passages": info.get("passages"), "pairs": info.get("pairs"),
+                "size_bytes": info.get("size_bytes")}
 
     def close(self) -> None:
         if self.store is not None:
@@ -102,13 +132,14 @@ class QAService:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
         self._check_region(region)
         filters = region_filter(region, doc_types, since)
+        inputs: dict[str, Any] = {"encoder": {"query": query}, "retriever": {"filters": filters, "top_k": top_k},
+                                  "lookup": {"filters": filters, "top_k": top_k}}
+        if self.learned:  # the reranker scores more candidates than are shown
+            candidates = max(self.settings.ranker.candidates, top_k)
+            inputs |= {"retriever": {"filters": filters, "top_k": candidates},
+                       "lookup": {"filters": filters, "top_k": candidates}, "ranker": {"top_k": top_k}}
         try:
-            return self.pipeline.run(
-                {"encoder": {"query": query},
-                 "retriever": {"filters": filters, "top_k": top_k},
-                 "lookup": {"filters": filters, "top_k": top_k}},
-                include_outputs_from={"retriever", "ranker", "encoder"},
-            )
+            return self.pipeline.run(inputs, include_outputs_from={"retriever", "ranker", "encoder"})
         except StoreError as exc:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, f"De index is niet beschikbaar: {exc}") from exc
 
@@ -155,4 +186,8 @@ class QAService:
         if settings.retrieval.correct_typos and self.speller is None:
             self.speller = build_speller(settings, self.store)  # same index: its words are read only once
         speller = self.speller if settings.retrieval.correct_typos else None
-        self.pipeline = build_query_pipeline(settings, self.store, self.model, speller)
+        ranker = self.ranker if settings.ranker.enabled else None
+        if ranker is None and settings.ranker.enabled:
+            ranker = self.ranker = self._load_ranker()
+        self.pipeline = build_query_pipeline(settings, self.store, self.model, speller, ranker)
+        self.learned = ranker is not None

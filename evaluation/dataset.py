@@ -9,6 +9,22 @@ from pathlib import Path
 DATASETS = Path(__file__).parent / "datasets"
 DEFAULT_SETS = (DATASETS / "seeds.jsonl", DATASETS / "seeds_holdout.jsonl")
 FOLLOWUP_SET = DATASETS / "followups.jsonl"  # conversational: each item has the earlier questions as `history`
+# Every set, its corpus and its split: dev sets may be looked at while building; blind sets are run only at the end
+# of a change and never inspected item by item while tuning (reference_blind was, before 2026-12: see README).
+SPLITS: dict[str, tuple[str, str]] = {
+    "seeds": ("seeds", "dev"), "followups": ("seeds", "dev"),
+    "seeds_holdout": ("seeds", "blind"), "seeds_blind": ("seeds", "blind"),
+    "reference": ("reference", "dev"), "reference_users_dev": ("reference", "dev"),
+    "reference_blind": ("reference", "blind"), "reference_users_blind": ("reference", "blind"),
+}
+
+
+def sets_for(split: str, corpus: str) -> list[Path]:
+    """The question sets of one split ("dev", "blind" or "all") over one corpus ("seeds" or "reference")."""
+    if split not in ("dev", "blind", "all"):
+        raise ValueError(f"Onbekende split '{split}' (kies dev, blind of all).")
+    names = [n for n, (c, s) in SPLITS.items() if c == corpus and split in ("all", s)]
+    return [DATASETS / f"{n}.jsonl" for n in names if (DATASETS / f"{n}.jsonl").is_file()]
 
 
 def normalise(text: str) -> str:

@@ -17,7 +17,7 @@ from evaluation.compare import compare, load_results, print_comparison
 from evaluation.dataset import DEFAULT_SETS, EvalItem, load_items
 from evaluation.followups import FollowUpScorer, followup_summary, print_followups
 from evaluation.metrics import abstention_metrics, calibrate_threshold, first_hit_rank, retrieval_metrics
-from index.settings import Settings
+from index.settings import Settings, settings_for_corpus  # noqa: F401 (re-exported)
 from ingest.runner import run_ingest
 
 MODES = {"hybrid": None, "dense": "dense", "bm25": "bm25"}
@@ -34,8 +34,10 @@ def evaluate_mode(service: QAService, items: list[EvalItem]) -> dict[str, Any]:
         else:
             response, docs = service.run(item.question, item.region, top_k=10)
         hits = [item.is_hit(d.meta.get("document_id", ""), d.content or "", d.meta.get("file")) for d in docs]
+        cited = [item.is_hit(c.document_id, c.text, c.file) for c in response.citations] if response.answered else []
         rows.append({
             "id": item.id, "split": item.split, "answerable": item.answerable, "rank": first_hit_rank(hits),
+            "cited_rank": first_hit_rank(cited),
             "answered": response.answered, "relevance": response.relevance, "tags": list(item.tags),
             "top": [d.meta.get("file") if item.files else d.meta.get("document_id") for d in docs[:3]], **extra,
         })
@@ -69,6 +71,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         answerable = [r for r in part if r["answerable"]]
         unanswerable = [r for r in part if not r["answerable"]]
         metrics = retrieval_metrics([r["rank"] for r in answerable])
+        metrics |= {f"cited_{k}": v for k, v in retrieval_metrics([r.get("cited_rank") for r in answerable]).items()
+                    if k != "hit@5"} | {"cited": retrieval_metrics([r.get("cited_rank") for r in answerable])["hit@5"]}
         metrics |= abstention_metrics([r["answered"] for r in answerable], [r["answered"] for r in unanswerable])
         metrics["answerable"] = len(answerable)
         metrics["unanswerable"] = len(unanswerable)
@@ -77,20 +81,6 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     unanswerable_rel = [r["relevance"] for r in rows if not r["answerable"]]
     summary["suggested_min_relevance"] = calibrate_threshold(answerable_rel, unanswerable_rel)
     return summary
-
-
-def settings_for_corpus(settings: Settings, corpus: Path) -> Settings:
-    """Settings for evaluating another corpus: its own index under the data dir, the default one untouched."""
-    if not corpus.is_dir():
-        raise SystemExit(f"Corpusmap '{corpus}' bestaat niet.")
-    slug = re.sub(r"[^a-z0-9]+", "-", corpus.resolve().name.lower()).strip("-") or "corpus"
-    data_dir = settings.data_dir / "corpora" / slug
-    data_dir.mkdir(parents=True, exist_ok=True)
-    settings.cache_dir.mkdir(parents=True, exist_ok=True)
-    if not (data_dir / "cache").exists():  # the converted model is shared, not built again
-        (data_dir / "cache").symlink_to(settings.cache_dir.resolve(), target_is_directory=True)
-    qdrant = settings.qdrant.model_copy(update={"collection": f"{settings.qdrant.collection}-{slug}"})
-    return settings.model_copy(update={"corpus_dir": corpus, "data_dir": data_dir, "qdrant": qdrant})
 
 
 def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, modes: list[str],
@@ -114,6 +104,7 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
         report = run_ingest(settings, service.store, service.model, progress_bar=True)
         if report.indexed or report.removed_documents:
             service.start_pipeline()
+    results["config"]["ranker"] = service.ranker_status()
     try:
         for mode in modes:
             if mode not in MODES:
@@ -146,11 +137,13 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
 def print_report(results: dict[str, Any]) -> None:
     modes = results["modes"]
     splits = [s for s in next(iter(modes.values()))["summary"] if s != "suggested_min_relevance"]
-    keys = ["hit@1", "hit@5", "mrr@10", "abstain_correct", "abstain_total", "wrongly_abstained_rate"]
+    keys = ["hit@1", "hit@5", "mrr@10", "cited", "cited_mrr@10", "abstain_correct", "abstain_total",
+            "wrongly_abstained_rate"]
     for split in splits:
         print(f"\n== {split} ==")
         print(f"{'metric':<24}" + "".join(f"{m:>10}" for m in modes))
         for key in keys:
-            print(f"{key:<24}" + "".join(f"{modes[m]['summary'][split][key]:>10.3f}" for m in modes))
+            print(f"{key:<24}" + "".join(f"{modes[m]['summary'][split].get(key, float('nan')):>10.3f}"
+                                          for m in modes))
     for mode, res in modes.items():
         print(f"{mode}: voorgestelde min_relevance {res['summary']['suggested_min_relevance']}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -39,6 +40,17 @@ class RetrievalSettings(BaseModel):
     answer_type_penalty: float = Field(0.7, gt=0, le=1)
     # Table rows holding a code named in the question go first (exact match by filter); 0 turns this off.
     exact_code_rows: int = Field(3, ge=0)
+
+
+class RankerSettings(BaseModel):
+    """The learned reranker (`vraagbaak train`); without a trained model the rule-based ranking is used."""
+
+    enabled: bool = True
+    candidates: int = Field(30, ge=5, description="Fused candidates the reranker scores.")
+    # Abstain when the best passage's probability is below this; chosen on the dev split (`vraagbaak eval`).
+    min_probability: float = Field(0.1, ge=0, le=1)
+    # Cite further passages only when their probability is at least this share of the best one's.
+    cite_ratio: float = Field(0.5, gt=0, le=1)
 
 
 class AnswerSettings(BaseModel):
@@ -96,6 +108,7 @@ class Settings(BaseSettings):
     qdrant: QdrantSettings = QdrantSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
+    ranker: RankerSettings = RankerSettings()
     chunking: ChunkSettings = ChunkSettings()
     chat: ChatSettings = ChatSettings()
     log: LogSettings = LogSettings()
@@ -135,3 +148,18 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read once from the environment."""
     return Settings()
+
+
+def settings_for_corpus(settings: Settings, corpus: Path) -> Settings:
+    """Settings for another corpus: its own index (and trained ranker) under the data dir, the default one
+    untouched. ValueError when the directory does not exist."""
+    if not corpus.is_dir():
+        raise ValueError(f"Corpusmap '{corpus}' bestaat niet.")
+    slug = re.sub(r"[^a-z0-9]+", "-", corpus.resolve().name.lower()).strip("-") or "corpus"
+    data_dir = settings.data_dir / "corpora" / slug
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / "cache").exists():  # the converted model is shared, not built again
+        (data_dir / "cache").symlink_to(settings.cache_dir.resolve(), target_is_directory=True)
+    qdrant = settings.qdrant.model_copy(update={"collection": f"{settings.qdrant.collection}-{slug}"})
+    return settings.model_copy(update={"corpus_dir": corpus, "data_dir": data_dir, "qdrant": qdrant})

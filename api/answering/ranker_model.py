@@ -1,0 +1,90 @@
+"""The trained reranker on disk: the model, the IDF table and heading vectors of the index it was trained for.
+
+Stored in `<data_dir>/ranker/` next to the index (never in the repository). `RankerModel.load` returns None when no
+model was trained, so the service falls back to the rule-based ranking and says so in /health.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from api.answering.features import FEATURES
+
+MODEL_FILE = "model.pkl"
+INFO_FILE = "info.json"
+DF_FILE = "document_frequency.json"
+HEADINGS_FILE = "headings.npz"
+
+
+def ranker_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "ranker"
+
+
+def index_fingerprint(content_hashes: list[str]) -> str:
+    """A short digest of the passages in the index: tells whether the ranker was trained for this index state."""
+    digest = hashlib.sha256("\n".join(sorted(h or "" for h in content_hashes)).encode()).hexdigest()
+    return digest[:16]
+
+
+@dataclass
+class RankerModel:
+    estimator: Any
+    document_frequency: dict[str, int]
+    n_passages: int
+    heading_vectors: dict[str, np.ndarray]
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """P(passage answers the question) per row of features."""
+        if len(x) == 0:
+            return np.zeros(0)
+        return self.estimator.predict_proba(x)[:, 1]
+
+    def save(self, directory: Path) -> int:
+        """Write every file (each replaced atomically); returns the size in bytes."""
+        directory.mkdir(parents=True, exist_ok=True)
+        headings = list(self.heading_vectors)
+        vectors = np.stack([self.heading_vectors[h] for h in headings]) if headings else np.zeros((0, 1))
+        files = {
+            MODEL_FILE: pickle.dumps(self.estimator),
+            DF_FILE: json.dumps({"n_passages": self.n_passages, "df": self.document_frequency},
+                                ensure_ascii=False).encode(),
+        }
+        for name, data in files.items():
+            tmp = directory / f".{name}.tmp"
+            tmp.write_bytes(data)
+            tmp.replace(directory / name)
+        tmp = directory / ".headings.tmp.npz"
+        np.savez_compressed(tmp, headings=np.asarray(headings, dtype=object), vectors=vectors.astype(np.float16))
+        tmp.replace(directory / HEADINGS_FILE)
+        size = sum((directory / n).stat().st_size for n in (MODEL_FILE, DF_FILE, HEADINGS_FILE))
+        info = {**self.info, "features": list(FEATURES), "size_bytes": size}
+        tmp = directory / f".{INFO_FILE}.tmp"
+        tmp.write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(directory / INFO_FILE)  # written last: a model without info.json is incomplete
+        self.info = info
+        return size
+
+    @classmethod
+    def load(cls, directory: Path) -> RankerModel | None:
+        """The model in `directory`, or None when none was trained (or it was trained with other features)."""
+        info_path = directory / INFO_FILE
+        if not info_path.is_file():
+            return None
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+        if info.get("features") != list(FEATURES):
+            return None  # trained by another version of the code: its columns mean something else
+        # The pickle is our own file in our own data directory, written by `vraagbaak train`.
+        estimator = pickle.loads((directory / MODEL_FILE).read_bytes())  # noqa: S301
+        df = json.loads((directory / DF_FILE).read_text(encoding="utf-8"))
+        with np.load(directory / HEADINGS_FILE, allow_pickle=True) as data:
+            vectors = data["vectors"].astype(np.float32)
+            headings = {str(h): vectors[i] for i, h in enumerate(data["headings"])}
+        return cls(estimator, df["df"], int(df["n_passages"]), headings, info)

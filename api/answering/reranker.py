@@ -1,0 +1,47 @@
+"""The learned reranker: orders the hybrid candidates by P(passage answers the question).
+
+Replaces the hand-written answer-type rules (api/answer_rank.py) when a model is trained for the index (`vraagbaak
+train`). Exact code rows (the code lookup, a table lookup rather than a judgement) keep their place on top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from haystack import Document, component
+
+from api.answering.features import Featurizer
+from api.answering.ranker_model import RankerModel
+from index.analyzer import DutchAnalyzer
+from index.code_lookup import EXACT
+
+
+@component
+class LearnedReranker:
+    """Scores every candidate with the trained model; `score` becomes the probability, `meta.rerank_score` too."""
+
+    def __init__(self, model: RankerModel, stemmer: str = "dutch", top_k: int = 10) -> None:
+        self.model = model
+        self.stemmer = stemmer
+        self.top_k = top_k
+        self._featurizer = Featurizer(DutchAnalyzer(stemmer), model.document_frequency, model.n_passages,
+                                      model.heading_vectors)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": f"{__name__}.LearnedReranker",
+                "init_parameters": {"model": self.model.info.get("trained_at"), "stemmer": self.stemmer,
+                                    "top_k": self.top_k}}
+
+    @component.output_types(documents=list[Document])
+    def run(self, query: str, documents: list[Document], query_embedding: list[float] | None = None,
+            top_k: int | None = None) -> dict[str, Any]:
+        if not documents:
+            return {"documents": []}
+        probabilities = self.model.probabilities(self._featurizer.matrix(query, query_embedding, documents))
+        scored = [replace(d, score=float(p), meta={**d.meta, "fused_score": d.score, "rerank_score": float(p)})
+                  for d, p in zip(documents, probabilities, strict=True)]
+        exact = [d for d in scored if d.meta.get("match") == EXACT]
+        rest = sorted((d for d in scored if d.meta.get("match") != EXACT), key=lambda d: d.score or 0.0,
+                      reverse=True)
+        return {"documents": (exact + rest)[: max(top_k or self.top_k, len(exact))]}
