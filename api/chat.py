@@ -55,7 +55,7 @@ def rewrite_in_context(qa: QAService, rewriter: FollowUpRewriter, history: Seque
     prior: list[PriorTurn] = []
     for question in history:
         rewrite = rewriter.rewrite(question, prior[-history_turns:], region, region)
-        answer = qa.run(rewrite.query, rewrite.region)[0]
+        answer = qa.run(rewrite.query, rewrite.region, context=rewrite.context)[0]
         prior.append(_prior(_record(answer, question, rewrite.query, rewrite.region, rewrite.region_source)))
     return rewriter.rewrite(message, prior[-history_turns:], region, region)
 
@@ -110,7 +110,7 @@ class ChatService:
         return _chat_response(response, message, rewrite, record)
 
     def _answer(self, rewrite: Rewrite) -> AskResponse:
-        return self.qa.run(rewrite.query, rewrite.region)[0]
+        return self.qa.run(rewrite.query, rewrite.region, context=rewrite.context)[0]
 
     def _conversation(self, conversation_id: str) -> Conversation:
         conversation = self.conversations.get(conversation_id)
@@ -147,7 +147,7 @@ def replay(qa: QAService, rewriter: FollowUpRewriter, history: Sequence[str], me
            region: str | None = None, history_turns: int = 4) -> ChatResponse:
     """A conversation that is not stored: the earlier questions, then `message` (batch mode)."""
     rewrite = rewrite_in_context(qa, rewriter, history, message, region, history_turns)
-    answer = qa.run(rewrite.query, rewrite.region)[0]
+    answer = qa.run(rewrite.query, rewrite.region, context=rewrite.context)[0]
     record = _record(answer, message, rewrite.query, rewrite.region, rewrite.region_source)
     return _chat_response(answer, message, rewrite, record).model_copy(
         update={"turn": len(history) + 1, "answer_id": None})
@@ -164,8 +164,9 @@ def _record(response: AskResponse, question: str, standalone: str, region: str |
 
 
 def _prior(record: AnswerRecord) -> PriorTurn:
+    cited = tuple(" | ".join(p for p in (c.get("title"), c.get("section")) if p) for c in record.citations)
     return PriorTurn(question=record.question, query=record.standalone_question, region=record.region,
-                     region_source=record.region_source, codes=tuple(record.codes))
+                     region_source=record.region_source, codes=tuple(record.codes), cited=cited)
 
 
 def _chat_response(response: AskResponse, message: str, rewrite: Rewrite, record: AnswerRecord) -> ChatResponse:

@@ -55,6 +55,7 @@ class PriorTurn:
     region: str | None = None
     region_source: str | None = None
     codes: tuple[str, ...] = ()  # codes in the quotes the answer cited
+    cited: tuple[str, ...] = ()  # headings ("title | section") of the passages the answer cited, best first
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ class Rewrite:
     region_source: str | None  # "vraag" (named), "gesprek" (carried over), "keuze" (chosen by the user) or None
     kind: str  # "nieuw", "vervolg" or "context"
     explanation: str  # for the user, in Dutch
+    # For a follow-up: the conversation it continues (the previous query and the headings of the passages its answer
+    # cited). The search leans towards it (index/embedders.QueryEncoder), the words of the query still decide.
+    context: str | None = None
 
     @property
     def is_followup(self) -> bool:
@@ -162,12 +166,13 @@ class FollowUpRewriter:
         switched = bool(mentioned) and chosen_region != prev.region
         if (strong and len(own) < 6) or (weak and not switched and len(own) <= 3) or len(own) <= 1:
             query, how = self._complete(message, prev, chosen_region)
-            return Rewrite(query, chosen_region, source, "vervolg", self._explain(how, source, chosen_region))
+            return Rewrite(query, chosen_region, source, "vervolg", self._explain(how, source, chosen_region),
+                           _conversation(prev))
         if len(own) <= 3:
             extra = self._soft_context(message, prev, chosen_region)
             if extra:
                 return Rewrite(f"{_strip_end(message)}? ({extra})", chosen_region, source, "context",
-                               self._explain("Aangevuld uit het gesprek.", source, chosen_region))
+                               self._explain("Aangevuld uit het gesprek.", source, chosen_region), _conversation(prev))
         return Rewrite(message, chosen_region, source, "nieuw", self._explain("", source, chosen_region))
 
     def _region(self, mentioned: set[str], prev: PriorTurn | None, region: str | None,
@@ -269,6 +274,11 @@ class FollowUpRewriter:
         if source == "vraag" and region:
             return f"{how} Regio {region_name(region)} uit de vraag.".strip()
         return how
+
+
+def _conversation(prev: PriorTurn) -> str:
+    """What a follow-up continues: the previous query and the headings of the passages its answer cited."""
+    return " ".join([prev.query, *prev.cited[:2]])
 
 
 def _capitalise(text: str) -> str:

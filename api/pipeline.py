@@ -37,7 +37,8 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
     if ranker is not None:
         return _learned_pipeline(settings, store, model, speller, ranker)
     pipe = Pipeline()
-    pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense, speller))
+    pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense, speller,
+                                                r.context_weight))
     pipe.add_component("retriever", HybridRetriever(store, r.top_k, r.candidates, r.fusion, r.rrf_k,
                                                     r.dense_weight, r.sparse_weight, r.superseded_penalty))
     pipe.add_component("answer", ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences,
@@ -61,7 +62,8 @@ def _learned_pipeline(settings: Settings, store: VraagbaakDocumentStore, model: 
                       speller: Speller | None, ranker: RankerModel) -> Pipeline:
     r, a, k = settings.retrieval, settings.answer, settings.ranker
     pipe = Pipeline()
-    pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense, speller))
+    pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense, speller,
+                                                r.context_weight))
     pipe.add_component("retriever", HybridRetriever(store, k.candidates, r.candidates, r.fusion, r.rrf_k,
                                                     r.dense_weight, r.sparse_weight, r.superseded_penalty))
     pipe.add_component("lookup", CodeLookup(store, r.exact_code_rows, max(r.candidates, r.exact_code_rows, 1)))

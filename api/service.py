@@ -127,12 +127,12 @@ class QAService:
             raise VraagbaakError(ErrorCode.UNKNOWN_REGION, f"Onbekende regio '{region}'. Kies uit: {known}.")
 
     def _run(self, query: str, region: str | None, top_k: int, doc_types: list[str] | None = None,
-             since: str | None = None) -> dict[str, Any]:
+             since: str | None = None, context: str | None = None) -> dict[str, Any]:
         if self.pipeline is None:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
         self._check_region(region)
         filters = region_filter(region, doc_types, since)
-        inputs: dict[str, Any] = {"encoder": {"query": query}, "retriever": {"filters": filters, "top_k": top_k},
+        inputs: dict[str, Any] = {"encoder": {"query": query, "context": context}, "retriever": {"filters": filters, "top_k": top_k},
                                   "lookup": {"filters": filters, "top_k": top_k}}
         if self.learned:  # the reranker scores more candidates than are shown
             candidates = max(self.settings.ranker.candidates, top_k)
@@ -143,10 +143,11 @@ class QAService:
         except StoreError as exc:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, f"De index is niet beschikbaar: {exc}") from exc
 
-    def run(self, question: str, region: str | None = None, top_k: int | None = None
+    def run(self, question: str, region: str | None = None, top_k: int | None = None, context: str | None = None
             ) -> tuple[AskResponse, list[Document]]:
-        """Answer and ranked passages from one pipeline run (used by ask, search and evaluation)."""
-        result = self._run(question, region, top_k or self.settings.retrieval.top_k)
+        """Answer and ranked passages from one pipeline run (used by ask, search and evaluation). `context` is the
+        conversation a follow-up continues (see api/followup.Rewrite.context)."""
+        result = self._run(question, region, top_k or self.settings.retrieval.top_k, context=context)
         answer = result["answer"]["answer"]
         response = AskResponse(
             answered=answer["answered"], answer=answer["answer"],

@@ -56,7 +56,24 @@ class EvalItem:
         elif document_id != self.document_id:
             return False
         flat = normalise(text)
-        return any(normalise(e) in flat for e in self.evidence)
+        return any(_holds(flat, normalise(e)) for e in self.evidence)
+
+
+def _holds(flat: str, evidence: str) -> bool:
+    """The evidence is in the passage; a table row written as cells ("35 | Voortijdig afgesloten | ...") is in a
+    passage that holds every cell in that order (rows are indexed as "Code: 35; Omschrijving: ...")."""
+    if evidence in flat:
+        return True
+    cells = [c.strip() for c in evidence.split("|") if c.strip()]
+    if len(cells) < 2:
+        return False
+    at = 0
+    for cell in cells:
+        at = flat.find(cell, at)
+        if at < 0:
+            return False
+        at += len(cell)
+    return True
 
 
 def load_items(path: Path) -> list[EvalItem]:

@@ -35,13 +35,13 @@ class FollowUpScorer:
 
     def _rank(self, item: EvalItem, query: str, region: str | None) -> tuple[int | None, bool]:
         response, docs = self.service.run(query, region, top_k=10)
-        hits = [item.is_hit(d.meta.get("document_id", ""), d.content or "") for d in docs]
+        hits = [item.is_hit(d.meta.get("document_id", ""), d.content or "", d.meta.get("file")) for d in docs]
         return first_hit_rank(hits), response.answered
 
     def score(self, item: EvalItem) -> tuple[Any, list[Any], dict[str, Any]]:
         """(response, passages) of the follow-up asked in its conversation, plus comparison fields for the row."""
         rewrite = rewrite_in_context(self.service, self.rewriter, item.history, item.question, item.region)
-        response, docs = self.service.run(rewrite.query, rewrite.region, top_k=10)
+        response, docs = self.service.run(rewrite.query, rewrite.region, top_k=10, context=rewrite.context)
         extra: dict[str, Any] = {"history": list(item.history), "searched": rewrite.query,
                                  "searched_region": rewrite.region, "followup_kind": rewrite.kind,
                                  "bare_rank": self._rank(item, item.question, item.region)[0]}

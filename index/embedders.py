@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
@@ -63,8 +64,9 @@ class QueryEncoder:
     """Turns a question into the dense and the BM25 query, expanded with the domain vocabulary."""
 
     def __init__(self, model: EmbeddingModel, stemmer: str = "dutch", expand_synonyms: bool = True,
-                 expand_dense: bool = False, speller: Speller | None = None) -> None:
+                 expand_dense: bool = False, speller: Speller | None = None, context_weight: float = 0.5) -> None:
         self.model = model
+        self.context_weight = context_weight
         self.speller = speller
         self.stemmer = stemmer
         self.expand_synonyms = expand_synonyms
@@ -92,15 +94,24 @@ class QueryEncoder:
         return ((whole + sentence) / 2).tolist()
 
     @component.output_types(embedding=list[float], sparse_embedding=SparseEmbedding, expansion=str, query=str)
-    def run(self, query: str) -> dict[str, Any]:
+    def run(self, query: str, context: str | None = None) -> dict[str, Any]:
         """`query` out is the question with typing errors corrected: what was searched, and what the answer is
-        composed for; `expansion` names the corrected words and the extra vocabulary terms."""
+        composed for; `expansion` names the corrected words and the extra vocabulary terms. `context` (a follow-up's
+        conversation: the previous query and the headings it cited) pulls both channels towards it: its embedding
+        is added at `context_weight` and its words join the BM25 query at that weight (the question's own words
+        keep theirs)."""
         corrections: dict[str, str] = {}
         if self.speller is not None:
             query, corrections = self.speller.correct(query)
         expansion = self._vocabulary.expand(query) if self.expand_synonyms else None
         dense_text = f"{query} ({expansion.text})" if self.expand_dense and expansion and expansion.text else query
-        sparse = self._encoder.encode_query(query, expansion.terms if expansion else None)
+        extra = dict(expansion.terms) if expansion else {}
         embedding = self._dense_query(query, dense_text)
+        if context and self.context_weight > 0:
+            for term in self._encoder.analyzer.terms(context):
+                extra[term] = max(extra.get(term, 0.0), self.context_weight)
+            mixed = np.asarray(embedding) + self.context_weight * self.model.embed_queries([context])[0]
+            embedding = (mixed / max(float(np.linalg.norm(mixed)), 1e-9)).tolist()
+        sparse = self._encoder.encode_query(query, extra or None)
         searched = " ".join([*dict.fromkeys(corrections.values()), *([expansion.text] if expansion else [])]).strip()
         return {"embedding": embedding, "sparse_embedding": sparse, "expansion": searched, "query": query}

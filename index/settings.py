@@ -38,6 +38,8 @@ class RetrievalSettings(BaseModel):
     superseded_penalty: float = Field(0.8, gt=0, le=1, description="Score factor for superseded versions.")
     # A question asking for a value ("Binnen hoeveel dagen?"): score factor for passages without such a value.
     answer_type_penalty: float = Field(0.7, gt=0, le=1)
+    # A follow-up's search leans towards the conversation it continues at this weight (0 turns it off).
+    context_weight: float = Field(0.5, ge=0, le=1)
     # Table rows holding a code named in the question go first (exact match by filter); 0 turns this off.
     exact_code_rows: int = Field(3, ge=0)
 

@@ -1,0 +1,116 @@
+"""The learned reranker end to end on the bundled corpus: training, storage, the service using it, /health, and the
+fallback to the rule-based ranking without a model (or with a damaged one)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from haystack import Document
+
+from api.answering.features import FEATURES, Featurizer
+from api.answering.ranker_model import INFO_FILE, MODEL_FILE, RankerModel, ranker_dir
+from api.answering.training import train_ranker
+from api.app import create_app
+from api.pipeline import build_speller
+from api.service import QAService, open_store
+from index.analyzer import DutchAnalyzer
+from index.embedding_model import EmbeddingModel
+from index.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def trained(session_index, tmp_path_factory, embedding_model: EmbeddingModel) -> Settings:  # noqa: ANN001
+    """A copy of the session index with a ranker trained for it."""
+    from tests.helpers import copy_data_dir, settings_for
+
+    settings = settings_for(copy_data_dir(session_index.data_dir, tmp_path_factory.mktemp("trained") / "data"))
+    store = open_store(settings, embedding_model, purpose="train")
+    try:
+        report = train_ranker(settings, store, embedding_model, build_speller(settings, store))
+    finally:
+        store.close()
+    assert report.usable_pairs >= 10
+    assert report.size_bytes > 0
+    return settings
+
+
+def test_training_stores_a_model_that_loads(trained: Settings) -> None:
+    directory = ranker_dir(trained.data_dir)
+    info = json.loads((directory / INFO_FILE).read_text(encoding="utf-8"))
+    assert info["features"] == list(FEATURES)
+    assert info["pairs"] >= info["usable_pairs"] > 0
+    assert set(info["pairs_by_kind"]) & {"faq", "heading", "sentence"}
+    model = RankerModel.load(directory)
+    assert model is not None and model.n_passages > 0 and model.heading_vectors
+    # The model separates the mined answers from the other candidates on the pairs it was checked on.
+    assert info["held_out_mrr_after"] > 0.3
+
+
+def test_service_answers_with_the_learned_ranker(trained: Settings) -> None:
+    with QAService(trained) as service:
+        service.start()
+        assert service.learned
+        response, docs = service.run("Binnen hoeveel werkdagen moet het startbericht verstuurd worden?",
+                                     "achterhoek")
+        assert docs and all("rerank_score" in d.meta for d in docs)
+        scores = [d.score for d in docs if d.meta.get("match") != "exact"]
+        assert scores == sorted(scores, reverse=True)
+        assert response.answered and response.citations
+        assert "5 werkdagen" in " ".join(c.text for c in response.citations)
+        assert 0.0 < response.relevance <= 1.0  # a probability
+
+
+def test_health_names_the_ranking(trained: Settings) -> None:
+    with TestClient(create_app(trained)) as client:
+        ranker = client.get("/health").json()["ranker"]
+    assert ranker["learned"] is True and ranker["ranking"] == "geleerd" and ranker["trained_at"]
+
+
+def test_without_a_model_the_rule_ranking_answers_and_health_says_so(index_copy: Settings) -> None:
+    assert not ranker_dir(index_copy.data_dir).exists()
+    with TestClient(create_app(index_copy)) as client:
+        ranker = client.get("/health").json()["ranker"]
+        answer = client.post("/v1/ask", json={"question": "Welk bericht stuur ik als de zorg start?"}).json()
+    assert ranker["learned"] is False and "vraagbaak train" in ranker["detail"]
+    assert answer["answered"] and answer["citations"]
+
+
+def test_a_damaged_model_falls_back_to_the_rules(trained: Settings, tmp_path) -> None:  # noqa: ANN001
+    import shutil
+
+    copy = trained.model_copy(update={"data_dir": tmp_path / "data"})
+    shutil.copytree(trained.data_dir, copy.data_dir, symlinks=True)
+    (ranker_dir(copy.data_dir) / MODEL_FILE).write_bytes(b"not a model")
+    with QAService(copy) as service:
+        service.start()
+        assert not service.learned
+        assert service.ask("Welk bericht stuur ik als de zorg start?").answered
+
+
+def test_switched_off_by_setting(trained: Settings) -> None:
+    settings = trained.model_copy(update={"ranker": trained.ranker.model_copy(update={"enabled": False})})
+    with QAService(settings) as service:
+        service.start()
+        assert not service.learned and service.ranker_status()["learned"] is False
+
+
+def test_features_compare_candidates_of_one_question() -> None:
+    analyzer = DutchAnalyzer()
+    docs = [Document(content="De aanbieder stuurt een stopbericht binnen vijf werkdagen.",
+                     meta={"dense_score": 0.85, "dense_rank": 1, "bm25_score": 8.0, "bm25_rank": 1,
+                           "context": "OP272 | Definitie", "title": "OP272"}),
+            Document(content="Een tabel met gemeentecodes.", meta={"dense_score": 0.80, "dense_rank": 2,
+                                                                   "row": 4, "title": "Gemeentecodes"})]
+    featurizer = Featurizer(analyzer, {"stopbericht": 1, "werkdag": 5}, 100)
+    x = featurizer.matrix("Hoe snel moet het stopbericht?", [0.0] * 4, docs)
+    col = {name: i for i, name in enumerate(FEATURES)}
+    assert x.shape == (2, len(FEATURES))
+    assert x[0, col["dense_gap"]] == 0.0 and x[1, col["dense_gap"]] < 0
+    assert x[0, col["cover_body"]] > x[1, col["cover_body"]]
+    assert x[1, col["is_row"]] == 1.0 and x[0, col["value_match"]] == 1.0
+    assert np.isnan(x[0, col["head_cos"]])  # no heading vectors: missing, not zero
