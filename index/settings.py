@@ -39,7 +39,7 @@ class RetrievalSettings(BaseModel):
     # A question asking for a value ("Binnen hoeveel dagen?"): score factor for passages without such a value.
     answer_type_penalty: float = Field(0.7, gt=0, le=1)
     # A follow-up's search leans towards the conversation it continues at this weight (0 turns it off).
-    context_weight: float = Field(0.5, ge=0, le=1)
+    context_weight: float = Field(0.25, ge=0, le=1)
     # Table rows holding a code named in the question go first (exact match by filter); 0 turns this off.
     exact_code_rows: int = Field(3, ge=0)
 
@@ -154,9 +154,11 @@ def get_settings() -> Settings:
 
 def settings_for_corpus(settings: Settings, corpus: Path) -> Settings:
     """Settings for another corpus: its own index (and trained ranker) under the data dir, the default one
-    untouched. ValueError when the directory does not exist."""
+    untouched. The configured corpus keeps the configured index. ValueError when the directory does not exist."""
     if not corpus.is_dir():
         raise ValueError(f"Corpusmap '{corpus}' bestaat niet.")
+    if corpus.resolve() == settings.corpus_dir.resolve():
+        return settings
     slug = re.sub(r"[^a-z0-9]+", "-", corpus.resolve().name.lower()).strip("-") or "corpus"
     data_dir = settings.data_dir / "corpora" / slug
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -74,7 +74,8 @@ class RankerModel:
 
     @classmethod
     def load(cls, directory: Path) -> RankerModel | None:
-        """The model in `directory`, or None when none was trained (or it was trained with other features)."""
+        """The model in `directory`, or None when none was trained (or it was trained with other features).
+        OSError/ValueError/EOFError when its files are damaged."""
         info_path = directory / INFO_FILE
         if not info_path.is_file():
             return None
@@ -82,7 +83,10 @@ class RankerModel:
         if info.get("features") != list(FEATURES):
             return None  # trained by another version of the code: its columns mean something else
         # The pickle is our own file in our own data directory, written by `vraagbaak train`.
-        estimator = pickle.loads((directory / MODEL_FILE).read_bytes())  # noqa: S301
+        try:
+            estimator = pickle.loads((directory / MODEL_FILE).read_bytes())  # noqa: S301
+        except (pickle.UnpicklingError, AttributeError, ImportError, IndexError) as exc:
+            raise ValueError(f"{MODEL_FILE} is beschadigd: {exc}") from exc
         df = json.loads((directory / DF_FILE).read_text(encoding="utf-8"))
         with np.load(directory / HEADINGS_FILE, allow_pickle=True) as data:
             vectors = data["vectors"].astype(np.float32)

@@ -43,7 +43,9 @@ def builder() -> ExtractiveAnswerBuilder:
 
 
 def test_init_and_to_dict() -> None:
-    builder = ExtractiveAnswerBuilder(min_relevance=0.3, max_citations=2, max_sentences=4, stemmer="none")
+    builder = ExtractiveAnswerBuilder(
+        min_relevance=0.3, max_citations=2, max_sentences=4, stemmer="none", selection="learned", cite_ratio=0.4
+    )
     assert (builder.min_relevance, builder.max_citations, builder.max_sentences, builder.stemmer) == (
         0.3,
         2,
@@ -51,11 +53,15 @@ def test_init_and_to_dict() -> None:
         "none",
     )
     data = component_to_dict(builder, "answer")
-    assert data == {
-        "type": "api.answer.ExtractiveAnswerBuilder",
-        "init_parameters": {"min_relevance": 0.3, "max_citations": 2, "max_sentences": 4, "stemmer": "none"},
+    assert data["type"] == "api.answer.ExtractiveAnswerBuilder"
+    assert {k: data["init_parameters"][k] for k in ("min_relevance", "max_citations", "selection", "cite_ratio")} == {
+        "min_relevance": 0.3,
+        "max_citations": 2,
+        "selection": "learned",
+        "cite_ratio": 0.4,
     }
-    assert component_from_dict(ExtractiveAnswerBuilder, data, "answer").max_sentences == 4
+    restored = component_from_dict(ExtractiveAnswerBuilder, data, "answer")
+    assert (restored.max_sentences, restored.selection, restored.cite_ratio) == (4, "learned", 0.4)
 
 
 def test_run_answers_with_a_verbatim_quote_and_its_marker(builder: ExtractiveAnswerBuilder) -> None:
