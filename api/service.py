@@ -132,7 +132,8 @@ class QAService:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
         self._check_region(region)
         filters = region_filter(region, doc_types, since)
-        inputs: dict[str, Any] = {"encoder": {"query": query, "context": context}, "retriever": {"filters": filters, "top_k": top_k},
+        inputs: dict[str, Any] = {"encoder": {"query": query, "context": context},
+                                  "retriever": {"filters": filters, "top_k": top_k},
                                   "lookup": {"filters": filters, "top_k": top_k}}
         if self.learned:  # the reranker scores more candidates than are shown
             candidates = max(self.settings.ranker.candidates, top_k)
