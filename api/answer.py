@@ -99,7 +99,7 @@ class ExtractiveAnswerBuilder:
 
     def __init__(self, min_relevance: float = 0.5, max_citations: int = 3, max_sentences: int = 3,
                  stemmer: str = "dutch", selection: str = "rules", min_probability: float = 0.1,
-                 cite_ratio: float = 0.5) -> None:
+                 cite_ratio: float = 0.5, require_value: bool = True) -> None:
         if selection not in ("rules", "learned"):
             raise ValueError(f"selection must be rules or learned, not {selection!r}")
         self.min_relevance = min_relevance
@@ -109,6 +109,7 @@ class ExtractiveAnswerBuilder:
         self.selection = selection
         self.min_probability = min_probability
         self.cite_ratio = cite_ratio
+        self.require_value = require_value
         self._analyzer = DutchAnalyzer(stemmer)
         self._vocabulary = DomainVocabulary(self._analyzer)
         self._message_type = MessageTypeCheck(self._analyzer)
@@ -167,19 +168,31 @@ class ExtractiveAnswerBuilder:
         return {"answer": self._answered(picked, relevance)}
 
     def _learned_answer(self, query: str, documents: list[Document]) -> dict[str, Any]:
-        """Answer from the learned reranker's probabilities (documents[i].score): abstain below `min_probability`,
-        cite the best passages that reach `cite_ratio` of the best one. A cited passage is never dropped for lack of
-        a matching sentence; the sentence quoted from it is the one that matches the question best."""
-        relevance = round(float(documents[0].score or 0.0), 4) if documents else 0.0
-        if relevance < self.min_probability:
-            return self._abstain(documents, relevance)
-        chosen = [d for d in documents[: self.max_citations] if (d.score or 0.0) >= self.cite_ratio * relevance]
+        """Answer from the learned reranker's probabilities (documents[i].score) over the first `max_citations`
+        passages: abstain when the best is below `min_probability`, cite those (in their order) that reach
+        `cite_ratio` of the best one. A cited passage is never dropped for lack of a matching sentence; the sentence
+        quoted from it is the one that matches the question best."""
+        shown = documents[: self.max_citations]
+        probability = max((float(d.score or 0.0) for d in shown), default=0.0)
         query_terms = set(self._analyzer.terms(query))
+        # Whether the documents answer at all: the best passage's closeness and term coverage (relevance_of), kept
+        # because it separated answerable from unanswerable dev questions better than the model's probability.
+        relevance = relevance_of(documents[0], query_terms, self._analyzer) if documents else 0.0
+        if relevance < self.min_relevance or probability < self.min_probability:
+            return self._abstain(documents, relevance)
+        # A specific term of the question that none of the shown passages holds: they are about something else.
+        lacking = [missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer) for d in shown]
+        if all(lacking):
+            return self._abstain(documents, relevance, lacking[0])
+        chosen = [d for d in shown if float(d.score or 0.0) >= self.cite_ratio * probability]
         expansion = self._vocabulary.expand(query).terms
         analysed = {d.id: self._analyse(d) for d in chosen}
         weights = self._term_weights(list(analysed.values()), query_terms, expansion)
         requirement = AnswerRequirement(query)
         picked: list[tuple[int, Document, list[str]]] = []
+        met = [doc for doc in chosen if self._best_sentences(analysed[doc.id], weights, requirement)[0]]
+        if requirement and not met and self.require_value:
+            return self._abstain(documents, relevance, [requirement.label])
         for doc in chosen:
             sentences, _ = self._best_sentences(analysed[doc.id], weights, requirement)
             if not sentences and requirement:

@@ -67,10 +67,10 @@ def _learned_pipeline(settings: Settings, store: VraagbaakDocumentStore, model: 
     pipe.add_component("retriever", HybridRetriever(store, k.candidates, r.candidates, r.fusion, r.rrf_k,
                                                     r.dense_weight, r.sparse_weight, r.superseded_penalty))
     pipe.add_component("lookup", CodeLookup(store, r.exact_code_rows, max(r.candidates, r.exact_code_rows, 1)))
-    pipe.add_component("ranker", LearnedReranker(ranker, settings.stemmer, r.top_k))
+    pipe.add_component("ranker", LearnedReranker(ranker, settings.stemmer, r.top_k, k.order))
     pipe.add_component("answer", ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences,
                                                          settings.stemmer, "learned", k.min_probability,
-                                                         k.cite_ratio))
+                                                         k.cite_ratio, k.require_value))
     pipe.connect("encoder.embedding", "retriever.query_embedding")
     pipe.connect("encoder.sparse_embedding", "retriever.query_sparse_embedding")
     pipe.connect("encoder.embedding", "lookup.query_embedding")

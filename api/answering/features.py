@@ -26,6 +26,13 @@ FEATURES = (
     "is_row", "is_faq", "log_words", "depth", "exact_code", "superseded",
     "asks_value", "has_number", "value_match", "query_terms",
 )
+# The columns the stored model uses: how strongly each retrieval channel found the passage, and how close its heading
+# is to the question. The lexical and shape features (coverage, rows, values) made the model worse on the dev split:
+# they separate mined pairs (whose queries are headings) but not real questions.
+MODEL_FEATURES = (
+    "dense", "dense_gap", "dense_rank_inv", "bm25_log", "bm25_rel", "bm25_rank_inv", "fused_rank_inv",
+    "head_cos", "head_cos_gap",
+)
 _NUMBER = re.compile(r"\b\d[\d.,]*\b|\b(?:twee|drie|vier|vijf|zes|zeven|acht|negen|tien|twaalf|twintig|dertig|"
                      r"veertig|zestig|honderd)\b", re.IGNORECASE)
 # Words that open a question asking for a quantity; a learned weight decides what it is worth.

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from api.answering.features import FEATURES
+from api.answering.features import FEATURES, MODEL_FEATURES
 
 MODEL_FILE = "model.pkl"
 INFO_FILE = "info.json"
@@ -45,7 +45,8 @@ class RankerModel:
         """P(passage answers the question) per row of features."""
         if len(x) == 0:
             return np.zeros(0)
-        return self.estimator.predict_proba(x)[:, 1]
+        columns = [FEATURES.index(f) for f in self.info.get("model_features", FEATURES)]
+        return self.estimator.predict_proba(np.nan_to_num(x[:, columns]))[:, 1]
 
     def save(self, directory: Path) -> int:
         """Write every file (each replaced atomically); returns the size in bytes."""
@@ -65,7 +66,7 @@ class RankerModel:
         np.savez_compressed(tmp, headings=np.asarray(headings, dtype=object), vectors=vectors.astype(np.float16))
         tmp.replace(directory / HEADINGS_FILE)
         size = sum((directory / n).stat().st_size for n in (MODEL_FILE, DF_FILE, HEADINGS_FILE))
-        info = {**self.info, "features": list(FEATURES), "size_bytes": size}
+        info = {"model_features": list(MODEL_FEATURES), **self.info, "features": list(FEATURES), "size_bytes": size}
         tmp = directory / f".{INFO_FILE}.tmp"
         tmp.write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(directory / INFO_FILE)  # written last: a model without info.json is incomplete
@@ -80,7 +81,7 @@ class RankerModel:
         if not info_path.is_file():
             return None
         info = json.loads(info_path.read_text(encoding="utf-8"))
-        if info.get("features") != list(FEATURES):
+        if info.get("features") != list(FEATURES) or not set(info.get("model_features", ())) <= set(FEATURES):
             return None  # trained by another version of the code: its columns mean something else
         # The pickle is our own file in our own data directory, written by `vraagbaak train`.
         try:

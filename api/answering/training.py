@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from haystack import Document
 
-from api.answering.features import FEATURES, Featurizer, heading_text
+from api.answering.features import FEATURES, MODEL_FEATURES, Featurizer, heading_text
 from api.answering.pairs import Pair, mine_pairs, text_key
 from api.answering.ranker_model import RankerModel, index_fingerprint, ranker_dir
 from index.analyzer import DutchAnalyzer
@@ -78,10 +78,17 @@ def heading_vectors(passages: list[Document], model: EmbeddingModel) -> dict[str
 
 
 def _estimator() -> Any:
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    """Standardised logistic regression: calibrated probabilities from few, monotone signals. Gradient-boosted trees
+    over all FEATURES fitted the mined pairs better (held-out MRR 0.92) and the dev questions worse (0.50 vs 0.62)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
-    return HistGradientBoostingClassifier(max_iter=250, learning_rate=0.08, max_leaf_nodes=15, min_samples_leaf=40,
-                                          l2_regularization=1.0, random_state=0)
+    return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=3000))
+
+
+def _columns(x: np.ndarray) -> np.ndarray:
+    return np.nan_to_num(x[:, [FEATURES.index(f) for f in MODEL_FEATURES]])
 
 
 def train_ranker(settings: Settings, store: VraagbaakDocumentStore, model: EmbeddingModel,
@@ -117,18 +124,18 @@ def train_ranker(settings: Settings, store: VraagbaakDocumentStore, model: Embed
     cut = max(1, int(len(order) * HELD_OUT))
     held, fit = [groups[i] for i in order[:cut]], [groups[i] for i in order[cut:]]
     estimator = _estimator()
-    estimator.fit(np.vstack([x for x, _ in fit]), np.concatenate([y for _, y in fit]))
+    estimator.fit(np.vstack([_columns(x) for x, _ in fit]), np.concatenate([y for _, y in fit]))
     before = _mrr([y for _, y in held])
-    after = _mrr([y[np.argsort(-estimator.predict_proba(x)[:, 1], kind="stable")] for x, y in held])
+    after = _mrr([y[np.argsort(-estimator.predict_proba(_columns(x))[:, 1], kind="stable")] for x, y in held])
     estimator = _estimator()  # the stored model learns from every pair
-    estimator.fit(np.vstack([x for x, _ in groups]), np.concatenate([y for _, y in groups]))
+    estimator.fit(np.vstack([_columns(x) for x, _ in groups]), np.concatenate([y for _, y in groups]))
     kinds = Counter(p.kind for p in pairs)
     info = {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "index_fingerprint": index_fingerprint([str(d.meta.get("content_hash") or d.id) for d in passages]),
         "passages": len(passages), "pairs": len(pairs), "pairs_by_kind": dict(kinds), "usable_pairs": len(groups),
         "held_out_mrr_before": round(before, 4), "held_out_mrr_after": round(after, 4),
-        "embedding_model": settings.embedding_model,
+        "embedding_model": settings.embedding_model, "model_features": list(MODEL_FEATURES),
     }
     ranker = RankerModel(estimator, df, len(passages), headings, info)
     directory = ranker_dir(settings.data_dir)

@@ -57,12 +57,29 @@ def test_service_answers_with_the_learned_ranker(trained: Settings) -> None:
         assert service.learned
         response, docs = service.run("Binnen hoeveel werkdagen moet het startbericht verstuurd worden?",
                                      "achterhoek")
-        assert docs and all("rerank_score" in d.meta for d in docs)
-        scores = [d.score for d in docs if d.meta.get("match") != "exact"]
-        assert scores == sorted(scores, reverse=True)
+        assert docs and all(0.0 <= d.meta["rerank_score"] <= 1.0 for d in docs)
+        # Order "fused" (the default): the retrieval's order is kept, the probability only selects and abstains.
+        fused = [d.meta["fused_score"] for d in docs if d.meta.get("match") != "exact"]
+        assert fused == sorted(fused, reverse=True)
         assert response.answered and response.citations
         assert "5 werkdagen" in " ".join(c.text for c in response.citations)
-        assert 0.0 < response.relevance <= 1.0  # a probability
+        assert 0.0 < response.relevance <= 1.0
+
+
+def test_order_by_the_model_sorts_by_probability(trained: Settings, embedding_model: EmbeddingModel) -> None:
+    from api.answering.reranker import LearnedReranker
+
+    model = RankerModel.load(ranker_dir(trained.data_dir))
+    docs = [Document(id=str(i), content=text, meta={"dense_score": dense, "dense_rank": i + 1, "bm25_score": bm25,
+                                                   "bm25_rank": i + 1, "context": "Berichten | Start zorg"})
+            for i, (text, dense, bm25) in enumerate([("Gemeentecodes en hun namen.", 0.80, 0.5),
+                                                     ("Het startbericht 305 binnen 5 werkdagen.", 0.90, 9.0)])]
+    query = "Wanneer stuur ik het startbericht?"
+    vector = embedding_model.embed_queries([query])[0]
+    kept = LearnedReranker(model, order="fused").run(query, docs, vector)["documents"]
+    assert [d.id for d in kept] == ["0", "1"]
+    ranked = LearnedReranker(model, order="model").run(query, docs, vector)["documents"]
+    assert [d.id for d in ranked] == ["1", "0"] and ranked[0].score > ranked[1].score
 
 
 def test_health_names_the_ranking(trained: Settings) -> None:

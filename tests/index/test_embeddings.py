@@ -184,3 +184,19 @@ def test_a_case_is_searched_with_the_mean_of_the_case_and_its_question(embedding
     whole, asked = embedding_model.embed_queries([case, question_sentence(case) or ""])
     assert np.allclose(embedding, (whole + asked) / 2, atol=1e-6)
     assert not np.allclose(embedding, whole, atol=1e-3)
+
+
+def test_a_follow_ups_conversation_pulls_both_channels_towards_it(embedding_model: EmbeddingModel) -> None:
+    encoder = QueryEncoder(embedding_model, expand_synonyms=False, context_weight=0.25)
+    alone = encoder.run("En als het stopt?")
+    with_context = encoder.run("En als het stopt?", context="Welk bericht stuur ik als de zorg start? Start zorg")
+    assert with_context["query"] == alone["query"] == "En als het stopt?"
+    stop_zorg = np.asarray(embedding_model.embed_passages(["Het bericht Stop zorg (307) bij het einde van de zorg"])[0])
+    assert float(np.dot(with_context["embedding"], stop_zorg)) > float(np.dot(alone["embedding"], stop_zorg))
+    assert np.isclose(np.linalg.norm(with_context["embedding"]), 1.0)
+    sparse = dict(zip(with_context["sparse_embedding"].indices, with_context["sparse_embedding"].values, strict=True))
+    assert term_id("zorg") in sparse and term_id("zorg") not in alone["sparse_embedding"].indices
+    # The conversation's words weigh less than the question's own.
+    assert sparse[term_id("zorg")] < max(sparse.values())
+    off = QueryEncoder(embedding_model, expand_synonyms=False, context_weight=0.0)
+    assert off.run("En als het stopt?", "Start zorg")["embedding"] == alone["embedding"]
