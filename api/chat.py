@@ -1,7 +1,7 @@
 """The chat service: conversations with follow-up questions, answers kept for feedback. No HTTP here.
 
 A turn: load the conversation, rewrite the message into a standalone query from the earlier turns
-(`api.followup`), answer it with the same QAService as /v1/ask, and store the turn. Every answer, also
+(`api.answering.followups`), answer it with the same QAService as /v1/ask, and store the turn. Every answer, also
 from /v1/ask, gets an `answer_id` that feedback refers to.
 """
 
@@ -14,6 +14,8 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from api.answering.followup_terms import codes_in, region_aliases, region_name
+from api.answering.followups import FollowUpRewriter, PriorTurn, Rewrite
 from api.chat_schemas import (
     ChatResponse,
     ConversationResponse,
@@ -24,8 +26,6 @@ from api.chat_schemas import (
 from api.conversations import AnswerRecord, Conversation, ConversationRepository
 from api.errors import ErrorCode, VraagbaakError
 from api.feedback import FeedbackRecord, FeedbackRepository
-from api.followup import FollowUpRewriter, PriorTurn, Rewrite
-from api.followup_terms import codes_in, region_aliases, region_name
 from api.privacy import scrub, without_personal_data
 from api.question_log import QuestionLog
 from api.schemas import AskResponse, Citation

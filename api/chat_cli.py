@@ -6,10 +6,10 @@ import textwrap
 
 import typer
 
+from api.answering.followup_terms import region_name
 from api.chat import ChatService
 from api.chat_schemas import ChatResponse
 from api.errors import ErrorCode, VraagbaakError
-from api.followup_terms import region_name
 from api.schemas import clean_question
 from api.service import QAService
 from index.settings import Settings

@@ -1,4 +1,5 @@
-"""The `vraagbaak` command: ingest, ask, chat, search, serve, eval, bench."""
+"""The `vraagbaak` command: ingest, ask, chat, search, serve, coverage, train (eval and bench are added by
+evaluation/cli.py, the entry point, so that nothing in api/ imports evaluation/)."""
 
 from __future__ import annotations
 
@@ -268,36 +269,6 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-@app.command("eval")
-def evaluate(
-    dataset: Annotated[list[Path] | None, typer.Option("--dataset", help="JSONL-vragenset(s).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Resultatenbestand (JSON).")] = Path(
-        "evaluation/results/latest.json"),
-    modes: Annotated[str, typer.Option(help="Komma-gescheiden: hybrid,dense,bm25")] = "hybrid,dense,bm25",
-    corpus: CorpusOpt = None,
-    compare_with: Annotated[Path | None, typer.Option(
-        "--compare", help="Eerder resultatenbestand (bv. evaluation/baseline/seeds.json): wat is beter/slechter?"
-    )] = None,
-    typos: Annotated[bool, typer.Option(
-        "--typos", help="Elke vraag met één tikfout (twee letters verwisseld in het langste woord).")] = False,
-    split: Annotated[str | None, typer.Option(
-        "--split", help="dev, blind of all: de sets van die split voor dit corpus (zie evaluation/datasets).")] = None,
-) -> None:
-    """Meet hit@1, hit@5, MRR@10, geciteerde antwoordpassages en terecht weigeren op de evaluatieset(s)."""
-    from evaluation.dataset import sets_for
-    from evaluation.runner import run_evaluation
-
-    settings = _settings(corpus)
-    if split is not None:
-        if dataset:
-            _fail("geef --dataset óf --split")
-        try:
-            dataset = sets_for(split, "reference" if corpus is not None else "seeds")
-        except ValueError as exc:
-            _fail(str(exc))
-    run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()], compare_with, typos)
-
-
 @app.command()
 def coverage(
     questions: Annotated[Path | None, typer.Option(
@@ -354,8 +325,8 @@ def train(
 ) -> None:
     """Train de herrangschikker op vraag-antwoordparen uit het corpus zelf (FAQ-vragen, regeltitels, kopjes,
     codelijstrijen); het model komt naast de index in de datamap en wordt bij de volgende start gebruikt."""
+    from api.answering.pipeline import build_speller
     from api.answering.training import train_ranker
-    from api.pipeline import build_speller
     from api.service import embedding_model_for, open_store
     from ingest.runner import run_ingest
 
@@ -402,24 +373,6 @@ class _Bar:
             self.bar.close()
 
 
-@app.command()
-def bench(
-    reference: Annotated[
-        Path | None, typer.Option(help="Referentiecorpus (standaard ../shared/reference/istandaarden).")
-    ] = None,
-    out: Annotated[Path, typer.Option("--out")] = Path("evaluation/results/bench.json"),
-    no_reference: Annotated[bool, typer.Option("--no-reference", help="Alleen het seed-corpus.")] = False,
-) -> None:
-    """Meet ingest-doorvoer, her-ingest, vraaglatentie (in-process en HTTP) en geheugen."""
-    from evaluation.bench import run_bench
-
-    run_bench(get_settings(), reference, out, skip_reference=no_reference)
-
-
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()
-
-
-if __name__ == "__main__":
-    main()

@@ -9,9 +9,9 @@ from typing import Any
 
 from haystack import Document, Pipeline
 
+from api.answering.pipeline import build_query_pipeline, build_speller
 from api.answering.ranker_model import RankerModel, ranker_dir
 from api.errors import ErrorCode, VraagbaakError
-from api.pipeline import build_query_pipeline, build_speller
 from api.schemas import AskResponse, Citation, Passage, SearchResponse
 from index.backend import StoreError
 from index.embedding_model import EmbeddingModel, EmbeddingSpec

@@ -21,7 +21,7 @@ from typing import Any
 
 from haystack.components.writers import DocumentWriter
 
-from api.answer import ExtractiveAnswerBuilder
+from api.answering.selection import ExtractiveAnswerBuilder
 from api.service import QAService, embedding_model_for, open_store
 from evaluation.bench_chat import bench_stream
 from evaluation.bench_formats import bench_formats, print_formats

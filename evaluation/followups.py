@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.answering.followups import FollowUpRewriter
 from api.chat import build_rewriter, rewrite_in_context
-from api.followup import FollowUpRewriter
 from api.service import QAService
 from evaluation.dataset import EvalItem
 from evaluation.metrics import first_hit_rank, retrieval_metrics

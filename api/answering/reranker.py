@@ -1,9 +1,10 @@
 """The learned reranker: scores the hybrid candidates with P(passage answers the question).
 
-Replaces the hand-written answer-type rules (api/answer_rank.py) when a model is trained for the index (`vraagbaak
-train`). With order "fused" (the default: ordering by the model measured worse on the dev split) the candidates keep
-the retrieval's order and the probability decides whether to answer and which passages to cite (api/answer.py);
-with order "model" they are sorted by it. Exact code rows (a table lookup rather than a judgement) stay on top.
+Replaces the hand-written answer-type rules (answer_type_rules.py) when a model is trained for the index
+(`vraagbaak train`). With order "fused" (the default: ordering by the model measured worse on the dev split) the
+candidates keep the retrieval's order and the probability decides whether to answer and which passages to cite
+(selection.py); with order "model" they are sorted by it. Exact code rows (a table lookup rather than a judgement)
+stay on top.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import pytest
 from haystack import Document
 from haystack.core.serialization import component_from_dict, component_to_dict
 
-from api.answer import ExtractiveAnswerBuilder, relevance_of, scope_label
+from api.answering.selection import ExtractiveAnswerBuilder, relevance_of, scope_label
 from api.dates import date_label
 from index.analyzer import DutchAnalyzer
 
@@ -53,7 +53,7 @@ def test_init_and_to_dict() -> None:
         "none",
     )
     data = component_to_dict(builder, "answer")
-    assert data["type"] == "api.answer.ExtractiveAnswerBuilder"
+    assert data["type"] == "api.answering.selection.ExtractiveAnswerBuilder"
     assert {k: data["init_parameters"][k] for k in ("min_relevance", "max_citations", "selection", "cite_ratio")} == {
         "min_relevance": 0.3,
         "max_citations": 2,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from haystack import Document
 from haystack.core.serialization import component_from_dict, component_to_dict
 
-from api.answer_check import AnswerRequirement
-from api.answer_rank import AnswerTypeRanker
+from api.answering.abstention import AnswerRequirement
+from api.answering.answer_type_rules import AnswerTypeRanker
 from index.code_lookup import EXACT
 
 NO_NUMBER = Document(id="a", content="De gemeenten sluiten met minder zorgaanbieders een contract af.", score=1.0)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.followup import FollowUpRewriter, PriorTurn, Rewrite
-from api.followup_terms import codes_in, region_aliases, region_name
+from api.answering.followup_terms import codes_in, region_aliases, region_name
+from api.answering.followups import FollowUpRewriter, PriorTurn, Rewrite
 
 PUBLISHERS = [
     ("achterhoek", "Sociaal Domein Achterhoek (8 gemeenten)"),

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from haystack import Document
 
 from api.answering.features import FEATURES, Featurizer
+from api.answering.pipeline import build_speller
 from api.answering.ranker_model import INFO_FILE, MODEL_FILE, RankerModel, ranker_dir
 from api.answering.training import train_ranker
 from api.app import create_app
-from api.pipeline import build_speller
 from api.service import QAService, open_store
 from index.analyzer import DutchAnalyzer
 from index.embedding_model import EmbeddingModel

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from haystack import Document
 
+from api.answering.version_notes import version_notes
 from api.service import QAService
-from api.version_notes import version_notes
 from tests.helpers import settings_for, write_corpus
 
 OLD = """Protocol berichtenverkeer (fictief)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from haystack import Pipeline
 
-from api.answer import ExtractiveAnswerBuilder
-from api.answer_rank import AnswerTypeRanker
+from api.answering.answer_type_rules import AnswerTypeRanker
 from api.answering.ranker_model import RankerModel
 from api.answering.reranker import LearnedReranker
+from api.answering.selection import ExtractiveAnswerBuilder
 from index.analyzer import DutchAnalyzer
 from index.code_lookup import CodeLookup
 from index.embedders import QueryEncoder

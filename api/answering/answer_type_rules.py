@@ -9,7 +9,7 @@ from typing import Any
 
 from haystack import Document, component
 
-from api.answer_check import AnswerRequirement
+from api.answering.abstention import AnswerRequirement
 from index.analyzer import FUNCTION_WORDS, DutchAnalyzer
 from index.code_lookup import EXACT
 from index.sentences import split_sentences

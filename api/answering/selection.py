@@ -14,9 +14,9 @@ from typing import Any
 
 from haystack import Document, component
 
-from api.answer_check import AnswerRequirement, MessageTypeCheck, is_deferral, missing_terms, specific_terms
+from api.answering.abstention import AnswerRequirement, MessageTypeCheck, is_deferral, missing_terms, specific_terms
+from api.answering.version_notes import version_notes
 from api.dates import date_label
-from api.version_notes import version_notes
 from index.analyzer import FUNCTION_WORDS, DutchAnalyzer
 from index.code_lookup import EXACT
 from index.codes import codes_in_question

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from api.followup_terms import (
+from api.answering.followup_terms import (
     ASKING,
     DEMONSTRATIVES,
     ENTITIES,

@@ -1,0 +1,59 @@
+"""The `vraagbaak` entry point: the service's commands (api/cli.py) plus eval and bench."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli import CorpusOpt, _fail, _settings, app, main
+from evaluation.bench import run_bench
+from evaluation.dataset import sets_for
+from evaluation.runner import run_evaluation
+from index.settings import get_settings
+
+
+@app.command("eval")
+def evaluate(
+    dataset: Annotated[list[Path] | None, typer.Option("--dataset", help="JSONL-vragenset(s).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Resultatenbestand (JSON).")] = Path(
+        "evaluation/results/latest.json"),
+    modes: Annotated[str, typer.Option(help="Komma-gescheiden: hybrid,dense,bm25")] = "hybrid,dense,bm25",
+    corpus: CorpusOpt = None,
+    compare_with: Annotated[Path | None, typer.Option(
+        "--compare", help="Eerder resultatenbestand (bv. evaluation/baseline/seeds.json): wat is beter/slechter?"
+    )] = None,
+    typos: Annotated[bool, typer.Option(
+        "--typos", help="Elke vraag met één tikfout (twee letters verwisseld in het langste woord).")] = False,
+    split: Annotated[str | None, typer.Option(
+        "--split", help="dev, blind of all: de sets van die split voor dit corpus (zie evaluation/datasets).")] = None,
+) -> None:
+    """Meet hit@1, hit@5, MRR@10, geciteerde antwoordpassages en terecht weigeren op de evaluatieset(s)."""
+    settings = _settings(corpus)
+    if split is not None:
+        if dataset:
+            _fail("geef --dataset óf --split")
+        try:
+            dataset = sets_for(split, "reference" if corpus is not None else "seeds")
+        except ValueError as exc:
+            _fail(str(exc))
+    run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()], compare_with, typos)
+
+
+@app.command()
+def bench(
+    reference: Annotated[
+        Path | None, typer.Option(help="Referentiecorpus (standaard ../shared/reference/istandaarden).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out")] = Path("evaluation/results/bench.json"),
+    no_reference: Annotated[bool, typer.Option("--no-reference", help="Alleen het seed-corpus.")] = False,
+) -> None:
+    """Meet ingest-doorvoer, her-ingest, vraaglatentie (in-process en HTTP) en geheugen."""
+    run_bench(get_settings(), reference, out, skip_reference=no_reference)
+
+
+__all__ = ["app", "main"]
+
+if __name__ == "__main__":
+    main()
