@@ -3,6 +3,8 @@ asked kind of value first -> extractive answer."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from haystack import Pipeline
 
 from api.answering.answer_type_rules import AnswerTypeRanker
@@ -31,55 +33,33 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
     """Run with {"encoder": {"query": q}, "retriever": {"filters": f, "top_k": k}, "lookup": {"filters": f,
     "top_k": k}} (plus {"ranker": {"top_k": k}} with a learned `ranker`); the ranked passages are the ranker's
     documents. Lookup, ranker and answer get the question as the encoder searched it (typing errors corrected by
-    `speller`, see build_speller). With a trained `ranker` the learned reranker orders the candidates and the answer
+    `speller`, see build_speller). With a trained `ranker` the learned reranker scores the candidates and the answer
     is selected from its probabilities; without one, the rule-based answer-type ranking and answer checks are used."""
-    r, a = settings.retrieval, settings.answer
-    if ranker is not None:
-        return _learned_pipeline(settings, store, model, speller, ranker)
-    pipe = Pipeline()
-    pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense, speller,
-                                                r.context_weight))
-    pipe.add_component("retriever", HybridRetriever(store, r.top_k, r.candidates, r.fusion, r.rrf_k,
-                                                    r.dense_weight, r.sparse_weight, r.superseded_penalty))
-    pipe.add_component("answer", ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences,
-                                                         settings.stemmer))
-    pipe.connect("encoder.embedding", "retriever.query_embedding")
-    pipe.connect("encoder.sparse_embedding", "retriever.query_sparse_embedding")
-    pipe.add_component("lookup", CodeLookup(store, r.exact_code_rows, max(r.candidates, r.exact_code_rows, 1)))
-    pipe.connect("encoder.embedding", "lookup.query_embedding")
-    pipe.connect("encoder.sparse_embedding", "lookup.query_sparse_embedding")
-    pipe.connect("retriever.documents", "lookup.documents")
-    pipe.add_component("ranker", AnswerTypeRanker(penalty=r.answer_type_penalty, stemmer=settings.stemmer))
-    pipe.connect("lookup.documents", "ranker.documents")
-    pipe.connect("ranker.documents", "answer.documents")
-    pipe.connect("encoder.query", "lookup.query")
-    pipe.connect("encoder.query", "ranker.query")
-    pipe.connect("encoder.query", "answer.query")
-    return pipe
-
-
-def _learned_pipeline(settings: Settings, store: VraagbaakDocumentStore, model: EmbeddingModel,
-                      speller: Speller | None, ranker: RankerModel) -> Pipeline:
     r, a, k = settings.retrieval, settings.answer, settings.ranker
+    if ranker is not None:
+        rank: Any = LearnedReranker(ranker, settings.stemmer, r.top_k, k.order)
+        answer = ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences, settings.stemmer,
+                                         "learned", k.min_probability, k.cite_ratio, k.require_value)
+    else:
+        rank = AnswerTypeRanker(penalty=r.answer_type_penalty, stemmer=settings.stemmer)
+        answer = ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences, settings.stemmer)
     pipe = Pipeline()
     pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense, speller,
                                                 r.context_weight))
-    pipe.add_component("retriever", HybridRetriever(store, k.candidates, r.candidates, r.fusion, r.rrf_k,
-                                                    r.dense_weight, r.sparse_weight, r.superseded_penalty))
+    pipe.add_component("retriever", HybridRetriever(store, k.candidates if ranker is not None else r.top_k,
+                                                    r.candidates, r.fusion, r.rrf_k, r.dense_weight, r.sparse_weight,
+                                                    r.superseded_penalty))
     pipe.add_component("lookup", CodeLookup(store, r.exact_code_rows, max(r.candidates, r.exact_code_rows, 1)))
-    pipe.add_component("ranker", LearnedReranker(ranker, settings.stemmer, r.top_k, k.order))
-    pipe.add_component("answer", ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences,
-                                                         settings.stemmer, "learned", k.min_probability,
-                                                         k.cite_ratio, k.require_value))
-    pipe.connect("encoder.embedding", "retriever.query_embedding")
-    pipe.connect("encoder.sparse_embedding", "retriever.query_sparse_embedding")
-    pipe.connect("encoder.embedding", "lookup.query_embedding")
-    pipe.connect("encoder.sparse_embedding", "lookup.query_sparse_embedding")
-    pipe.connect("encoder.embedding", "ranker.query_embedding")
+    pipe.add_component("ranker", rank)
+    pipe.add_component("answer", answer)
+    for channel in ("embedding", "sparse_embedding"):
+        pipe.connect(f"encoder.{channel}", f"retriever.query_{channel}")
+        pipe.connect(f"encoder.{channel}", f"lookup.query_{channel}")
+    if ranker is not None:
+        pipe.connect("encoder.embedding", "ranker.query_embedding")
     pipe.connect("retriever.documents", "lookup.documents")
     pipe.connect("lookup.documents", "ranker.documents")
     pipe.connect("ranker.documents", "answer.documents")
-    pipe.connect("encoder.query", "lookup.query")
-    pipe.connect("encoder.query", "ranker.query")
-    pipe.connect("encoder.query", "answer.query")
+    for name in ("lookup", "ranker", "answer"):
+        pipe.connect("encoder.query", f"{name}.query")
     return pipe
