@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from api.schemas import AskResponse, Citation, clean_question, clean_region
+from api.schemas import AskResponse, Citation, clean_question, clean_region, clean_text
 
 MAX_COMMENT_CHARS = 2000
 
@@ -32,7 +32,7 @@ class ChatRequest(BaseModel):
     @field_validator("conversation_id")
     @classmethod
     def _conversation(cls, value: str | None) -> str | None:
-        return (value or "").strip() or None
+        return clean_text(value or "").strip() or None
 
 
 class ChatResponse(AskResponse):
@@ -77,10 +77,15 @@ class FeedbackRequest(BaseModel):
     @field_validator("comment")
     @classmethod
     def _comment(cls, value: str | None) -> str | None:
-        value = (value or "").strip()
+        value = clean_text(value or "").strip()
         if len(value) > MAX_COMMENT_CHARS:
             raise ValueError(f"De toelichting is te lang ({len(value)} tekens, maximaal {MAX_COMMENT_CHARS}).")
         return value or None
+
+    @field_validator("answer_id")
+    @classmethod
+    def _answer_id(cls, value: str) -> str:
+        return clean_text(value).strip()
 
 
 class FeedbackResponse(BaseModel):

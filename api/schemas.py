@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field, field_validator
 
 MAX_QUESTION_CHARS = 1000
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """Any text a user sends: control characters (NUL, ESC ...) become spaces; a lone surrogate is refused.
+
+    A lone surrogate (``\\ud800`` in JSON) is not a character: no tokenizer, database or UTF-8
+    response can hold it, so it is a 422 in Dutch rather than a failure deeper down.
+    """
+    if _SURROGATE.search(value):
+        raise ValueError("De tekst bevat ongeldige tekens (een losse surrogaat-code). Typ de tekst opnieuw.")
+    return _CONTROL.sub(" ", value)
+
 
 def clean_question(value: str) -> str:
     """A question or chat message as typed: trimmed; empty or too long is refused with a Dutch message."""
-    value = value.strip()
+    value = clean_text(value).strip()
     if not value:
         raise ValueError("De vraag is leeg. Typ een vraag.")
     if len(value) > MAX_QUESTION_CHARS:
@@ -19,7 +35,7 @@ def clean_question(value: str) -> str:
 
 def clean_region(value: str | None) -> str | None:
     """A region slug in lower case; blank means no region."""
-    return (value or "").strip().lower() or None
+    return clean_text(value or "").strip().lower() or None
 
 
 class AskRequest(BaseModel):

@@ -221,3 +221,37 @@ def test_search_with_a_malformed_date_is_a_422(client: TestClient) -> None:
     _assert_error(
         response, 422, "validation_error", "Datum 'gisteren' moet de vorm JJJJ, JJJJ-MM of JJJJ-MM-DD hebben"
     )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"question": "\\u0000\\ud800"}',
+        b'{"question": "Welk bericht \\ud800 stuur ik?"}',
+        b'{"question": "Welk bericht\\u0000 stuur ik als de zorg start?"}',
+    ],
+)
+def test_control_characters_and_lone_surrogates_never_give_a_500(client: TestClient, raw: bytes) -> None:
+    """A NUL or a lone surrogate in the question is refused (422) or cleaned, never a server error."""
+    response = client.post("/v1/ask", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert response.json()["error_code"] == "validation_error"
+        assert "ongeldige tekens" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "raw"),
+    [
+        ("POST", "/v1/chat", b'{"message": "\\u0000\\ud800", "conversation_id": "\\udfff"}'),
+        ("POST", "/v1/ask", b'{"question": "Welk bericht?", "region": "\\ud800"}'),
+        ("POST", "/v1/feedback", b'{"answer_id": "\\ud800", "rating": "up", "comment": "\\u0000"}'),
+        ("GET", "/v1/search?q=%00%ED%A0%80", b""),
+        ("GET", "/v1/search?q=welk%00bericht&region=%ED%A0%80", b""),
+    ],
+)
+def test_every_text_input_refuses_lone_surrogates_without_a_500(
+    client: TestClient, method: str, path: str, raw: bytes
+) -> None:
+    response = client.request(method, path, content=raw or None, headers={"content-type": "application/json"})
+    assert response.status_code < 500, response.text
