@@ -9,10 +9,11 @@ from typing import Any
 
 from haystack import Document, Pipeline
 
-from api.answering.pipeline import build_query_pipeline, build_speller
+from api.answering.pipeline import build_abbreviations, build_query_pipeline, build_speller
 from api.answering.ranker_model import RankerModel, ranker_dir
 from api.errors import ErrorCode, VraagbaakError
 from api.schemas import AskResponse, Citation, Passage, SearchResponse
+from index.abbreviations import Abbreviations
 from index.backend import StoreError
 from index.embedding_model import EmbeddingModel, EmbeddingSpec
 from index.lock import IndexBusyError
@@ -60,6 +61,7 @@ class QAService:
         self.store: VraagbaakDocumentStore | None = None
         self.pipeline: Pipeline | None = None
         self.speller: Speller | None = None
+        self.abbreviations: Abbreviations | None = None
         self.regions: list[str] = []
         self.build_report: IngestReport | None = None
         self.ranker: RankerModel | None = None
@@ -80,8 +82,10 @@ class QAService:
         if self.store is None:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
         self.speller = build_speller(self.settings, self.store)  # the index's words, read once per (re)start
+        self.abbreviations = build_abbreviations(self.settings, self.store)
         self.ranker = self._load_ranker()
-        self.pipeline = build_query_pipeline(self.settings, self.store, self.model, self.speller, self.ranker)
+        self.pipeline = build_query_pipeline(self.settings, self.store, self.model, self.speller, self.ranker,
+                                             self.abbreviations)
         self.learned = self.ranker is not None
         self.regions = self.store.regions()
 
@@ -191,5 +195,8 @@ class QAService:
         ranker = self.ranker if settings.ranker.enabled else None
         if ranker is None and settings.ranker.enabled:
             ranker = self.ranker = self._load_ranker()
-        self.pipeline = build_query_pipeline(settings, self.store, self.model, speller, ranker)
+        if settings.retrieval.expand_abbreviations and self.abbreviations is None:
+            self.abbreviations = build_abbreviations(settings, self.store)
+        abbreviations = self.abbreviations if settings.retrieval.expand_abbreviations else None
+        self.pipeline = build_query_pipeline(settings, self.store, self.model, speller, ranker, abbreviations)
         self.learned = ranker is not None

@@ -9,6 +9,7 @@ import numpy as np
 from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
+from index.abbreviations import Abbreviations
 from index.analyzer import DutchAnalyzer
 from index.embedding_model import EmbeddingModel
 from index.sentences import question_sentence
@@ -64,8 +65,10 @@ class QueryEncoder:
     """Turns a question into the dense and the BM25 query, expanded with the domain vocabulary."""
 
     def __init__(self, model: EmbeddingModel, stemmer: str = "dutch", expand_synonyms: bool = True,
-                 expand_dense: bool = False, speller: Speller | None = None, context_weight: float = 0.5) -> None:
+                 expand_dense: bool = False, speller: Speller | None = None, context_weight: float = 0.5,
+                 abbreviations: Abbreviations | None = None) -> None:
         self.model = model
+        self.abbreviations = abbreviations
         self.context_weight = context_weight
         self.speller = speller
         self.stemmer = stemmer
@@ -93,6 +96,21 @@ class QueryEncoder:
         whole, sentence = self.model.embed_queries([dense_text, asked])
         return ((whole + sentence) / 2).tolist()
 
+    def _spelled_out(self, query: str, extra: dict[str, float]) -> list[str]:
+        """The long forms of the short forms in the query ("VOT" -> "verzoek om toewijzing"), added to the BM25
+        terms `extra` at the vocabulary's weight; returns them as searched."""
+        if self.abbreviations is None:
+            return []
+        present = set(self._encoder.analyzer.terms(query))
+        spelled = []
+        for _short, long in self.abbreviations.in_query(query):
+            new = [t for t in self._encoder.analyzer.terms(long) if t not in present]
+            for term in new:
+                extra[term] = max(extra.get(term, 0.0), self._vocabulary.weight)
+            if new:
+                spelled.append(long)
+        return spelled
+
     @component.output_types(embedding=list[float], sparse_embedding=SparseEmbedding, expansion=str, query=str)
     def run(self, query: str, context: str | None = None) -> dict[str, Any]:
         """`query` out is the question with typing errors corrected: what was searched, and what the answer is
@@ -106,6 +124,7 @@ class QueryEncoder:
         expansion = self._vocabulary.expand(query) if self.expand_synonyms else None
         dense_text = f"{query} ({expansion.text})" if self.expand_dense and expansion and expansion.text else query
         extra = dict(expansion.terms) if expansion else {}
+        spelled = self._spelled_out(query, extra)
         embedding = self._dense_query(query, dense_text)
         if context and self.context_weight > 0:
             for term in self._encoder.analyzer.terms(context):
@@ -113,5 +132,6 @@ class QueryEncoder:
             mixed = np.asarray(embedding) + self.context_weight * self.model.embed_queries([context])[0]
             embedding = (mixed / max(float(np.linalg.norm(mixed)), 1e-9)).tolist()
         sparse = self._encoder.encode_query(query, extra or None)
-        searched = " ".join([*dict.fromkeys(corrections.values()), *([expansion.text] if expansion else [])]).strip()
+        searched = " ".join([*dict.fromkeys(corrections.values()), *([expansion.text] if expansion else []),
+                             *spelled]).strip()
         return {"embedding": embedding, "sparse_embedding": sparse, "expansion": searched, "query": query}

@@ -32,6 +32,8 @@ class RetrievalSettings(BaseModel):
     candidates: int = 50
     top_k: int = 5
     expand_synonyms: bool = True
+    # Short forms the documents define ("Verzoek om Toewijzing (VOT)") are searched with their long form too.
+    expand_abbreviations: bool = True
     expand_dense: bool = False  # measured: expansion terms help BM25 but blur the dense query
     # A question word the passages never use, one typing error from one they do, is searched as that word.
     correct_typos: bool = True
@@ -66,7 +68,9 @@ class RankerSettings(BaseModel):
 class AnswerSettings(BaseModel):
     """Answer composition and abstention."""
 
-    max_citations: int = 3
+    # Passages shown and cited. 5 instead of 3 (dev split, learned ranker): reference cited 0.593 -> 0.703, seeds
+    # 0.852 -> 0.943, wrongly refused 7.7 -> 5.5 % and 4.5 -> 3.4 %, one fewer unanswerable reference question refused.
+    max_citations: int = 5
     max_sentences: int = 3
     # Abstain when the best passage's relevance is below this; calibrated by `vraagbaak eval`.
     min_relevance: float = 0.4

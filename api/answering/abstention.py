@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from index.abbreviations import Abbreviations
 from index.analyzer import DutchAnalyzer, fold
 from index.sentences import question_sentence
 from index.vocabulary import message_concepts
@@ -104,8 +105,9 @@ def _initials(text: str) -> set[str]:
 
 
 def missing_terms(question: str, passage: str, metadata_text: str = "",
-                  analyzer: DutchAnalyzer | None = None) -> list[str]:
-    """Specific terms of the question that the passage and its metadata do not mention (compared as stems)."""
+                  analyzer: DutchAnalyzer | None = None, abbreviations: Abbreviations | None = None) -> list[str]:
+    """Specific terms of the question that the passage and its metadata do not mention (compared as stems); a short
+    form the corpus defines is mentioned when its long form is ("VOT": "verzoek om toewijzing")."""
     analyzer = analyzer or DutchAnalyzer()
     available = set(analyzer.terms(f"{passage} {metadata_text}")) | _initials(metadata_text)
     missing = []
@@ -116,6 +118,8 @@ def missing_terms(question: str, passage: str, metadata_text: str = "",
             continue
         if term.isalpha() and len(term) >= 6 and term[: max(5, len(term) - 3)] in folded:
             continue  # an inflected name or adjective: "Europees" / "Europese", "Achterhoekse" / "Achterhoek"
+        if abbreviations is not None and abbreviations.spelled_out(term, available):
+            continue
         missing.append(term)
     return missing
 

@@ -11,6 +11,7 @@ from api.answering.answer_type_rules import AnswerTypeRanker
 from api.answering.ranker_model import RankerModel
 from api.answering.reranker import LearnedReranker
 from api.answering.selection import ExtractiveAnswerBuilder
+from index.abbreviations import Abbreviations
 from index.analyzer import DutchAnalyzer
 from index.code_lookup import CodeLookup
 from index.embedders import QueryEncoder
@@ -28,8 +29,16 @@ def build_speller(settings: Settings, store: VraagbaakDocumentStore) -> Speller 
     return Speller.from_texts(store.texts(), DutchAnalyzer(settings.stemmer))
 
 
+def build_abbreviations(settings: Settings, store: VraagbaakDocumentStore) -> Abbreviations | None:
+    """The short forms the indexed passages define (one pass over every passage), or None when expansion is off."""
+    if not settings.retrieval.expand_abbreviations:
+        return None
+    return Abbreviations.from_texts(store.texts(), DutchAnalyzer(settings.stemmer))
+
+
 def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, model: EmbeddingModel,
-                         speller: Speller | None = None, ranker: RankerModel | None = None) -> Pipeline:
+                         speller: Speller | None = None, ranker: RankerModel | None = None,
+                         abbreviations: Abbreviations | None = None) -> Pipeline:
     """Run with {"encoder": {"query": q}, "retriever": {"filters": f, "top_k": k}, "lookup": {"filters": f,
     "top_k": k}} (plus {"ranker": {"top_k": k}} with a learned `ranker`); the ranked passages are the ranker's
     documents. Lookup, ranker and answer get the question as the encoder searched it (typing errors corrected by
@@ -39,13 +48,14 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
     if ranker is not None:
         rank: Any = LearnedReranker(ranker, settings.stemmer, r.top_k, k.order)
         answer = ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences, settings.stemmer,
-                                         "learned", k.min_probability, k.cite_ratio, k.require_value)
+                                         "learned", k.min_probability, k.cite_ratio, k.require_value, abbreviations)
     else:
         rank = AnswerTypeRanker(penalty=r.answer_type_penalty, stemmer=settings.stemmer)
-        answer = ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences, settings.stemmer)
+        answer = ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences, settings.stemmer,
+                                         abbreviations=abbreviations)
     pipe = Pipeline()
     pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense, speller,
-                                                r.context_weight))
+                                                r.context_weight, abbreviations))
     pipe.add_component("retriever", HybridRetriever(store, k.candidates if ranker is not None else r.top_k,
                                                     r.candidates, r.fusion, r.rrf_k, r.dense_weight, r.sparse_weight,
                                                     r.superseded_penalty))

@@ -17,6 +17,7 @@ from haystack import Document, component
 from api.answering.abstention import AnswerRequirement, MessageTypeCheck, is_deferral, missing_terms, specific_terms
 from api.answering.version_notes import version_notes
 from api.dates import date_label
+from index.abbreviations import Abbreviations
 from index.analyzer import FUNCTION_WORDS, DutchAnalyzer
 from index.code_lookup import EXACT
 from index.codes import codes_in_question
@@ -99,7 +100,8 @@ class ExtractiveAnswerBuilder:
 
     def __init__(self, min_relevance: float = 0.5, max_citations: int = 3, max_sentences: int = 3,
                  stemmer: str = "dutch", selection: str = "rules", min_probability: float = 0.1,
-                 cite_ratio: float = 0.5, require_value: bool = True) -> None:
+                 cite_ratio: float = 0.5, require_value: bool = True,
+                 abbreviations: Abbreviations | None = None) -> None:
         if selection not in ("rules", "learned"):
             raise ValueError(f"selection must be rules or learned, not {selection!r}")
         self.min_relevance = min_relevance
@@ -110,6 +112,7 @@ class ExtractiveAnswerBuilder:
         self.min_probability = min_probability
         self.cite_ratio = cite_ratio
         self.require_value = require_value
+        self.abbreviations = abbreviations
         self._analyzer = DutchAnalyzer(stemmer)
         self._vocabulary = DomainVocabulary(self._analyzer)
         self._message_type = MessageTypeCheck(self._analyzer)
@@ -129,7 +132,8 @@ class ExtractiveAnswerBuilder:
         if relevance < self.min_relevance:
             return {"answer": self._abstain(documents, relevance)}
         candidates = documents[: self.max_citations]
-        lacking = [missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer)
+        lacking = [missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer,
+                                 self.abbreviations)
                    + self._message_type.missing(query, d.content or "", self._metadata_text(d)) for d in candidates]
         candidates = [d for d, missing in zip(candidates, lacking, strict=True) if not missing]
         candidates = [d for d in candidates if d.meta.get("row") is None or self._row_on_subject(query, d)]
@@ -181,7 +185,8 @@ class ExtractiveAnswerBuilder:
         if relevance < self.min_relevance or probability < self.min_probability:
             return self._abstain(documents, relevance)
         # A specific term of the question that none of the shown passages holds: they are about something else.
-        lacking = [missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer) for d in shown]
+        lacking = [missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer,
+                                 self.abbreviations) for d in shown]
         if all(lacking):
             return self._abstain(documents, relevance, lacking[0])
         chosen = [d for d in shown if float(d.score or 0.0) >= self.cite_ratio * probability]
@@ -234,7 +239,8 @@ class ExtractiveAnswerBuilder:
         asked_codes = codes_in_question(query)
         asked = set(asked_codes)  # with two codes asked, a row holds one: the other is not missing
         rows = [d for d in rows if not [t for t in missing_terms(query, d.content or "", self._metadata_text(d),
-                                                                 self._analyzer) if t.upper() not in asked]]
+                                                                 self._analyzer, self.abbreviations)
+                                        if t.upper() not in asked]]
         if not rows or (len(asked) > 1 and not asked <= {c for d in rows for c in d.meta.get("matched_codes", [])}):
             return None  # "het verschil tussen 315 en 317" with rows for only one of them: answer as usual
         best = float(rows[0].meta.get("exact_score") or 0.0)

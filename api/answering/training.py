@@ -22,6 +22,7 @@ from haystack import Document
 
 from api.answering.features import FEATURES, MODEL_FEATURES, Featurizer, heading_text
 from api.answering.pairs import Pair, mine_pairs, text_key
+from api.answering.pipeline import build_abbreviations
 from api.answering.ranker_model import RankerModel, index_fingerprint, ranker_dir
 from index.analyzer import DutchAnalyzer
 from index.embedders import QueryEncoder
@@ -107,7 +108,8 @@ def train_ranker(settings: Settings, store: VraagbaakDocumentStore, model: Embed
     pairs = mine_pairs(passages)
     if max_pairs is not None:
         pairs = random.Random(5).sample(pairs, min(max_pairs, len(pairs)))
-    encoder = QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense, speller)
+    encoder = QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense, speller,
+                           abbreviations=build_abbreviations(settings, store))
     retriever = HybridRetriever(store, settings.ranker.candidates, r.candidates, r.fusion, r.rrf_k, r.dense_weight,
                                 r.sparse_weight, r.superseded_penalty)
     groups: list[tuple[np.ndarray, np.ndarray]] = []

@@ -1,0 +1,115 @@
+"""Abbreviations the documents define themselves: "Verzoek om Toewijzing (VOT)", "BRP (Basisregistratie Personen)".
+
+Users type the short form ("vot afgewezen", "GI's", "BRP"), documents often write the long form. The pairs are
+mined from the indexed passages with the Schwartz-Hearst rule (the short form's letters occur in order in the words
+before or inside the brackets, the first one opening a word), so every corpus brings its own list and nothing is
+written per question. A short form that is also a common Dutch word ("ZIN", "AVG" aside) only counts when the user
+writes it in capitals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from index.analyzer import DutchAnalyzer, fold
+from index.spelling import is_dutch_word
+
+_SHORT = r"[A-Z][A-Za-z]{0,3}[A-Z][A-Za-z]{0,2}|[A-Z]{2,6}"
+# "long form (SF)" and "SF (long form)"; the long form is taken from the words just before / inside the brackets.
+_SHORT_IN_BRACKETS = re.compile(rf"\(\s*({_SHORT})\s*\)")
+_SHORT_THEN_LONG = re.compile(rf"\b({_SHORT})\s*\(\s*([^\n()]{{3,90}})\)")
+_WORD = re.compile(r"[\wÀ-ÿ'’-]+")
+_MIN_COUNT = 1
+
+
+def long_form(words: list[str], short: str) -> str | None:
+    """The shortest run of trailing `words` whose letters hold `short`'s letters in order, the first letter opening
+    the run's first word (Schwartz & Hearst 2003); None when there is none or it is implausibly long."""
+    letters = [c for c in fold(short) if c.isalnum()]
+    if len(letters) < 2:
+        return None
+    for start in range(len(words) - 1, max(-1, len(words) - len(letters) - 4), -1):
+        run = [fold(w) for w in words[start:]]
+        if not run[0].startswith(letters[0]):
+            continue
+        text = " ".join(run)
+        at = 0
+        for letter in letters:
+            at = text.find(letter, at)
+            if at < 0:
+                break
+            at += 1
+        else:
+            if len(run) <= len(letters) + 2 and len(text) > len(letters) + 1:
+                return text
+    return None
+
+
+def mine(texts: Iterable[str]) -> dict[str, Counter[str]]:
+    """Short form (folded) -> its long forms (folded) with how often the documents define it that way."""
+    found: dict[str, Counter[str]] = defaultdict(Counter)
+    for text in texts:
+        if "(" not in text:
+            continue
+        for match in _SHORT_IN_BRACKETS.finditer(text):
+            before = text[max(0, match.start() - 90): match.start()]
+            words = _WORD.findall(re.split(r"[\n()]", before)[-1])
+            if (lf := long_form(words, match.group(1))) is not None:
+                found[fold(match.group(1))][lf] += 1
+        for match in _SHORT_THEN_LONG.finditer(text):
+            words = _WORD.findall(match.group(2))
+            lf = long_form(words[: len(match.group(1)) + 3], match.group(1)) if words else None
+            if lf is not None and fold(" ".join(words)).startswith(lf.split()[0]):
+                found[fold(match.group(1))][lf] += 1
+    return dict(found)
+
+
+@dataclass
+class Abbreviations:
+    """The corpus's short forms and their long forms."""
+
+    forms: dict[str, Counter[str]]
+    analyzer: DutchAnalyzer = field(default_factory=DutchAnalyzer)
+    _stems: dict[str, list[set[str]]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._stems = {short: [set(self.analyzer.terms(lf)) for lf, n in longs.items() if n >= _MIN_COUNT]
+                       for short, longs in self.forms.items()}
+        self._stems = {short: [s for s in stems if s] for short, stems in self._stems.items()}
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], analyzer: DutchAnalyzer | None = None) -> Abbreviations:
+        return cls(mine(texts), analyzer or DutchAnalyzer())
+
+    def __len__(self) -> int:
+        return len(self._stems)
+
+    def long_forms(self, short: str) -> list[str]:
+        """The long forms of a short form, most often defined first."""
+        longs = self.forms.get(fold(short).rstrip("'’s") if len(short) > 2 else fold(short)) or self.forms.get(
+            fold(short), Counter())
+        return [lf for lf, n in longs.most_common() if n >= _MIN_COUNT]
+
+    def in_query(self, query: str) -> list[tuple[str, str]]:
+        """(short form as typed, its most frequent long form) for each defined short form the query uses; a short
+        form that is a common Dutch word counts only in capitals ("ZIN", not "zin")."""
+        pairs = []
+        for word in dict.fromkeys(re.findall(r"\b[\wÀ-ÿ]{2,8}\b", query)):
+            key = fold(word)
+            if key not in self._stems and key.endswith("s") and key[:-1] in self._stems:
+                key = key[:-1]  # "GI's", "VOTs"
+            if key not in self._stems or not self._stems[key]:
+                continue
+            if not word.isupper() and (is_dutch_word(word) or len(word) < 3):
+                continue
+            pairs.append((word, self.long_forms(key)[0]))
+        return pairs
+
+    def spelled_out(self, short: str, available: set[str]) -> bool:
+        """Whether the analysed words `available` hold one of the long forms of `short` completely."""
+        key = fold(short)
+        stems = self._stems.get(key) or self._stems.get(key[:-1] if key.endswith("s") else key, [])
+        return any(s <= available for s in stems)
