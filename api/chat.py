@@ -46,7 +46,8 @@ def region_publishers(service: QAService) -> set[tuple[str, str]]:
 
 
 def build_rewriter(qa: QAService) -> FollowUpRewriter:
-    return FollowUpRewriter(region_aliases(region_publishers(qa)))
+    abbreviations = qa.abbreviations.primary() if qa.abbreviations is not None else None
+    return FollowUpRewriter(region_aliases(region_publishers(qa)), abbreviations)
 
 
 def rewrite_in_context(qa: QAService, rewriter: FollowUpRewriter, history: Sequence[str], message: str,

@@ -108,6 +108,11 @@ class Abbreviations:
             pairs.append((word, self.long_forms(key)[0]))
         return pairs
 
+    def primary(self) -> dict[str, str]:
+        """Each short form (folded) with its most frequent long form, Dutch words left out ("zin")."""
+        return {short: self.long_forms(short)[0] for short in self._stems
+                if self._stems[short] and not is_dutch_word(short)}
+
     def spelled_out(self, short: str, available: set[str]) -> bool:
         """Whether the analysed words `available` hold one of the long forms of `short` completely."""
         key = fold(short)

@@ -86,12 +86,19 @@ class _Mention:
 class FollowUpRewriter:
     """Turns a chat message plus the earlier turns into the query to search and the region to search in."""
 
-    def __init__(self, regions: Mapping[str, Sequence[str]] | None = None) -> None:
+    def __init__(self, regions: Mapping[str, Sequence[str]] | None = None,
+                 abbreviations: Mapping[str, str] | None = None) -> None:
         self.regions = {slug: list(names) for slug, names in (regions or {}).items()}
+        self.abbreviations = dict(abbreviations or {})
         entries: list[tuple[str, str, str]] = [
             (phrase, kind, canonical)
             for kind, groups in ENTITIES.items() for canonical, phrases in groups.items() for phrase in phrases
         ]
+        # A short form the corpus defines is the term its long form is: "VOW" (verzoek om wijziging) is message 317,
+        # so "En bij een VOW?" after a question about a VOT replaces it.
+        known = {folded(phrase): (kind, canonical) for phrase, kind, canonical in entries}
+        entries += [(short, *known[folded(long)]) for short, long in self.abbreviations.items()
+                    if folded(long) in known and folded(short) not in known]
         entries += [(alias, "regio", slug) for slug, names in self.regions.items() for alias in names]
         entries.sort(key=lambda e: len(e[0]), reverse=True)  # longest first: "declaratie-antwoordbericht" wins
         self._lexicon = [

@@ -154,3 +154,19 @@ def test_region_carries_over_until_the_user_picks_another(rewriter: FollowUpRewr
 def test_codes_in_quotes() -> None:
     assert codes_in(["Stuur een 305 en daarna een 307.", "Alle 54 codes vallen onder 54Z01.", "305"]) == [
         "305", "307", "54Z01"]
+
+
+def test_a_short_form_the_corpus_defines_replaces_the_message_it_stands_for() -> None:
+    """"VOW" is defined in the documents as "verzoek om wijziging" (317): it replaces the VOT of the question before;
+    without the corpus's short forms the fragment is only added."""
+    questions = ["Binnen hoeveel werkdagen moet de gemeente reageren op een VOT?", "En bij een VOW?"]
+    short_forms = {"vot": "verzoek om toewijzing", "vow": "verzoek om wijziging", "gi": "gecertificeerde instelling"}
+    mined = FollowUpRewriter(region_aliases(PUBLISHERS), short_forms)
+    rewrite = _converse(mined, questions)
+    assert rewrite.query == "Binnen hoeveel werkdagen moet de gemeente reageren op een VOW?"
+    assert "VOT" not in rewrite.query and rewrite.kind == "vervolg"
+    plain = _converse(FollowUpRewriter(region_aliases(PUBLISHERS)), questions)
+    assert "VOT" in plain.query and "VOW" in plain.query
+    # A short form whose long form is no known term (GI) replaces nothing.
+    other = _converse(mined, ["Binnen welke termijn stuurt de aanbieder het startbericht?", "En een GI?"])
+    assert "startbericht" in other.query
