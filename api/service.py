@@ -81,8 +81,9 @@ class QAService:
         """(Re)build the query pipeline and the region list on the opened index."""
         if self.store is None:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
-        self.speller = build_speller(self.settings, self.store)  # the index's words, read once per (re)start
-        self.abbreviations = build_abbreviations(self.settings, self.store)
+        texts = self.store.texts()  # the index's words and definitions, read once per (re)start
+        self.speller = build_speller(self.settings, self.store, texts)
+        self.abbreviations = build_abbreviations(self.settings, self.store, texts)
         self.ranker = self._load_ranker()
         self.pipeline = build_query_pipeline(self.settings, self.store, self.model, self.speller, self.ranker,
                                              self.abbreviations)

@@ -22,7 +22,6 @@ _SHORT = r"[A-Z][A-Za-z]{0,3}[A-Z][A-Za-z]{0,2}|[A-Z]{2,6}"
 _SHORT_IN_BRACKETS = re.compile(rf"\(\s*({_SHORT})\s*\)")
 _SHORT_THEN_LONG = re.compile(rf"\b({_SHORT})\s*\(\s*([^\n()]{{3,90}})\)")
 _WORD = re.compile(r"[\wÀ-ÿ'’-]+")
-_MIN_COUNT = 1
 
 
 def long_form(words: list[str], short: str) -> str | None:
@@ -73,12 +72,11 @@ class Abbreviations:
 
     forms: dict[str, Counter[str]]
     analyzer: DutchAnalyzer = field(default_factory=DutchAnalyzer)
-    _stems: dict[str, list[set[str]]] = field(init=False, repr=False)
+    _stems: dict[str, list[set[str]]] = field(init=False, repr=False)  # each long form's analysed words
 
     def __post_init__(self) -> None:
-        self._stems = {short: [set(self.analyzer.terms(lf)) for lf, n in longs.items() if n >= _MIN_COUNT]
-                       for short, longs in self.forms.items()}
-        self._stems = {short: [s for s in stems if s] for short, stems in self._stems.items()}
+        self._stems = {short: stems for short, longs in self.forms.items()
+                       if (stems := [s for lf in longs if (s := set(self.analyzer.terms(lf)))])}
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], analyzer: DutchAnalyzer | None = None) -> Abbreviations:
@@ -87,34 +85,33 @@ class Abbreviations:
     def __len__(self) -> int:
         return len(self._stems)
 
+    def _key(self, word: str) -> str | None:
+        """The defined short form a word is, also in the plural ("GI's", "VOTs"); None when it is none."""
+        key = fold(word)
+        if key not in self._stems and key.endswith("s"):
+            key = key[:-1]
+        return key if key in self._stems else None
+
     def long_forms(self, short: str) -> list[str]:
         """The long forms of a short form, most often defined first."""
-        longs = self.forms.get(fold(short).rstrip("'’s") if len(short) > 2 else fold(short)) or self.forms.get(
-            fold(short), Counter())
-        return [lf for lf, n in longs.most_common() if n >= _MIN_COUNT]
+        key = self._key(short)
+        return [lf for lf, _ in self.forms[key].most_common()] if key else []
 
     def in_query(self, query: str) -> list[tuple[str, str]]:
         """(short form as typed, its most frequent long form) for each defined short form the query uses; a short
         form that is a common Dutch word counts only in capitals ("ZIN", not "zin")."""
         pairs = []
         for word in dict.fromkeys(re.findall(r"\b[\wÀ-ÿ]{2,8}\b", query)):
-            key = fold(word)
-            if key not in self._stems and key.endswith("s") and key[:-1] in self._stems:
-                key = key[:-1]  # "GI's", "VOTs"
-            if key not in self._stems or not self._stems[key]:
+            if self._key(word) is None or (not word.isupper() and (is_dutch_word(word) or len(word) < 3)):
                 continue
-            if not word.isupper() and (is_dutch_word(word) or len(word) < 3):
-                continue
-            pairs.append((word, self.long_forms(key)[0]))
+            pairs.append((word, self.long_forms(word)[0]))
         return pairs
 
     def primary(self) -> dict[str, str]:
         """Each short form (folded) with its most frequent long form, Dutch words left out ("zin")."""
-        return {short: self.long_forms(short)[0] for short in self._stems
-                if self._stems[short] and not is_dutch_word(short)}
+        return {short: self.long_forms(short)[0] for short in self._stems if not is_dutch_word(short)}
 
     def spelled_out(self, short: str, available: set[str]) -> bool:
         """Whether the analysed words `available` hold one of the long forms of `short` completely."""
-        key = fold(short)
-        stems = self._stems.get(key) or self._stems.get(key[:-1] if key.endswith("s") else key, [])
-        return any(s <= available for s in stems)
+        key = self._key(short)
+        return key is not None and any(s <= available for s in self._stems[key])

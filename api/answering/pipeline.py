@@ -22,18 +22,21 @@ from index.spelling import Speller
 from index.store import VraagbaakDocumentStore
 
 
-def build_speller(settings: Settings, store: VraagbaakDocumentStore) -> Speller | None:
-    """The speller over the index's words (one pass over every passage), or None when correction is off."""
+def build_speller(settings: Settings, store: VraagbaakDocumentStore, texts: list[str] | None = None) -> Speller | None:
+    """The speller over the index's words (`texts`, else one pass over every passage), or None when correction is
+    off."""
     if not settings.retrieval.correct_typos:
         return None
-    return Speller.from_texts(store.texts(), DutchAnalyzer(settings.stemmer))
+    return Speller.from_texts(store.texts() if texts is None else texts, DutchAnalyzer(settings.stemmer))
 
 
-def build_abbreviations(settings: Settings, store: VraagbaakDocumentStore) -> Abbreviations | None:
-    """The short forms the indexed passages define (one pass over every passage), or None when expansion is off."""
+def build_abbreviations(settings: Settings, store: VraagbaakDocumentStore,
+                        texts: list[str] | None = None) -> Abbreviations | None:
+    """The short forms the indexed passages define (`texts`, else one pass over every passage), or None when
+    expansion is off."""
     if not settings.retrieval.expand_abbreviations:
         return None
-    return Abbreviations.from_texts(store.texts(), DutchAnalyzer(settings.stemmer))
+    return Abbreviations.from_texts(store.texts() if texts is None else texts, DutchAnalyzer(settings.stemmer))
 
 
 def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, model: EmbeddingModel,
