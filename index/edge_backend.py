@@ -9,6 +9,7 @@ from typing import Any
 import qdrant_edge as qe
 
 from index.backend import (
+    BODY,
     DENSE,
     INTEGER_FIELDS,
     KEYWORD_FIELDS,
@@ -16,6 +17,7 @@ from index.backend import (
     Hit,
     PointData,
     StoreError,
+    closest_representation,
     convert_filter,
 )
 
@@ -50,7 +52,7 @@ class EdgeBackend:
 
     def _config(self, dense_dim: int) -> qe.EdgeConfig:
         return qe.EdgeConfig(
-            vectors={DENSE: qe.EdgeVectorParams(size=dense_dim, distance=qe.Distance.Cosine)},
+            vectors={name: qe.EdgeVectorParams(size=dense_dim, distance=qe.Distance.Cosine) for name in (DENSE, BODY)},
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
 
@@ -86,7 +88,8 @@ class EdgeBackend:
         qpoints = [
             qe.Point(
                 id=p.id,
-                vector={DENSE: p.dense, SPARSE: qe.SparseVector(indices=p.sparse_indices, values=p.sparse_values)},
+                vector={DENSE: p.dense, BODY: p.body if p.body is not None else p.dense,
+                        SPARSE: qe.SparseVector(indices=p.sparse_indices, values=p.sparse_values)},
                 payload=p.payload,
             )
             for p in points
@@ -131,8 +134,9 @@ class EdgeBackend:
     ) -> tuple[list[Hit], list[Hit]]:
         flt = to_filter(filters)
         requests: list[qe.QueryRequest] = []
-        if dense is not None:
-            requests.append(qe.QueryRequest(limit=limit, query=qe.Query.Nearest(dense, using=DENSE),
+        dense_names = (DENSE, BODY) if dense is not None else ()
+        for name in dense_names:
+            requests.append(qe.QueryRequest(limit=limit, query=qe.Query.Nearest(dense, using=name),
                                             filter=flt, with_payload=True))
         if sparse is not None and sparse[0]:
             vec = qe.SparseVector(indices=sparse[0], values=sparse[1])
@@ -140,8 +144,8 @@ class EdgeBackend:
                                             filter=flt, with_payload=True))
         results = self.shard.query_batch(qe.QueryBatchRequest(requests)) if requests else []
         hits = [[Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in res] for res in results]
-        dense_hits = hits.pop(0) if dense is not None else []
-        sparse_hits = hits.pop(0) if hits else []
+        dense_hits = closest_representation(hits[: len(dense_names)], limit) if dense_names else []
+        sparse_hits = hits[len(dense_names)] if len(hits) > len(dense_names) else []
         return dense_hits, sparse_hits
 
     def flush(self) -> None:

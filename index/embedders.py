@@ -14,6 +14,7 @@ from index.analyzer import DutchAnalyzer
 from index.embedding_model import EmbeddingModel
 from index.sentences import question_sentence
 from index.sparse import BM25Encoder
+from index.store import BODY_EMBEDDING
 from index.spelling import Speller
 from index.vocabulary import DomainVocabulary
 
@@ -26,7 +27,8 @@ def passage_text(doc: Document) -> str:
 
 @component
 class PassageEmbedder:
-    """Adds the dense embedding of 'context + passage' to each Document (copies, inputs untouched)."""
+    """Adds the dense embedding of 'context + passage' to each Document, and of the passage alone (meta
+    `body_embedding`, stored as the second dense vector) when it has a context header (copies, inputs untouched)."""
 
     def __init__(self, model: EmbeddingModel, progress_bar: bool = False) -> None:
         self.model = model
@@ -42,8 +44,15 @@ class PassageEmbedder:
     def run(self, documents: list[Document]) -> dict[str, Any]:
         if not documents:
             return {"documents": []}
-        vectors = self.model.embed_passages([passage_text(d) for d in documents], show_progress=self.progress_bar)
-        return {"documents": [replace(d, embedding=v.tolist()) for d, v in zip(documents, vectors, strict=True)]}
+        bodies = [i for i, d in enumerate(documents) if d.meta.get("context")]
+        texts = [passage_text(d) for d in documents] + [documents[i].content or "" for i in bodies]
+        vectors = self.model.embed_passages(texts, show_progress=self.progress_bar)
+        body_of = dict(zip(bodies, vectors[len(documents):], strict=True))
+        out = []
+        for i, (doc, vector) in enumerate(zip(documents, vectors[: len(documents)], strict=True)):
+            meta = {**doc.meta, BODY_EMBEDDING: body_of[i].tolist()} if i in body_of else doc.meta
+            out.append(replace(doc, embedding=vector.tolist(), meta=meta))
+        return {"documents": out}
 
 
 @component

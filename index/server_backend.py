@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 from qdrant_client import QdrantClient, models
 
 from index.backend import (
+    BODY,
     DENSE,
     INTEGER_FIELDS,
     KEYWORD_FIELDS,
@@ -15,9 +17,11 @@ from index.backend import (
     Hit,
     PointData,
     StoreError,
+    closest_representation,
     convert_filter,
 )
 
+logger = logging.getLogger(__name__)
 _SCROLL_PAGE = 512
 _UPSERT_BATCH = 256
 
@@ -50,6 +54,9 @@ class ServerBackend:
         self.api_key = api_key
         self.timeout_s = timeout_s
         self._client: QdrantClient | None = None
+        # A collection made before passages had a body vector is searched with the header vector alone (rebuild it
+        # to get both: `vraagbaak ingest` into a new VRAAGBAAK_QDRANT__COLLECTION).
+        self.has_body = True
 
     @property
     def client(self) -> QdrantClient:
@@ -68,13 +75,19 @@ class ServerBackend:
                         f"collectie '{self.collection}' heeft vectoren van lengte {size}, het model maakt er "
                         f"{dense_dim}: kies een andere collectie (VRAAGBAAK_QDRANT__COLLECTION) of gebruik --rebuild"
                     )
+                self.has_body = isinstance(vectors, dict) and BODY in vectors
+                if not self.has_body:
+                    logger.warning("Collectie '%s' heeft nog geen tekstvector per passage: alleen de vector met kop "
+                                   "wordt doorzocht. Bouw een nieuwe collectie voor betere resultaten.",
+                                   self.collection)
                 for name in KEYWORD_FIELDS:  # a collection made before a field was added gets its index now
                     if name not in (info.payload_schema or {}):
                         self.client.create_payload_index(self.collection, name, models.PayloadSchemaType.KEYWORD)
                 return
             self.client.create_collection(
                 self.collection,
-                vectors_config={DENSE: models.VectorParams(size=dense_dim, distance=models.Distance.COSINE)},
+                vectors_config={name: models.VectorParams(size=dense_dim, distance=models.Distance.COSINE)
+                                for name in (DENSE, BODY)},
                 sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
             )
             for name in KEYWORD_FIELDS:
@@ -95,6 +108,7 @@ class ServerBackend:
                 models.PointStruct(
                     id=p.id,
                     vector={DENSE: p.dense,
+                            **({BODY: p.body if p.body is not None else p.dense} if self.has_body else {}),
                             SPARSE: models.SparseVector(indices=p.sparse_indices, values=p.sparse_values)},
                     payload=p.payload,
                 )
@@ -143,15 +157,16 @@ class ServerBackend:
     ) -> tuple[list[Hit], list[Hit]]:
         flt = to_filter(filters)
         requests = []
-        if dense is not None:
-            requests.append(models.QueryRequest(query=dense, using=DENSE, filter=flt, limit=limit, with_payload=True))
+        dense_names = ((DENSE, BODY) if self.has_body else (DENSE,)) if dense is not None else ()
+        for name in dense_names:
+            requests.append(models.QueryRequest(query=dense, using=name, filter=flt, limit=limit, with_payload=True))
         if sparse is not None and sparse[0]:
             vec = models.SparseVector(indices=sparse[0], values=sparse[1])
             requests.append(models.QueryRequest(query=vec, using=SPARSE, filter=flt, limit=limit, with_payload=True))
         responses = self.client.query_batch_points(self.collection, requests=requests) if requests else []
         hits = [[Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in r.points] for r in responses]
-        dense_hits = hits.pop(0) if dense is not None else []
-        sparse_hits = hits.pop(0) if hits else []
+        dense_hits = closest_representation(hits[: len(dense_names)], limit) if dense_names else []
+        sparse_hits = hits[len(dense_names)] if len(hits) > len(dense_names) else []
         return dense_hits, sparse_hits
 
     def flush(self) -> None:

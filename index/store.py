@@ -21,6 +21,10 @@ from index.lock import DataDirLock
 __all__ = ["StoreError", "VraagbaakDocumentStore"]
 
 
+SCHEMA = 2  # 1: one dense vector per passage; 2: also the body alone (index/backend.BODY)
+BODY_EMBEDDING = "body_embedding"  # meta key that carries a passage's body vector from the embedder to the store
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "model"
 
@@ -55,7 +59,9 @@ class VraagbaakDocumentStore:
 
     @property
     def shard_path(self) -> Path:
-        return Path(self.data_dir) / "index" / _slug(self.model_name)
+        """The embedded index of this model; `-2` since passages have two dense vectors (an index of the earlier
+        schema stays where it was, unused: the new one is built from the corpus on first use)."""
+        return Path(self.data_dir) / "index" / f"{_slug(self.model_name)}-{SCHEMA}"
 
     def open(self, dense_dim: int) -> VraagbaakDocumentStore:
         """Lock the data directory (embedded) and open or create the collection."""
@@ -128,9 +134,12 @@ class VraagbaakDocumentStore:
         for doc in documents:
             if doc.embedding is None or doc.sparse_embedding is None:
                 raise StoreError(f"passage {doc.id} heeft geen embedding; draai eerst de embedders")
-            payload = {**doc.meta, "content": doc.content, "date_int": date_int(doc.meta.get("date"))}
+            meta = {k: v for k, v in doc.meta.items() if k != BODY_EMBEDDING}
+            payload = {**meta, "content": doc.content, "date_int": date_int(doc.meta.get("date"))}
+            body = doc.meta.get(BODY_EMBEDDING)
             points.append(PointData(doc.id, list(doc.embedding), list(doc.sparse_embedding.indices),
-                                    list(doc.sparse_embedding.values), payload))
+                                    list(doc.sparse_embedding.values), payload,
+                                    list(body) if body is not None else None))
         self.backend.upsert(points)
         return len(points)
 
@@ -163,8 +172,9 @@ class VraagbaakDocumentStore:
             entry["positions"].append(payload.get("position"))
         return state
 
-    def vectors_of(self, ids: list[str]) -> dict[str, tuple[list[float], SparseEmbedding, str]]:
-        """Stored vectors by passage id (to reuse them for moved passages instead of re-embedding)."""
+    def vectors_of(self, ids: list[str]) -> dict[str, tuple[list[float], SparseEmbedding, str, list[float] | None]]:
+        """Stored vectors by passage id (to reuse them for moved passages instead of re-embedding): the dense
+        vector with header, the BM25 vector, the content hash and the body vector."""
         if not ids:
             return {}
         out = {}
@@ -172,7 +182,8 @@ class VraagbaakDocumentStore:
         for pid, payload, vectors in self.backend.scroll(flt, fields=["content_hash"], with_vectors=True):
             if vectors and "dense" in vectors and "bm25" in vectors:
                 idx, vals = vectors["bm25"]
-                out[pid] = (vectors["dense"], SparseEmbedding(indices=idx, values=vals), payload.get("content_hash"))
+                out[pid] = (vectors["dense"], SparseEmbedding(indices=idx, values=vals), payload.get("content_hash"),
+                            vectors.get("body"))
         return out
 
     def texts(self) -> list[str]:

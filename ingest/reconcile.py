@@ -7,7 +7,7 @@ from typing import Any
 
 from haystack import Document, component
 
-from index.store import VraagbaakDocumentStore
+from index.store import BODY_EMBEDDING, VraagbaakDocumentStore
 
 
 @component
@@ -34,20 +34,17 @@ class ChunkReconciler:
         # (source hash, passage count, scope, date, ...) must become the current one; its vectors are kept.
         kept = [d for d in documents if d.id in present]
         old_vectors = self.document_store.vectors_of([d.id for d in kept] + (stale if missing else []))
-        by_hash = {old_vectors[pid][2]: old_vectors[pid][:2] for pid in stale if pid in old_vectors}
+        by_hash = {old_vectors[pid][2]: old_vectors[pid] for pid in stale if pid in old_vectors}
         to_embed, reused = [], []
-        for doc in kept:
-            if doc.id in old_vectors:
-                dense, sparse, _ = old_vectors[doc.id]
-                reused.append(replace(doc, embedding=dense, sparse_embedding=sparse))
-            else:
-                to_embed.append(doc)
-        for doc in missing:
-            match = by_hash.get(doc.meta.get("content_hash"))
-            if match:
-                reused.append(replace(doc, embedding=match[0], sparse_embedding=match[1]))
-            else:
-                to_embed.append(doc)
+        kept_ids = {d.id for d in kept}
+        for doc in kept + missing:
+            old = old_vectors.get(doc.id) if doc.id in kept_ids else by_hash.get(doc.meta.get("content_hash"))
+            if old is None or (old[3] is None and doc.meta.get("context")):
+                to_embed.append(doc)  # new, or stored without its body vector
+                continue
+            dense, sparse, _, body = old
+            meta = {**doc.meta, BODY_EMBEDDING: body} if body is not None else doc.meta
+            reused.append(replace(doc, embedding=dense, sparse_embedding=sparse, meta=meta))
         return {"to_embed": to_embed, "reused": reused, "stale_ids": stale}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -245,6 +246,30 @@ def test_search_returns_both_channels_ranked(readonly: VraagbaakDocumentStore) -
     assert no_dense == [] and bm25[0].id == _pid(4)
 
 
+def test_a_passage_is_found_by_its_closest_vector_once(tmp_path: Path) -> None:
+    """Each passage has a vector with its header and one of its body alone; the dense ranking scores a passage by the
+    closer of the two and lists it once."""
+    from index.store import BODY_EMBEDDING
+
+    docs = _documents()
+    # Passage 0's header vector points at e_0, its body at e_3; passage 3 has no separate body vector.
+    docs[0] = replace(docs[0], meta={**docs[0].meta, BODY_EMBEDDING: _unit(3)})
+    store = VraagbaakDocumentStore(str(tmp_path / "data"), model_name="m").open(DIM)
+    try:
+        store.write_documents(docs)
+        dense, _ = store.search(_unit(3), None, None, limit=DIM)
+        ids = [d.id for d in dense]
+        assert ids[:2] == [_pid(0), _pid(3)] or ids[:2] == [_pid(3), _pid(0)]
+        assert dense[0].score == pytest.approx(1.0, abs=1e-4) and dense[1].score == pytest.approx(1.0, abs=1e-4)
+        assert len(ids) == len(set(ids)) == DIM
+        assert BODY_EMBEDDING not in dense[0].meta  # the vector is not copied into the payload
+        by_header, _ = store.search(_unit(0), None, None, limit=1)
+        assert by_header[0].id == _pid(0)
+        assert store.vectors_of([_pid(0)])[_pid(0)][3] == pytest.approx(_unit(3))
+    finally:
+        store.close()
+
+
 def test_bm25_idf_favours_rare_terms(readonly: VraagbaakDocumentStore) -> None:
     # "januari" is in three passages, "resultaatgericht" in one: the rare term decides.
     _, sparse = readonly.search(None, _BM25.encode_query("januari resultaatgericht"), None, limit=5)
@@ -256,8 +281,9 @@ def test_index_state_vectors_and_regions(readonly: VraagbaakDocumentStore) -> No
     assert set(state) == {f"doc-{i}" for i in range(DIM)}
     assert state["doc-0"]["ids"] == {_pid(0)} and state["doc-0"]["positions"] == [0]
     vectors = readonly.vectors_of([_pid(1)])
-    dense, sparse, _ = vectors[_pid(1)]
+    dense, sparse, _, body = vectors[_pid(1)]
     assert dense == pytest.approx(_unit(1))
+    assert body == pytest.approx(_unit(1))  # written without a body vector: the passage has no header
     expected = _BM25.encode_passage(_PASSAGES[1][3])
     assert dict(zip(sparse.indices, sparse.values, strict=True)) == pytest.approx(
         dict(zip(expected.indices, expected.values, strict=True))
@@ -292,7 +318,7 @@ def test_data_persists_after_close_and_reopen(tmp_path: Path) -> None:
     again = VraagbaakDocumentStore(str(tmp_path / "data"), model_name="m").open(DIM)
     try:
         assert again.count_documents() == DIM
-        assert again.shard_path == tmp_path / "data" / "index" / "m"
+        assert again.shard_path == tmp_path / "data" / "index" / "m-2"
     finally:
         again.close()
 

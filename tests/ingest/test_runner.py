@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -86,8 +87,10 @@ def test_first_run_indexes_every_chunk_with_its_metadata(ingested: Ingested) -> 
         "Welk bericht stuur ik als de zorg start?",
     ]
     assert passage.content.startswith("Welk bericht stuur ik als de zorg start?\n")
-    dense, sparse, _ = store.vectors_of([passage.id])[passage.id]
+    dense, sparse, _, body = store.vectors_of([passage.id])[passage.id]
     assert len(dense) == 384 and len(sparse.indices) > 5
+    # The passage alone has a vector of its own, apart from the one with its context header.
+    assert len(body) == 384 and float(np.dot(dense, body)) < 0.999
 
 
 def test_rerun_with_nothing_changed_embeds_nothing(ingested: Ingested) -> None:
@@ -166,6 +169,7 @@ def test_passages_that_only_moved_reuse_their_stored_vectors(ingested: Ingested)
         new_id = moved[content_hash]
         assert new_id != old_id  # the position is part of the id
         assert new_vectors[new_id][0] == pytest.approx(old_vectors[old_id][0])
+        assert new_vectors[new_id][3] == pytest.approx(old_vectors[old_id][3])
     assert stored_ids(store) == ingested.expected_ids()
 
 
@@ -241,7 +245,7 @@ def test_incomplete_document_and_orphans_are_repaired(ingested: Ingested) -> Non
     some = store.filter_documents(
         {"field": "meta.document_id", "operator": "==", "value": "drechtsteden-notulen"}
     )[0]
-    dense, sparse, _ = store.vectors_of([some.id])[some.id]
+    dense, sparse, _, _ = store.vectors_of([some.id])[some.id]
     orphan = replace(
         some,
         id="00000000-0000-4000-8000-000000000001",
