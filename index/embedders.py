@@ -14,8 +14,8 @@ from index.analyzer import DutchAnalyzer
 from index.embedding_model import EmbeddingModel
 from index.sentences import question_sentence
 from index.sparse import BM25Encoder
-from index.store import BODY_EMBEDDING
 from index.spelling import Speller
+from index.store import BODY_EMBEDDING
 from index.vocabulary import DomainVocabulary
 
 
