@@ -87,7 +87,10 @@ class CodeLookup:
         top = max((d.score or 0.0 for d in documents), default=0.0)
         exact = [
             replace(d, score=top + float(self.max_rows - rank),
-                    meta={**d.meta, "match": EXACT, "exact_score": float(d.score or 0.0),
+                    # The row's own closeness to the question (the dense cosine), not its min-max fused score: among
+                    # two rows min-max gives the second 0 in any channel where it is behind, however close it is.
+                    meta={**d.meta, "match": EXACT,
+                          "exact_score": float(d.meta.get("dense_score") or d.score or 0.0),
                           "matched_codes": sorted(wanted & set(d.meta.get("codes", [])))})
             for rank, d in enumerate(rows[: self.max_rows])
         ]

@@ -270,7 +270,10 @@ def test_code_in_two_tables_cites_both_rows(table_service: QAService) -> None:
     response, docs = table_service.run("Naar welk subsegment gaat productcode 99X02?")
     assert {d.meta["document_id"] for d in docs if d.meta.get("match") == EXACT} == {
         "achterhoek-conversie", "drechtsteden-conversie"}
-    assert response.answered and response.citations[0].row == 5
+    # Both regions' rows are quoted; which comes first is up to their similarity to the question (the rows are alike).
+    assert response.answered
+    assert {(c.document_id, c.row) for c in response.citations[:2]} == {
+        ("achterhoek-conversie", 5), ("drechtsteden-conversie", 4)}
 
 
 @pytest.mark.slow
