@@ -103,8 +103,14 @@ def test_passage_embedder_embeds_context_and_passage(embedding_model: EmbeddingM
 
     expected = embedding_model.embed_passages(["Berichtenverkeer | Start zorg\n" + ANSWER])[0]
     assert out.embedding == pytest.approx(expected.tolist(), abs=1e-5)
-    assert doc.embedding is None  # a copy, the input is untouched
+    assert doc.embedding is None and "body_embedding" not in doc.meta  # a copy, the input is untouched
+    # The passage alone gets its own vector (the second dense vector in the index).
+    body = embedding_model.embed_passages([ANSWER])[0]
+    assert out.meta.pop("body_embedding") == pytest.approx(body.tolist(), abs=1e-5)
+    assert float(np.dot(out.embedding, body)) < 0.999
     assert (out.id, out.content, out.meta) == (doc.id, doc.content, doc.meta)
+    without_context = embedder.run([_passage(ANSWER, context=None)])["documents"][0]
+    assert "body_embedding" not in without_context.meta  # its one vector is already the passage alone
     assert embedder.run([]) == {"documents": []}
 
 
