@@ -106,7 +106,8 @@ def test_passage_embedder_embeds_context_and_passage(embedding_model: EmbeddingM
     assert doc.embedding is None and "body_embedding" not in doc.meta  # a copy, the input is untouched
     # The passage alone gets its own vector (the second dense vector in the index).
     body = embedding_model.embed_passages([ANSWER])[0]
-    assert out.meta.pop("body_embedding") == pytest.approx(body.tolist(), abs=1e-5)
+    # (embedded in one batch with the headed text: bf16 padding differences of ~1e-3 per component)
+    assert float(np.dot(out.meta.pop("body_embedding"), body)) > 0.999
     assert float(np.dot(out.embedding, body)) < 0.999
     assert (out.id, out.content, out.meta) == (doc.id, doc.content, doc.meta)
     without_context = embedder.run([_passage(ANSWER, context=None)])["documents"][0]
