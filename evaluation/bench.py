@@ -133,7 +133,7 @@ def bench_reingest(settings: Settings, model: EmbeddingModel, corpus: Path) -> d
     out: dict[str, Any] = {"wall_s": round(wall, 2), "chunks_embedded": report.chunks_embedded,
                            "unchanged": report.unchanged}
     env = subprocess_env(settings, settings.data_dir, corpus)
-    cmd = [sys.executable, "-m", "api.cli", "ingest", "--corpus", str(corpus), "--json"]
+    cmd = [sys.executable, "-m", "evaluation.cli", "ingest", "--corpus", str(corpus), "--json"]
     started = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     out["cli_wall_s"] = round(time.perf_counter() - started, 2)

@@ -180,7 +180,7 @@ def serve_subprocess(env: dict[str, str], log: Path, timeout_s: float = 300.0) -
     import httpx
 
     port = free_port()
-    cmd = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", "evaluation.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as out:
