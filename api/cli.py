@@ -376,3 +376,7 @@ class _Bar:
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()
+
+
+if __name__ == "__main__":  # `python -m api.cli` (without eval and bench, which evaluation/cli.py adds)
+    main()
