@@ -41,15 +41,17 @@ class Hit:
     payload: dict[str, Any]
 
 
-def closest_representation(rankings: list[list[Hit]], limit: int) -> list[Hit]:
-    """One dense ranking from the rankings of a passage's representations (with header, body alone): each passage
-    scores its closest representation."""
+def channel_rankings(results: list[list[Hit]], dense_names: tuple[str, ...],
+                     limit: int) -> tuple[list[Hit], list[Hit]]:
+    """(dense, BM25) from a batch of one request per dense vector in `dense_names`, then the BM25 request if any.
+    The dense ranking scores each passage by its closest representation (with header, body alone), once."""
     best: dict[str, Hit] = {}
-    for ranking in rankings:
+    for ranking in results[: len(dense_names)]:
         for hit in ranking:
             if hit.id not in best or hit.score > best[hit.id].score:
                 best[hit.id] = hit
-    return sorted(best.values(), key=lambda h: h.score, reverse=True)[:limit]
+    dense = sorted(best.values(), key=lambda h: h.score, reverse=True)[:limit]
+    return dense, results[len(dense_names)] if len(results) > len(dense_names) else []
 
 
 class IndexBackend(Protocol):

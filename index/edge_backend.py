@@ -17,7 +17,7 @@ from index.backend import (
     Hit,
     PointData,
     StoreError,
-    closest_representation,
+    channel_rankings,
     convert_filter,
 )
 
@@ -144,9 +144,7 @@ class EdgeBackend:
                                             filter=flt, with_payload=True))
         results = self.shard.query_batch(qe.QueryBatchRequest(requests)) if requests else []
         hits = [[Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in res] for res in results]
-        dense_hits = closest_representation(hits[: len(dense_names)], limit) if dense_names else []
-        sparse_hits = hits[len(dense_names)] if len(hits) > len(dense_names) else []
-        return dense_hits, sparse_hits
+        return channel_rankings(hits, dense_names, limit)
 
     def flush(self) -> None:
         if self._shard is not None:

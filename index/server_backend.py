@@ -17,7 +17,7 @@ from index.backend import (
     Hit,
     PointData,
     StoreError,
-    closest_representation,
+    channel_rankings,
     convert_filter,
 )
 
@@ -165,9 +165,7 @@ class ServerBackend:
             requests.append(models.QueryRequest(query=vec, using=SPARSE, filter=flt, limit=limit, with_payload=True))
         responses = self.client.query_batch_points(self.collection, requests=requests) if requests else []
         hits = [[Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in r.points] for r in responses]
-        dense_hits = closest_representation(hits[: len(dense_names)], limit) if dense_names else []
-        sparse_hits = hits[len(dense_names)] if len(hits) > len(dense_names) else []
-        return dense_hits, sparse_hits
+        return channel_rankings(hits, dense_names, limit)
 
     def flush(self) -> None:
         return None
