@@ -11,6 +11,10 @@ class ErrorCode(StrEnum):
     INDEX_BUSY = "index_busy"
     INDEX_UNAVAILABLE = "index_unavailable"
     NOT_FOUND = "not_found"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    TOO_LARGE = "payload_too_large"
+    RATE_LIMITED = "rate_limited"
     STORAGE_UNAVAILABLE = "storage_unavailable"
     INTERNAL = "internal_error"
 
@@ -21,6 +25,10 @@ HTTP_STATUS = {
     ErrorCode.INDEX_BUSY: 503,
     ErrorCode.INDEX_UNAVAILABLE: 503,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.TOO_LARGE: 413,
+    ErrorCode.RATE_LIMITED: 429,
     ErrorCode.STORAGE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
