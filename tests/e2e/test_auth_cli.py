@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import SessionIndex
-from tests.helpers import REPO, cli_env, copy_data_dir, free_port, run_cli, vraagbaak_command, wait_until
+from tests.helpers import cli_env, copy_data_dir, free_port, run_cli, serving
 
 pytestmark = pytest.mark.slow
 
@@ -71,28 +71,8 @@ def auth_server(env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
     token = _ok(["keys", "create", "--user", "vrager-a"], env).stdout.strip()
     port = free_port()
     log = tmp_path_factory.mktemp("auth-serve") / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([*vraagbaak_command(), "serve", "--auth", "--port", str(port)], env=env,
-                                stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
-    url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        assert proc.poll() is None, log.read_text()[-3000:]
-        try:
-            return httpx.get(f"{url}/health", timeout=5).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
-        wait_until(healthy, "vraagbaak serve --auth", timeout=300, interval=0.5)
-        yield url, token, log.read_text()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
+    with serving(env, port, log, ("--auth",)):
+        yield f"http://127.0.0.1:{port}", token, log.read_text()
 
 
 def test_serve_with_auth_asks_for_a_key_and_answers_a_vrager_of_one_region(auth_server: tuple[str, str, str],
