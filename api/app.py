@@ -21,7 +21,7 @@ from api.chat import ChatService
 from api.chat_routes import ChatServiceDep, install_chat
 from api.coverage_routes import install_coverage
 from api.errors import HTTP_STATUS, ErrorCode, VraagbaakError
-from api.hardening import RateLimiter, install_hardening
+from api.hardening import PAGE_CSP, SECURITY_HEADERS, RateLimiter, install_hardening
 from api.schemas import MAX_QUESTION_CHARS, AskRequest, AskResponse, ErrorResponse, SearchResponse
 from api.service import QAService
 from api.streaming import StreamStats
@@ -116,8 +116,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         logger.exception("Onverwachte fout", exc_info=exc)
+        # Sent by the outermost (server error) middleware, outside the one that adds the security headers.
         return JSONResponse({"error_code": ErrorCode.INTERNAL.value,
-                             "detail": "Er ging iets mis in Vraagbaak. Probeer het later opnieuw."}, status_code=500)
+                             "detail": "Er ging iets mis in Vraagbaak. Probeer het later opnieuw."}, status_code=500,
+                            headers={**SECURITY_HEADERS, "Content-Security-Policy": PAGE_CSP})
 
     @app.get("/health")
     def health(service: QAServiceDep, request: Request, principal: OptionalPrincipalDep) -> dict[str, object]:

@@ -298,3 +298,21 @@ def test_audit_log_has_ids_not_names(world: World) -> None:
     assert key.status_code == 204
     newest = world.client.get("/v1/admin/audit", params={"limit": 1}, headers=world.h("root")).json()["audit"][0]
     assert newest["action"] == "key.revoke" and newest["actor"] == world.accounts.user("root").id
+
+
+def test_an_unexpected_error_has_no_trace_and_the_same_headers(world: World) -> None:
+    from api.chat_routes import get_chat
+
+    app = world.client.app
+
+    def broken() -> None:
+        raise RuntimeError("geheim detail uit /home/server/api/chat.py")
+
+    app.dependency_overrides[get_chat] = broken
+    try:
+        response = TestClient(app, raise_server_exceptions=False).get("/v1/regions", headers=world.h("ann"))
+    finally:
+        app.dependency_overrides.pop(get_chat)
+    assert response.status_code == 500 and response.json()["error_code"] == "internal_error"
+    assert "geheim" not in response.text and "Traceback" not in response.text
+    assert response.headers["x-content-type-options"] == "nosniff" and "content-security-policy" in response.headers
