@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -31,6 +32,7 @@ from api.question_log import QuestionLog
 from api.schemas import AskResponse, Citation
 from api.service import QAService
 from api.storage import open_database
+from api.tenancy import encode_scope
 from index.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -82,47 +84,55 @@ class ChatService:
         self.engine.dispose()
 
     # -- answers -------------------------------------------------------------------------------------
-    def ask(self, question: str, region: str | None = None) -> AskResponse:
-        """/v1/ask: a single answer, stored so that it can receive feedback."""
+    def ask(self, question: str, region: str | None = None, *, owner: str | None = None,
+            regions: tuple[str, ...] | None = None) -> AskResponse:
+        """/v1/ask: a single answer, stored so that it can receive feedback. `owner` is the asking user (None in
+        open mode), `regions` the regions it is bound to (None: all), enforced in the store query."""
         started = time.perf_counter()
-        response = self.qa.ask(without_personal_data(question), region)
-        record = self.conversations.record_answer(_record(response, question, question, region, "keuze"))
+        response = self.qa.ask(without_personal_data(question), region, allowed=regions)
+        scope = encode_scope(regions)
+        record = self.conversations.record_answer(
+            replace(_record(response, question, question, region, "keuze"), owner=owner, scope=scope))
         self.log.record("ask", question, question, region, response, 1000 * (time.perf_counter() - started),
-                        record.id)
+                        record.id, scope=scope)
         return response.model_copy(update={"answer_id": record.id})
 
-    def chat(self, message: str, conversation_id: str | None = None, region: str | None = None) -> ChatResponse:
-        """One turn: rewrite a follow-up from the conversation, answer it, store it."""
+    def chat(self, message: str, conversation_id: str | None = None, region: str | None = None, *,
+             owner: str | None = None, regions: tuple[str, ...] | None = None) -> ChatResponse:
+        """One turn: rewrite a follow-up from the conversation, answer it, store it. Only `owner`'s own
+        conversations can be continued; a region named in the question must be one of `regions` too."""
         started = time.perf_counter()
-        conversation = self._conversation(conversation_id) if conversation_id else None
+        conversation = self._conversation(conversation_id, owner) if conversation_id else None
         turns = conversation.turns if conversation else []
         history = [_prior(t) for t in turns[-self.settings.chat.history_turns:]]
         rewrite = self.rewriter.rewrite(without_personal_data(message), history, region,
                                         conversation.region if conversation else None)
-        response = self._answer(rewrite)
+        response = self._answer(rewrite, regions)
         if conversation is None:
             self.conversations.purge_expired()
-            conversation = self.conversations.create(region)
+            conversation = self.conversations.create(region, owner=owner)
+        scope = encode_scope(regions)
         record = self.conversations.add_turn(
-            conversation.id, _record(response, message, rewrite.query, rewrite.region, rewrite.region_source),
+            conversation.id, replace(_record(response, message, rewrite.query, rewrite.region, rewrite.region_source),
+                                     owner=owner, scope=scope),
             selected_region=region)
         self.log.record("chat", message, rewrite.query, rewrite.region, response,
-                        1000 * (time.perf_counter() - started), record.id, conversation.id)
+                        1000 * (time.perf_counter() - started), record.id, conversation.id, scope=scope)
         return _chat_response(response, message, rewrite, record)
 
-    def _answer(self, rewrite: Rewrite) -> AskResponse:
-        return self.qa.run(rewrite.query, rewrite.region, context=rewrite.context)[0]
+    def _answer(self, rewrite: Rewrite, regions: tuple[str, ...] | None = None) -> AskResponse:
+        return self.qa.run(rewrite.query, rewrite.region, context=rewrite.context, allowed=regions)[0]
 
-    def _conversation(self, conversation_id: str) -> Conversation:
+    def _conversation(self, conversation_id: str, owner: str | None = None) -> Conversation:
         conversation = self.conversations.get(conversation_id)
-        if conversation is None:
+        if conversation is None or conversation.owner != owner:  # another user's: as unknown as a missing one
             raise VraagbaakError(ErrorCode.NOT_FOUND,
                                  f"Gesprek '{conversation_id}' bestaat niet of is verlopen. Begin een nieuw gesprek.")
         return conversation
 
     # -- reading -------------------------------------------------------------------------------------
-    def conversation(self, conversation_id: str) -> ConversationResponse:
-        conversation = self._conversation(conversation_id)
+    def conversation(self, conversation_id: str, owner: str | None = None) -> ConversationResponse:
+        conversation = self._conversation(conversation_id, owner)
         return ConversationResponse(
             conversation_id=conversation.id, created_at=conversation.created_at, updated_at=conversation.updated_at,
             expires_at=conversation.expires_at, region=conversation.region,
@@ -133,15 +143,17 @@ class ChatService:
             ) for t in conversation.turns],
         )
 
-    def regions(self) -> list[Region]:
-        return [Region(slug=slug, name=region_name(slug)) for slug in self.qa.regions]
+    def regions(self, allowed: tuple[str, ...] | None = None) -> list[Region]:
+        return [Region(slug=slug, name=region_name(slug)) for slug in self.qa.visible_regions(allowed)]
 
     # -- feedback ------------------------------------------------------------------------------------
-    def add_feedback(self, answer_id: str, rating: str, comment: str | None) -> FeedbackResponse:
-        return _feedback_response(self.feedback.add(answer_id, rating, comment))
+    def add_feedback(self, answer_id: str, rating: str, comment: str | None,
+                     owner: str | None = None) -> FeedbackResponse:
+        return _feedback_response(self.feedback.add(answer_id, rating, comment, owner))
 
-    def list_feedback(self, answer_id: str | None = None, limit: int = 50) -> list[FeedbackResponse]:
-        return [_feedback_response(f) for f in self.feedback.list(answer_id, limit)]
+    def list_feedback(self, answer_id: str | None = None, limit: int = 50, *, regions: tuple[str, ...] | None = None,
+                      own_only: bool = False, owner: str | None = None) -> list[FeedbackResponse]:
+        return [_feedback_response(f) for f in self.feedback.list(answer_id, limit, regions, own_only, owner)]
 
 
 def replay(qa: QAService, rewriter: FollowUpRewriter, history: Sequence[str], message: str,

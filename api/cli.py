@@ -246,6 +246,7 @@ def ingest(
             shown = ", ".join(report.unsupported[:10]) + (" ..." if len(report.unsupported) > 10 else "")
             typer.secho(f"  Niet gelezen (bestandstype niet ondersteund): {len(report.unsupported)} bestand(en): "
                         f"{shown}", fg=typer.colors.YELLOW, err=True)
+    _accounts(settings).audit(CLI_ACTOR, "reindex", corpus.name if corpus else None)
     if report.failed:
         raise typer.Exit(1)
 
@@ -254,19 +255,185 @@ def ingest(
 def serve(
     host: Annotated[str | None, typer.Option(help="Adres (standaard 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Poort (standaard 8000).")] = None,
+    auth: Annotated[bool, typer.Option(
+        "--auth", help="Alleen met een API-sleutel (vraagbaak users add / keys create); nodig op een ander adres "
+                       "dan 127.0.0.1. Ook: VRAAGBAAK_AUTH__ENABLED=true.")] = False,
     corpus: CorpusOpt = None,
 ) -> None:
     """Start de HTTP-service (OpenAPI op /docs) op de ingebedde index."""
     import uvicorn
 
     from api.app import create_app
+    from api.hardening import OPEN_MODE_NOTICE, check_bind
 
     settings = _settings(corpus)
     host = host or settings.host
     port = port or settings.port
-    settings = settings.model_copy(update={"host": host, "port": port})
+    auth_settings = settings.auth.model_copy(update={"enabled": settings.auth.enabled or auth})
+    settings = settings.model_copy(update={"host": host, "port": port, "auth": auth_settings})
+    try:
+        check_bind(settings, host)
+    except ValueError as exc:
+        _fail(str(exc))
+    if settings.auth.enabled:
+        active = _accounts(settings).count_active_keys()
+        typer.secho(f"Aanmelden met API-sleutel staat aan ({active} actieve sleutel(s)).", err=True)
+        if not active:
+            typer.secho("Er is nog geen sleutel: maak er een met 'vraagbaak users add' en 'vraagbaak keys create'.",
+                        fg=typer.colors.YELLOW, err=True)
+    else:
+        typer.secho(OPEN_MODE_NOTICE.format(host=host), fg=typer.colors.YELLOW, err=True)
     logging.getLogger("api").setLevel(logging.INFO)  # server events: aborted streams, expired conversations
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+users_app = typer.Typer(no_args_is_help=True, help="Gebruikers met een rol en regio's (in de gespreksdatabase).")
+keys_app = typer.Typer(no_args_is_help=True, help="API-sleutels van gebruikers: maken (één keer getoond), "
+                                                 "tonen, intrekken.")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+CLI_ACTOR = "cli"  # how the audit log names an action done on the command line (no person's name)
+
+
+def _accounts(settings: Settings):  # noqa: ANN202
+    from api.accounts import Accounts
+    from api.storage import open_database
+
+    try:
+        return Accounts(open_database(settings.chat_database_url))
+    except VraagbaakError as exc:
+        _fail(exc.detail)
+        raise
+
+
+def _known_regions(settings: Settings) -> list[str] | None:
+    """The regions in the index, or None when it cannot be read now (not built yet, or a server holds it)."""
+    from api.service import embedding_model_for, open_store
+    from index.store import VraagbaakDocumentStore
+
+    if settings.embedded and not VraagbaakDocumentStore(str(settings.data_dir),
+                                                        settings.embedding_model).shard_path.exists():
+        return None
+    try:
+        store = open_store(settings, embedding_model_for(settings), purpose="users")
+    except VraagbaakError:
+        return None
+    try:
+        return store.regions() if store.count_documents() else None
+    finally:
+        store.close()
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="Gebruikersnaam (letters, cijfers, . _ @ -).")],
+    role: Annotated[str, typer.Option("--role", help="vrager, documentatie of beheer.")] = "vrager",
+    region: Annotated[list[str] | None, typer.Option(
+        "--region", "-r", help="Regio waaraan de gebruiker gebonden is (herhaalbaar); landelijk hoort er altijd bij.")
+    ] = None,
+    all_regions: Annotated[bool, typer.Option("--alle-regios", help="Niet aan regio's gebonden.")] = False,
+) -> None:
+    """Voeg een gebruiker toe met een rol en zijn regio's."""
+    from api.accounts import check_regions
+
+    settings = get_settings()
+    if bool(region) == all_regions:
+        _fail("geef --region (één of meer) óf --alle-regios")
+    regions = None
+    if region:
+        known = _known_regions(settings)
+        if known is None:
+            typer.secho("Index niet te lezen (nog niet gebouwd of in gebruik door de server): regio's alleen op vorm "
+                        "gecontroleerd.", fg=typer.colors.YELLOW, err=True)
+        try:
+            regions = check_regions(region, known)
+        except ValueError as exc:
+            _fail(str(exc))
+    try:
+        user = _accounts(settings).add_user(name, role, regions, CLI_ACTOR)
+    except ValueError as exc:
+        _fail(str(exc))
+    where = ", ".join(user.regions) + " (+ landelijk)" if user.regions else "alle regio's"
+    typer.echo(f"Gebruiker '{user.name}' toegevoegd: rol {user.role}, {where}. "
+               f"Maak een sleutel met: vraagbaak keys create --user {user.name}")
+
+
+@users_app.command("list")
+def users_list(as_json: JsonOpt = False) -> None:
+    """Toon de gebruikers met rol, regio's en aantal actieve sleutels."""
+    accounts = _accounts(get_settings())
+    keys = accounts.list_keys()
+    rows = [{"name": u.name, "role": u.role, "regions": list(u.regions) if u.regions else None,
+             "active_keys": sum(1 for k in keys if k.user_id == u.id and k.active),
+             "created_at": u.created_at.isoformat(timespec="seconds")} for u in accounts.list_users()]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo("Nog geen gebruikers. Voeg er een toe met 'vraagbaak users add NAAM --role beheer --alle-regios'.")
+    for row in rows:
+        where = ", ".join(row["regions"]) if row["regions"] else "alle regio's"
+        typer.echo(f"{row['name']}\t{row['role']}\t{where}\t{row['active_keys']} actieve sleutel(s)")
+
+
+@users_app.command("remove")
+def users_remove(name: Annotated[str, typer.Argument(help="Gebruikersnaam.")]) -> None:
+    """Verwijder een gebruiker met al zijn sleutels (die meteen niet meer werken)."""
+    try:
+        _accounts(get_settings()).remove_user(name, CLI_ACTOR)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(f"Gebruiker '{name}' en zijn sleutels verwijderd.")
+
+
+@keys_app.command("create")
+def keys_create(
+    user: Annotated[str, typer.Option("--user", "-u", help="Gebruikersnaam.")],
+    label: Annotated[str | None, typer.Option("--label", help="Waarvoor de sleutel is, bv. 'laptop'.")] = None,
+    days: Annotated[float | None, typer.Option("--dagen", min=0.001, help="Verloopt na zoveel dagen.")] = None,
+) -> None:
+    """Maak een API-sleutel; hij wordt alleen nu getoond (stdout), daarna is alleen zijn hash bewaard."""
+    from datetime import timedelta
+
+    try:
+        key, token = _accounts(get_settings()).create_key(user, CLI_ACTOR, label,
+                                                          timedelta(days=days) if days else None)
+    except ValueError as exc:
+        _fail(str(exc))
+    expires = f", verloopt {key.expires_at:%Y-%m-%d %H:%M} UTC" if key.expires_at else ""
+    typer.secho(f"Sleutel {key.id} voor '{key.user_name}'{expires}. Bewaar hem nu: hij wordt niet nog eens getoond.",
+                err=True)
+    typer.echo(token)
+
+
+@keys_app.command("list")
+def keys_list(
+    user: Annotated[str | None, typer.Option("--user", "-u", help="Alleen van deze gebruiker.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Toon de sleutels (id, gebruiker, status); de sleutels zelf zijn niet opgeslagen."""
+    keys = _accounts(get_settings()).list_keys(user)
+    rows = [{"id": k.id, "user": k.user_name, "label": k.label, "active": k.active,
+             "created_at": k.created_at.isoformat(timespec="seconds"),
+             "expires_at": k.expires_at.isoformat(timespec="seconds") if k.expires_at else None,
+             "revoked_at": k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else None} for k in keys]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        status = "actief" if row["active"] else ("ingetrokken" if row["revoked_at"] else "verlopen")
+        typer.echo(f"{row['id']}\t{row['user']}\t{row['label'] or '-'}\t{status}\t{row['created_at']}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="Sleutel-id (uit 'keys list') of de sleutel zelf.")]
+                ) -> None:
+    """Trek een sleutel in; ook een draaiende server weigert hem meteen."""
+    try:
+        _accounts(get_settings()).revoke_key(key_id, CLI_ACTOR)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo("Sleutel ingetrokken.")
 
 
 @app.command()

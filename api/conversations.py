@@ -31,6 +31,8 @@ class AnswerRecord:
     conversation_id: str | None = None
     turn: int | None = None
     created_at: datetime = field(default_factory=utcnow)
+    owner: str | None = None  # the asking user's id (None: open mode)
+    scope: str | None = None  # the asker's regions (api.tenancy.encode_scope), None = all
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Conversation:
     expires_at: datetime
     region: str | None
     turns: list[AnswerRecord]
+    owner: str | None = None
 
 
 def _storage_error(exc: SQLAlchemyError) -> VraagbaakError:
@@ -56,10 +59,10 @@ class ConversationRepository:
         self.conversation_ttl = conversation_ttl
         self.answer_ttl = answer_ttl
 
-    def create(self, region: str | None, now: datetime | None = None) -> Conversation:
+    def create(self, region: str | None, now: datetime | None = None, owner: str | None = None) -> Conversation:
         now = now or utcnow()
         row = {"id": str(uuid.uuid4()), "created_at": now, "updated_at": now,
-               "expires_at": now + self.conversation_ttl, "region": region}
+               "expires_at": now + self.conversation_ttl, "region": region, "owner": owner}
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(conversations).values(**row))
@@ -81,7 +84,7 @@ class ConversationRepository:
             raise _storage_error(exc) from exc
         return Conversation(id=row.id, created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
                             expires_at=as_utc(row.expires_at), region=row.region,
-                            turns=[_record(t) for t in turns])
+                            turns=[_record(t) for t in turns], owner=row.owner)
 
     def add_turn(self, conversation_id: str, record: AnswerRecord, selected_region: str | None,
                  now: datetime | None = None) -> AnswerRecord:
@@ -144,7 +147,7 @@ class ConversationRepository:
 
 
 _FIELDS = ("id", "conversation_id", "turn", "created_at", "question", "standalone_question", "region",
-           "region_source", "answered", "answer", "relevance", "citations", "codes")
+           "region_source", "answered", "answer", "relevance", "citations", "codes", "owner", "scope")
 
 
 def _row(record: AnswerRecord) -> dict[str, Any]:

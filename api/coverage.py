@@ -94,11 +94,13 @@ def _passage_ref(doc: Any) -> dict[str, Any]:
             "text": (doc.content or "")[:300]}
 
 
-def answer_all(service: QAService, questions: list[QuestionInput]) -> list[QuestionResult]:
+def answer_all(service: QAService, questions: list[QuestionInput],
+               regions: tuple[str, ...] | None = None) -> list[QuestionResult]:
+    """Every question through the service; `regions` bounds the search as for the viewer's own questions."""
     results = []
     for item in questions:
-        region = item.region if item.region in service.regions else None
-        response, docs = service.run(item.question, region)
+        region = item.region if item.region in service.visible_regions(regions) else None
+        response, docs = service.run(item.question, region, allowed=regions)
         notes = [p.strip() for p in response.answer.split("\n\n") if p.startswith("Let op:")]
         cited = [{"document_id": c.document_id, "title": c.title, "section": c.section, "date": c.date,
                   "scope": c.scope, "superseded_by": c.superseded_by} for c in response.citations]
@@ -149,10 +151,12 @@ def _topic_name(questions: list[str], analyzer: DutchAnalyzer) -> str:
     return ", ".join(common) or questions[0][:40]
 
 
-def build_report(service: QAService, questions: list[QuestionInput], source: str) -> dict[str, Any]:
-    """The coverage report as a JSON-ready dict."""
+def build_report(service: QAService, questions: list[QuestionInput], source: str,
+                 regions: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The coverage report as a JSON-ready dict; with `regions` (a viewer bound to regions) only those regions'
+    and national documents are searched and listed."""
     started = time.perf_counter()
-    results = answer_all(service, questions)
+    results = answer_all(service, questions, regions)
     vectors = service.model.embed_queries([r.question for r in results]) if results else np.zeros((0, 1))
     analyzer = DutchAnalyzer(service.settings.stemmer)
     subjects = [_subject_terms(r.question, analyzer) for r in results]
@@ -178,7 +182,7 @@ def build_report(service: QAService, questions: list[QuestionInput], source: str
                        "questions": [r.question for r in members], "closest_passages": closest})
     topics.sort(key=lambda t: (-t["not_answered"] - t["weak"], -t["count"]))
 
-    documents = _document_usage(service, results)
+    documents = _document_usage(service, results, regions)
     conflicts = [{"question": r.question, "notes": r.notes, "cited": r.cited} for r in results if r.notes]
     per_region: dict[str, Counter[str]] = defaultdict(Counter)
     for r in results:
@@ -198,13 +202,17 @@ def build_report(service: QAService, questions: list[QuestionInput], source: str
     }
 
 
-def _document_usage(service: QAService, results: list[QuestionResult]) -> dict[str, Any]:
+def _document_usage(service: QAService, results: list[QuestionResult],
+                    regions: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Citations per document; documents and sections never cited; documents cited only for weak answers."""
     assert service.store is not None
     sections: dict[str, set[str]] = defaultdict(set)
     titles: dict[str, str] = {}
-    # Only the three fields are read, not every passage's text and vectors.
-    for _, meta, _ in service.store.backend.scroll(fields=["document_id", "title", "section"]):
+    shown = service.visible_regions(regions)
+    # Only these fields are read, not every passage's text and vectors.
+    for _, meta, _ in service.store.backend.scroll(fields=["document_id", "title", "section", "scope"]):
+        if regions is not None and meta.get("scope") not in shown:
+            continue
         doc_id = meta.get("document_id", "")
         titles[doc_id] = meta.get("title", doc_id)
         if meta.get("section"):
@@ -257,11 +265,12 @@ def write_report(report: dict[str, Any], out: Path, history: History) -> tuple[P
     return json_path, html_path
 
 
-def questions_from_log(log: Any, days: float | None = None, limit: int = 2000) -> list[QuestionInput]:
+def questions_from_log(log: Any, days: float | None = None, limit: int = 2000,
+                       regions: tuple[str, ...] | None = None) -> list[QuestionInput]:
     """The logged questions (newest first) as input for the report: the searched, standalone form of each,
-    with its region and the latest feedback on its answer."""
+    with its region and the latest feedback on its answer; only those a viewer bound to `regions` may see."""
     from datetime import timedelta
 
     since = datetime.now(UTC) - timedelta(days=days) if days else None
     return [QuestionInput(entry.standalone_question, entry.region, entry.feedback)
-            for entry in log.entries(since=since, limit=limit)]
+            for entry in log.entries(since=since, limit=limit, regions=regions)]

@@ -37,7 +37,8 @@ HTTP_STATUS = {
 class VraagbaakError(Exception):
     """An error the user should see, with a Dutch message that says what to do."""
 
-    def __init__(self, code: ErrorCode, detail: str) -> None:
+    def __init__(self, code: ErrorCode, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
+        self.headers = headers  # e.g. Retry-After on a 429

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from api.conversations import AnswerRecord, ConversationRepository
 from api.errors import ErrorCode, VraagbaakError
 from api.storage import as_utc, feedback, utcnow
+from api.tenancy import visibility_clause
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class FeedbackRecord:
     region: str | None
     answer: str
     citations: list[dict[str, Any]]
+    owner: str | None = None
+    scope: str | None = None
 
 
 class FeedbackRepository:
@@ -40,16 +43,17 @@ class FeedbackRepository:
         self.engine = engine
         self.conversations = conversations
 
-    def add(self, answer_id: str, rating: str, comment: str | None) -> FeedbackRecord:
+    def add(self, answer_id: str, rating: str, comment: str | None, owner: str | None = None) -> FeedbackRecord:
+        """Feedback by `owner` on its own answer; another user's answer is as unknown as a missing one (404)."""
         answer: AnswerRecord | None = self.conversations.get_answer(answer_id)
-        if answer is None:
+        if answer is None or answer.owner != owner:
             raise VraagbaakError(ErrorCode.NOT_FOUND,
                                  f"Onbekend antwoord '{answer_id}': het bestaat niet of is verlopen.")
         record = FeedbackRecord(
             id=str(uuid.uuid4()), answer_id=answer.id, conversation_id=answer.conversation_id, created_at=utcnow(),
             rating=rating, comment=comment or None, question=answer.question,
             standalone_question=answer.standalone_question, region=answer.region, answer=answer.answer,
-            citations=answer.citations,
+            citations=answer.citations, owner=answer.owner, scope=answer.scope,
         )
         try:
             with self.engine.begin() as conn:
@@ -59,11 +63,18 @@ class FeedbackRepository:
                                  "De feedback kon niet worden opgeslagen. Probeer het opnieuw.") from exc
         return record
 
-    def list(self, answer_id: str | None = None, limit: int = 50) -> list[FeedbackRecord]:
-        """The newest feedback first, optionally for one answer."""
+    def list(self, answer_id: str | None = None, limit: int = 50, regions: tuple[str, ...] | None = None,
+             own_only: bool = False, owner: str | None = None) -> list[FeedbackRecord]:
+        """The newest feedback first, optionally for one answer; only what a viewer bound to `regions` may see
+        (api.tenancy), and with `own_only` only the feedback `owner` gave."""
         query = select(feedback).order_by(feedback.c.created_at.desc()).limit(limit)
         if answer_id:
             query = query.where(feedback.c.answer_id == answer_id)
+        visible = visibility_clause(feedback.c.region, feedback.c.scope, regions)
+        if visible is not None:
+            query = query.where(visible)
+        if own_only:
+            query = query.where(feedback.c.owner == owner if owner is not None else feedback.c.owner.is_(None))
         try:
             with self.engine.connect() as conn:
                 rows = conn.execute(query).all()

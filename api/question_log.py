@@ -18,7 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from api.errors import ErrorCode, VraagbaakError
 from api.privacy import scrub
 from api.schemas import AskResponse
-from api.storage import as_utc, feedback, metadata, utcnow
+from api.storage import add_missing_columns, as_utc, feedback, metadata, utcnow
+from api.tenancy import visibility_clause
 
 question_log = Table(
     "question_log", metadata,
@@ -34,6 +35,7 @@ question_log = Table(
     Column("latency_ms", Float, nullable=False),
     Column("answer_id", String(36), index=True),
     Column("conversation_id", String(36)),
+    Column("scope", String(400)),  # the asker's regions (api.tenancy), None = all
 )
 
 
@@ -52,6 +54,7 @@ class LoggedQuestion:
     answer_id: str | None
     conversation_id: str | None
     feedback: str | None = None  # the latest rating of the answer, if any
+    scope: str | None = None
 
 
 class QuestionLog:
@@ -62,9 +65,11 @@ class QuestionLog:
         self.enabled = enabled
         self.retention = retention
         metadata.create_all(engine, tables=[question_log])
+        add_missing_columns(engine)
 
     def record(self, source: str, question: str, standalone: str, region: str | None, response: AskResponse,
-               latency_ms: float, answer_id: str | None, conversation_id: str | None = None) -> str | None:
+               latency_ms: float, answer_id: str | None, conversation_id: str | None = None,
+               scope: str | None = None) -> str | None:
         if not self.enabled:
             return None
         entry_id = str(uuid.uuid4())
@@ -75,7 +80,7 @@ class QuestionLog:
                     id=entry_id, created_at=utcnow(), source=source, question=scrub(question),
                     standalone_question=scrub(standalone), region=region, answered=response.answered,
                     relevance=float(response.relevance), cited=cited, latency_ms=round(latency_ms, 1),
-                    answer_id=answer_id, conversation_id=conversation_id))
+                    answer_id=answer_id, conversation_id=conversation_id, scope=scope))
         except SQLAlchemyError as exc:
             raise VraagbaakError(ErrorCode.STORAGE_UNAVAILABLE,
                                  f"Het vragenlogboek is niet beschikbaar ({exc.__class__.__name__}).") from exc
@@ -86,9 +91,14 @@ class QuestionLog:
         with self.engine.begin() as conn:
             return conn.execute(delete(question_log).where(question_log.c.created_at < cutoff)).rowcount or 0
 
-    def entries(self, since: datetime | None = None, limit: int = 10_000) -> list[LoggedQuestion]:
-        """Newest first, each with the latest feedback rating on its answer."""
+    def entries(self, since: datetime | None = None, limit: int = 10_000,
+                regions: tuple[str, ...] | None = None) -> list[LoggedQuestion]:
+        """Newest first, each with the latest feedback rating on its answer; only the rows a viewer bound to
+        `regions` may see (api.tenancy)."""
         query = select(question_log).order_by(question_log.c.created_at.desc()).limit(limit)
+        visible = visibility_clause(question_log.c.region, question_log.c.scope, regions)
+        if visible is not None:
+            query = query.where(visible)
         if since is not None:
             query = query.where(question_log.c.created_at >= since)
         with self.engine.connect() as conn:

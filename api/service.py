@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from haystack import Document, Pipeline
@@ -17,7 +17,7 @@ from index.abbreviations import Abbreviations
 from index.backend import StoreError
 from index.embedding_model import EmbeddingModel, EmbeddingSpec
 from index.lock import IndexBusyError
-from index.retriever import region_filter
+from index.retriever import NATIONAL, region_filter
 from index.settings import Settings
 from index.spelling import Speller
 from index.store import VraagbaakDocumentStore
@@ -126,17 +126,27 @@ class QAService:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _check_region(self, region: str | None) -> None:
-        if region and region not in self.regions:
-            known = ", ".join(self.regions) or "(geen)"
+    def visible_regions(self, allowed: Sequence[str] | None = None) -> list[str]:
+        """The index's regions a caller bound to `allowed` regions (None: all) may choose (national included)."""
+        if allowed is None:
+            return list(self.regions)
+        return [r for r in self.regions if r in allowed or r == NATIONAL]
+
+    def check_region(self, region: str | None, allowed: Sequence[str] | None = None) -> None:
+        """422 for a region that is not in the index or not one of the caller's: the same message either way, so
+        that a caller cannot learn which other regions exist."""
+        visible = self.visible_regions(allowed)
+        if region and region not in visible:
+            known = ", ".join(visible) or "(geen)"
             raise VraagbaakError(ErrorCode.UNKNOWN_REGION, f"Onbekende regio '{region}'. Kies uit: {known}.")
 
     def _run(self, query: str, region: str | None, top_k: int, doc_types: list[str] | None = None,
-             since: str | None = None, context: str | None = None) -> dict[str, Any]:
+             since: str | None = None, context: str | None = None,
+             allowed: Sequence[str] | None = None) -> dict[str, Any]:
         if self.pipeline is None:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
-        self._check_region(region)
-        filters = region_filter(region, doc_types, since)
+        self.check_region(region, allowed)
+        filters = region_filter(region, doc_types, since, allowed)
         inputs: dict[str, Any] = {"encoder": {"query": query, "context": context},
                                   "retriever": {"filters": filters, "top_k": top_k},
                                   "lookup": {"filters": filters, "top_k": top_k}}
@@ -149,11 +159,13 @@ class QAService:
         except StoreError as exc:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, f"De index is niet beschikbaar: {exc}") from exc
 
-    def run(self, question: str, region: str | None = None, top_k: int | None = None, context: str | None = None
-            ) -> tuple[AskResponse, list[Document]]:
+    def run(self, question: str, region: str | None = None, top_k: int | None = None, context: str | None = None,
+            allowed: Sequence[str] | None = None) -> tuple[AskResponse, list[Document]]:
         """Answer and ranked passages from one pipeline run (used by ask, search and evaluation). `context` is the
-        conversation a follow-up continues (see api/followup.Rewrite.context)."""
-        result = self._run(question, region, top_k or self.settings.retrieval.top_k, context=context)
+        conversation a follow-up continues (see api/followup.Rewrite.context); `allowed` the regions the caller is
+        bound to (None: all), enforced in the store query."""
+        result = self._run(question, region, top_k or self.settings.retrieval.top_k, context=context,
+                           allowed=allowed)
         answer = result["answer"]["answer"]
         response = AskResponse(
             answered=answer["answered"], answer=answer["answer"],
@@ -163,16 +175,16 @@ class QAService:
         )
         return response, result["ranker"]["documents"]
 
-    def ask(self, question: str, region: str | None = None) -> AskResponse:
-        return self.run(question, region)[0]
+    def ask(self, question: str, region: str | None = None, allowed: Sequence[str] | None = None) -> AskResponse:
+        return self.run(question, region, allowed=allowed)[0]
 
     def search(self, query: str, region: str | None = None, top_k: int = 10, doc_types: list[str] | None = None,
-               since: str | None = None) -> SearchResponse:
+               since: str | None = None, allowed: Sequence[str] | None = None) -> SearchResponse:
         """Ranked passages; optionally only some document types and documents dated `since` or later."""
         if since and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", since):
             raise VraagbaakError(ErrorCode.VALIDATION,
                                  f"Datum '{since}' moet de vorm JJJJ, JJJJ-MM of JJJJ-MM-DD hebben.")
-        docs = self._run(query, region, top_k, doc_types, since)["ranker"]["documents"]
+        docs = self._run(query, region, top_k, doc_types, since, allowed=allowed)["ranker"]["documents"]
         passages = [
             Passage(rank=i, id=d.id, document_id=d.meta.get("document_id", ""), title=d.meta.get("title", ""),
                     publisher=d.meta.get("publisher", ""), scope=d.meta.get("scope", ""),

@@ -1,7 +1,8 @@
 """The chat database: one SQLAlchemy Core schema behind a URL (SQLite file by default, a server database by URL).
 
 Tables: conversations, answers (every answer given, in a conversation or not, so that feedback can refer to
-it) and feedback. A question log or other operational tables are added to `metadata` next to them.
+it), feedback, users with their API keys, and the audit log of admin actions. A question log or other
+operational tables are added to `metadata` next to them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -43,6 +46,7 @@ conversations = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
     Column("region", String(100)),  # the region the user chose (selector), to notice when it changes
+    Column("owner", String(36), index=True),  # the user id that started it (None: open mode); only it may read it
 )
 
 answers = Table(
@@ -61,6 +65,8 @@ answers = Table(
     Column("relevance", Float, nullable=False),
     Column("citations", JSON, nullable=False),
     Column("codes", JSON, nullable=False),  # codes in the cited quotes, carried into follow-ups
+    Column("owner", String(36)),  # the asking user's id (None: open mode); only it may give feedback on it
+    Column("scope", String(400)),  # the regions the asker may search (api.tenancy), None = all
     Index("ix_answers_conversation_turn", "conversation_id", "turn"),
 )
 
@@ -77,6 +83,39 @@ feedback = Table(
     Column("region", String(100)),
     Column("answer", Text, nullable=False),
     Column("citations", JSON, nullable=False),
+    Column("owner", String(36), index=True),  # copied from the answer: whose feedback it is
+    Column("scope", String(400)),  # copied from the answer: who may read it (api.tenancy)
+)
+
+# Users and their API keys (api/accounts.py). A key is stored only as an argon2 hash of its secret; its id is the
+# public lookup part of the token. The audit log records admin actions by ids only (no names, no questions).
+users = Table(
+    "users", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("regions", JSON),  # list of region slugs; None = every region
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("label", String(100)),
+    Column("secret_hash", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(40), nullable=False),  # a user id, "cli" or "lokaal"
+    Column("action", String(40), nullable=False),  # user.add, user.remove, key.create, key.revoke, reindex, upload
+    Column("target", String(200)),  # a user id, key id or document id
 )
 
 
@@ -105,11 +144,26 @@ def open_database(url: str) -> Engine:
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         metadata.create_all(engine)
+        add_missing_columns(engine)
     except SQLAlchemyError as exc:
         raise VraagbaakError(ErrorCode.STORAGE_UNAVAILABLE,
                              f"De gespreksdatabase ({parsed.render_as_string(hide_password=True)}) "
                              f"is niet bereikbaar: {exc.__class__.__name__}") from exc
     return engine
+
+
+def add_missing_columns(engine: Engine) -> None:
+    """Add nullable columns that a database made by an earlier version lacks (create_all makes only new tables)."""
+    existing_tables = set(inspect(engine).get_table_names())
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            if table.name not in existing_tables:
+                continue
+            present = {c["name"] for c in inspect(conn).get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present and column.nullable:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 def _sqlite_pragmas(connection, _record) -> None:  # noqa: ANN001

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -15,13 +16,19 @@ NATIONAL = "landelijk"
 
 
 def region_filter(region: str | None, doc_types: list[str] | None = None,
-                  date_from: str | None = None) -> dict[str, Any] | None:
-    """Haystack filter: passages of the region and national ones; optional document types and start date."""
+                  date_from: str | None = None, allowed: Sequence[str] | None = None) -> dict[str, Any] | None:
+    """Haystack filter: passages of the region and national ones; optional document types and start date.
+    `allowed` (the regions a caller is bound to; None = all) bounds the scope condition whatever `region` asks:
+    never more than those regions plus national passages."""
     from index.backend import date_int
 
     conditions: list[dict[str, Any]] = []
-    if region:
-        conditions.append({"field": "meta.scope", "operator": "in", "value": sorted({region, NATIONAL})})
+    scopes = {region, NATIONAL} if region else None
+    if allowed is not None:
+        bound = {*allowed, NATIONAL}
+        scopes = bound if scopes is None else scopes & bound
+    if scopes is not None:
+        conditions.append({"field": "meta.scope", "operator": "in", "value": sorted(scopes)})
     if doc_types:
         conditions.append({"field": "meta.doc_type", "operator": "in", "value": doc_types})
     if date_from:

@@ -38,6 +38,18 @@ class _ServerFilters:
     within = staticmethod(lambda key, **bounds: models.FieldCondition(key=key, range=models.Range(**bounds)))
 
 
+# The region of a passage: every question is filtered on it (the caller's regions plus `landelijk`), so on a server it
+# is a tenant index: Qdrant keeps each region's points together and searches within them (see README).
+TENANT_FIELD = "scope"
+
+
+def payload_index_schema(name: str) -> Any:
+    """The payload index type of a keyword field; the region field is marked as the tenant key."""
+    if name == TENANT_FIELD:
+        return models.KeywordIndexParams(type=models.KeywordIndexType.KEYWORD, is_tenant=True)
+    return models.PayloadSchemaType.KEYWORD
+
+
 def to_filter(filters: dict[str, Any] | None) -> models.Filter | None:
     if not filters:
         return None
@@ -82,7 +94,7 @@ class ServerBackend:
                                    self.collection)
                 for name in KEYWORD_FIELDS:  # a collection made before a field was added gets its index now
                     if name not in (info.payload_schema or {}):
-                        self.client.create_payload_index(self.collection, name, models.PayloadSchemaType.KEYWORD)
+                        self.client.create_payload_index(self.collection, name, payload_index_schema(name))
                 return
             self.client.create_collection(
                 self.collection,
@@ -91,7 +103,7 @@ class ServerBackend:
                 sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
             )
             for name in KEYWORD_FIELDS:
-                self.client.create_payload_index(self.collection, name, models.PayloadSchemaType.KEYWORD)
+                self.client.create_payload_index(self.collection, name, payload_index_schema(name), wait=True)
             for name in INTEGER_FIELDS:
                 self.client.create_payload_index(self.collection, name, models.PayloadSchemaType.INTEGER)
         except StoreError:

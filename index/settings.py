@@ -108,6 +108,27 @@ class LogSettings(BaseModel):
     retention_days: float = Field(90.0, gt=0)
 
 
+class AuthSettings(BaseModel):
+    """Who may ask (VRAAGBAAK_AUTH__...): off = open mode for one user on 127.0.0.1 (`vraagbaak serve` refuses
+    another address without it); on = every API request needs a key (`vraagbaak keys create`)."""
+
+    enabled: bool = False
+    # Requests per minute per key (token bucket; `rate_burst` at once); 0 turns the limit off.
+    rate_per_minute: float = Field(600.0, ge=0)
+    rate_burst: int = Field(100, ge=1)
+    # A verified key skips the argon2 check this long (revocation still works at once: the row is read every time).
+    key_cache_seconds: float = Field(300.0, ge=0)
+
+
+class HttpSettings(BaseModel):
+    """HTTP hardening (VRAAGBAAK_HTTP__...)."""
+
+    max_request_bytes: int = Field(64 * 1024, ge=1024)  # JSON bodies; larger: 413
+    max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1024)  # multipart/form-data bodies (document upload)
+    # Origins allowed to call the API from a browser page elsewhere; empty = CORS off (same origin only).
+    cors_origins: list[str] = Field(default_factory=list)
+
+
 class Settings(BaseSettings):
     """All settings; env vars VRAAGBAAK_<NAME>, nested with a double underscore (VRAAGBAAK_QDRANT__URL)."""
 
@@ -128,6 +149,8 @@ class Settings(BaseSettings):
     chunking: ChunkSettings = ChunkSettings()
     chat: ChatSettings = ChatSettings()
     log: LogSettings = LogSettings()
+    auth: AuthSettings = AuthSettings()
+    http: HttpSettings = HttpSettings()
     stemmer: Literal["dutch", "dutch_porter", "none"] = "dutch"
     host: str = "127.0.0.1"
     port: int = 8000

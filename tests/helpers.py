@@ -222,10 +222,11 @@ def stored_ids(store: Any) -> dict[str, set[str]]:
 
 
 @contextmanager
-def serving(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen]:
-    """`vraagbaak serve` on 127.0.0.1:port, yielded once /health answers; stopped (terminate, then kill) after."""
+def serving(env: dict[str, str], port: int, log: Path, extra: tuple[str, ...] = ()) -> Iterator[subprocess.Popen]:
+    """`vraagbaak serve` on 127.0.0.1:port (plus `extra` options, e.g. --auth), yielded once /health answers;
+    stopped (terminate, then kill) after."""
     with log.open("w") as out:
-        proc = subprocess.Popen([*vraagbaak_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        proc = subprocess.Popen([*vraagbaak_command(), "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
                                 env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
     try:
         def healthy() -> bool:

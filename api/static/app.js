@@ -4,6 +4,7 @@
 
 const STORAGE_CONVERSATION = "vraagbaak.conversation";
 const STORAGE_REGION = "vraagbaak.region";
+const STORAGE_KEY = "vraagbaak-key"; /* the API key, for this browser tab only (sessionStorage) */
 const UNREACHABLE = "Vraagbaak is op dit moment niet bereikbaar. Controleer uw verbinding en probeer het zo opnieuw.";
 
 const state = {
@@ -63,7 +64,7 @@ function showBanner(message, { retry = false, info = false } = {}) {
     button.addEventListener("click", () => {
       hideBanner();
       if (state.lastQuestion) ask(state.lastQuestion, { retry: true });
-      else loadRegions();
+      else start();
     });
     banner.append(button);
   }
@@ -80,10 +81,77 @@ function autoresize() {
   input.style.height = `${Math.min(input.scrollHeight, 200)}px`;
 }
 
+/* -- API key (when the server asks for one) ---------------------------------------------------------- */
+const keyForm = $("#key-form");
+const keyInput = $("#api-key");
+const keyStatus = $("#key-status");
+const logoutButton = $("#logout");
+
+function apiFetch(url, options = {}) {
+  const key = sessionStorage.getItem(STORAGE_KEY);
+  const headers = { ...(options.headers || {}) };
+  if (key) headers.Authorization = `Bearer ${key}`;
+  return fetch(url, { ...options, headers });
+}
+
+function askForKey(message) {
+  keyStatus.textContent = message || "";
+  keyForm.hidden = false;
+  logoutButton.hidden = true;
+  keyInput.focus();
+}
+
+async function checkAccess() {
+  /* true when questions may be asked: open mode, or auth with an accepted key */
+  const response = await apiFetch("/health");
+  if (!response.ok) throw new Error(String(response.status));
+  const health = await response.json();
+  if (!health.auth || !health.auth.enabled) return true;
+  if (health.auth.role) {
+    keyForm.hidden = true;
+    logoutButton.hidden = false;
+    return true;
+  }
+  const hadKey = Boolean(sessionStorage.getItem(STORAGE_KEY));
+  sessionStorage.removeItem(STORAGE_KEY);
+  askForKey(hadKey ? "Deze sleutel wordt niet (meer) geaccepteerd. Vraag uw beheerder om een nieuwe." : "");
+  return false;
+}
+
+async function start() {
+  try {
+    if (!(await checkAccess())) return;
+  } catch {
+    showBanner(UNREACHABLE, { retry: true });
+    return;
+  }
+  await loadRegions();
+  await restoreConversation();
+}
+
+keyForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const key = keyInput.value.trim();
+  if (!key) return;
+  sessionStorage.setItem(STORAGE_KEY, key);
+  keyInput.value = "";
+  start();
+});
+logoutButton.addEventListener("click", () => {
+  sessionStorage.removeItem(STORAGE_KEY);
+  startOver();
+  regionSelect.replaceChildren(new Option("Alle regio’s", ""));
+  askForKey("U bent afgemeld.");
+});
+
 /* -- regions ---------------------------------------------------------------------------------------- */
 async function loadRegions() {
   try {
-    const response = await fetch("/v1/regions");
+    const response = await apiFetch("/v1/regions");
+    if (response.status === 401) {
+      askForKey("Meld u opnieuw aan met uw sleutel.");
+      return;
+    }
     if (!response.ok) throw new Error(String(response.status));
     const { regions } = await response.json();
     const saved = localStorage.getItem(STORAGE_REGION) || "";
@@ -291,7 +359,7 @@ async function streamAnswer(turn, question, mayRestart) {
   const body = { message: question, conversation_id: state.conversationId, region: regionSelect.value || null };
   let response;
   try {
-    response = await fetch("/v1/chat/stream", {
+    response = await apiFetch("/v1/chat/stream", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
       body: JSON.stringify(body),
@@ -303,6 +371,10 @@ async function streamAnswer(turn, question, mayRestart) {
   }
   if (!response.ok) {
     const error = await response.json().catch(() => null);
+    if (response.status === 401) {
+      sessionStorage.removeItem(STORAGE_KEY);
+      askForKey("Uw sleutel wordt niet (meer) geaccepteerd. Meld u opnieuw aan en stel de vraag nog eens.");
+    }
     if (response.status === 404 && state.conversationId && mayRestart) {
       setConversation(null);
       showBanner("Het vorige gesprek is verlopen. Uw vraag is in een nieuw gesprek gesteld.", { info: true });
@@ -458,7 +530,7 @@ function setupFeedback(turn) {
     submit.disabled = true;
     status.className = "feedback-status";
     try {
-      const response = await fetch("/v1/feedback", {
+      const response = await apiFetch("/v1/feedback", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ answer_id: turn.answerId, rating, comment: $("textarea", feedbackForm).value }),
@@ -482,7 +554,7 @@ function setupFeedback(turn) {
 async function restoreConversation() {
   if (!state.conversationId) return;
   try {
-    const response = await fetch(`/v1/conversations/${encodeURIComponent(state.conversationId)}`);
+    const response = await apiFetch(`/v1/conversations/${encodeURIComponent(state.conversationId)}`);
     if (response.status === 404) {
       setConversation(null);
       return;
@@ -541,4 +613,4 @@ document.addEventListener("keydown", (event) => {
   else if (panel.contains(document.activeElement)) state.lastTrigger?.focus();
 });
 
-loadRegions().then(restoreConversation);
+start();

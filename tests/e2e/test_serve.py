@@ -45,6 +45,12 @@ def test_health_over_http(server: Server, session_index: SessionIndex) -> None:
     assert body["status"] == "ok" and body["passages"] == session_index.passages
 
 
+def test_open_mode_is_announced_and_needs_no_key(server: Server) -> None:
+    assert "open modus: iedereen op deze computer" in server.log.read_text()
+    assert httpx.get(f"{server.url}/health", timeout=30).json()["auth"] == {"enabled": False, "role": "beheer",
+                                                                            "regions": None}
+
+
 def test_ask_over_http(server: Server) -> None:
     response = httpx.post(
         f"{server.url}/v1/ask", json={"question": "Welk bericht stuur ik als de zorg start?"}, timeout=60

@@ -340,3 +340,46 @@ def test_region_filter_shapes() -> None:
     }
     combined = region_filter("drechtsteden", ["notulen"], "2024-01")
     assert combined["operator"] == "AND" and len(combined["conditions"]) == 3
+
+
+def test_allowed_regions_bound_the_filter_whatever_is_asked(readonly: VraagbaakDocumentStore) -> None:
+    from index.retriever import region_filter
+
+    def scopes(filters: dict | None) -> set[str]:
+        return {d.meta["scope"] for d in readonly.filter_documents(filters)}
+
+    everything = scopes(None)
+    assert {"achterhoek", "drechtsteden", "landelijk"} <= everything
+    assert scopes(region_filter(None, allowed=["achterhoek"])) == {"achterhoek", "landelijk"}
+    assert scopes(region_filter("achterhoek", allowed=["achterhoek"])) == {"achterhoek", "landelijk"}
+    # A region outside the caller's: never its passages, only national ones (the service refuses it before).
+    assert scopes(region_filter("drechtsteden", allowed=["achterhoek"])) == {"landelijk"}
+    assert scopes(region_filter(None, allowed=[])) == {"landelijk"}
+
+
+def test_the_region_field_is_the_tenant_key_of_a_server_collection() -> None:
+    from qdrant_client import models
+
+    from index.server_backend import TENANT_FIELD, payload_index_schema
+
+    assert TENANT_FIELD == "scope"
+    tenant = payload_index_schema("scope")
+    assert isinstance(tenant, models.KeywordIndexParams) and tenant.is_tenant is True
+    assert payload_index_schema("doc_type") == models.PayloadSchemaType.KEYWORD
+
+
+@pytest.mark.server
+@pytest.mark.skipif(not QDRANT_URL, reason="VRAAGBAAK_QDRANT_URL is not set: no Qdrant server to test against")
+def test_server_collection_has_a_tenant_index_on_the_region(tmp_path: Path) -> None:
+    from index.retriever import region_filter
+
+    store = _open_store("server", tmp_path / "data")
+    try:
+        info = store.backend.client.get_collection(store.backend.collection)  # type: ignore[attr-defined]
+        params = info.payload_schema["scope"].params
+        assert params is not None and params.is_tenant is True
+        store.write_documents(_documents())
+        found = store.filter_documents(region_filter(None, allowed=["achterhoek"]))
+        assert found and {d.meta["scope"] for d in found} <= {"achterhoek", "landelijk"}
+    finally:
+        _dispose(store)
