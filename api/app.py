@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.chat import ChatService
 from api.chat_routes import ChatServiceDep, install_chat
 from api.coverage_routes import install_coverage
+from api.document_routes import install_documents
 from api.errors import HTTP_STATUS, ErrorCode, VraagbaakError
 from api.schemas import MAX_QUESTION_CHARS, AskRequest, AskResponse, ErrorResponse, SearchResponse
 from api.service import QAService
@@ -135,4 +136,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_chat(app)
     install_coverage(app)
+    install_documents(app)
     return app
