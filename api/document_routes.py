@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 
 from api.auth import Principal, require_role
 from api.chat_routes import STATIC
@@ -21,12 +21,13 @@ from api.document_schemas import (
     UploadResponse,
 )
 from api.documents import NATIONAL, DocumentService, UploadMeta, may_use_scope
-from api.errors import ErrorCode, VraagbaakError
+from api.errors import HTTP_STATUS, ErrorCode, VraagbaakError
 from api.schemas import ErrorResponse, clean_text
 
 _ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 413, 422, 503)}
 TeamDep = Annotated[Principal, Depends(require_role("documentatie"))]
 router = APIRouter()
+_FORM_OVERHEAD = 64_000  # the metadata fields and multipart boundaries around the file
 
 
 def get_documents(request: Request) -> DocumentService:
@@ -45,7 +46,6 @@ def _text(value: str | None) -> str | None:
 
 @router.post("/v1/documents", response_model=UploadResponse, status_code=202, responses=_ERRORS)
 def upload(
-    request: Request,
     principal: TeamDep,
     documents: DocumentsDep,
     file: Annotated[UploadFile, File(description="PDF, Word (.docx), HTML, tekst, Markdown, XLSX of CSV.")],
@@ -57,10 +57,6 @@ def upload(
     publisher: Annotated[str | None, Form(description="Uitgever (standaard: uw naam).")] = None,
 ) -> UploadResponse:
     """Plaats een document: het wordt gecontroleerd en op de achtergrond geïndexeerd (volg de job)."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > documents.limits.max_bytes + 1_000_000:
-        raise VraagbaakError(ErrorCode.TOO_LARGE, f"Het bestand is groter dan "
-                             f"{documents.limits.max_bytes // 1_000_000} MB (maximum).")
     meta = UploadMeta(title=_text(title) or "", scope=(_text(scope) or "").lower(),
                       doc_type=(_text(doc_type) or "document").lower(), date=_text(date),
                       supersedes=_text(supersedes), publisher=_text(publisher))
@@ -108,9 +104,26 @@ def upload_page() -> FileResponse:
     return FileResponse(STATIC / "upload.html", headers={"Cache-Control": "no-cache"})
 
 
+def _too_large(max_bytes: int) -> JSONResponse:
+    return JSONResponse({"error_code": ErrorCode.TOO_LARGE.value,
+                         "detail": f"Het bestand is groter dan {max_bytes // 1_000_000} MB (maximum)."},
+                        status_code=HTTP_STATUS[ErrorCode.TOO_LARGE])
+
+
 def install_documents(app: FastAPI) -> None:
     """The upload routes, and the worker started after (and stopped before) the app's own lifespan."""
     app.include_router(router)
+
+    @app.middleware("http")
+    async def refuse_large_uploads(request: Request, call_next: Callable) -> Response:
+        # The form is read before a route runs: a declared length over the limit is refused before it is received
+        # (a body without a length is counted while it is stored, see DocumentService.upload).
+        service = getattr(request.app.state, "documents", None)
+        length = request.headers.get("content-length", "")
+        if (service is not None and request.method == "POST" and request.url.path == "/v1/documents"
+                and length.isdigit() and int(length) > service.limits.max_bytes + _FORM_OVERHEAD):
+            return _too_large(service.limits.max_bytes)
+        return await call_next(request)
     inner: Callable[[FastAPI], AsyncIterator[None]] = app.router.lifespan_context  # type: ignore[assignment]
 
     @asynccontextmanager
