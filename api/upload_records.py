@@ -175,7 +175,8 @@ class UploadRepository:
         now = utcnow()
         with self.engine.begin() as conn:
             conn.execute(update(upload_jobs).where(upload_jobs.c.id == job_id).values(
-                status="done", message=f"Klaar: {passages} passages geïndexeerd.", passages=passages,
+                status="done", message=f"Klaar: {passages} passage{'' if passages == 1 else 's'} geïndexeerd.",
+                passages=passages,
                 finished_at=now))
             conn.execute(update(uploaded_documents).where(uploaded_documents.c.id == document_id).values(
                 passages=passages, indexed_at=now))

@@ -30,7 +30,7 @@ function showStatus(message, kind = "error") {
 }
 
 function fillSelect(select, values, chosen) {
-  select.replaceChildren(...values.map((value) => new Option(value, value, false, value === chosen)));
+  select.replaceChildren(...values.map((value) => new Option(value, value, value === chosen, value === chosen)));
 }
 
 async function loadOptions() {
@@ -88,7 +88,8 @@ function showJob(job) {
   $("job-section").hidden = false;
   const line = $("job");
   line.dataset.status = job.status;
-  line.textContent = `${JOB_LABELS[job.status]}: ${job.message}`;
+  line.textContent = job.message;
+  line.title = JOB_LABELS[job.status];
   $("job-errors").replaceChildren(...job.errors.map((e) => {
     const li = document.createElement("li");
     li.textContent = `${e.file}: ${e.reason}`;
