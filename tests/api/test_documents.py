@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from api.upload_records import Job
 from index.settings import Settings
 from ingest.converters import Limits
 from ingest.runner import run_ingest
-from ingest.single import prepare_passages, stored_passage_ids
+from ingest.single import document_filter, prepare_passages, stored_passage_ids
 from tests.conftest import SessionIndex
 from tests.helpers import copy_data_dir, settings_for, wait_until
 from tests.ingest.pdf_fixtures import image_only_pdf, text_pdf
@@ -289,3 +290,18 @@ def test_corpus_ingest_keeps_uploads_and_does_not_index_them_again(session_index
         assert hits[0].document_id == job.document_id
     finally:
         restarted.close()
+
+
+def test_searches_keep_working_while_a_document_is_indexed_and_see_all_or_nothing(running: Running) -> None:
+    job = _upload(running, "handboek.md", _long_text(sections=30), title="Handboek wachtlijsten",
+                  doc_type="handreiking")
+    seen: set[int] = set()
+    answered = 0
+    while (current := running.docs.job(ALL, job.id)).status in ("queued", "running"):
+        seen.add(running.qa.store.backend.count(document_filter(job.document_id)))
+        answered += bool(running.qa.search("declaratie termijn werkdagen", region="achterhoek", top_k=3).passages)
+        time.sleep(0.05)
+    assert current.status == "done" and current.passages >= 20
+    seen.add(running.qa.store.backend.count(document_filter(job.document_id)))
+    assert seen <= {0, current.passages} and current.passages in seen
+    assert answered >= 1
