@@ -96,6 +96,7 @@ class DocumentService:
             removed = remove_document(store, job.document_id)
             if job.attempts >= MAX_ATTEMPTS:
                 self._fail(job, f"Indexeren {job.attempts} keer afgebroken; het document is niet opgenomen.", [])
+                self._forget(job.document_id)
                 continue
             logger.warning("Upload-job %s was onderbroken (%d passages verwijderd): opnieuw in de wachtrij",
                            job.id, removed)
