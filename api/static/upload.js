@@ -113,7 +113,7 @@ async function submit(event) {
   if (!$("title").value.trim()) return showStatus("Geef het document een titel.");
   const form = new FormData();
   form.append("file", file);
-  for (const name of ["title", "scope", "doc_type", "date", "supersedes"]) {
+  for (const name of ["title", "scope", "doc_type", "date", "publisher", "supersedes"]) {
     const value = $(name).value.trim();
     if (value) form.append(name, value);
   }

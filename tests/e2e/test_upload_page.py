@@ -78,6 +78,7 @@ def test_upload_a_pdf_see_the_job_finish_and_delete_it(page, server: str, shots:
     page.select_option("#scope", "de-fryske-marren")
     page.select_option("#doc_type", "werkinstructie")
     page.fill("#date", "2025-04-01")
+    page.fill("#publisher", "Gemeente De Fryske Marren")
     page.screenshot(path=str(shots / "upload-01-form.png"))
     page.click("#submit")
 
@@ -93,6 +94,7 @@ def test_upload_a_pdf_see_the_job_finish_and_delete_it(page, server: str, shots:
     found = httpx.get(f"{server}/v1/search", params={"q": "vervoer dagbesteding elf euro per rit",
                                                      "region": "de-fryske-marren", "top_k": 1}, timeout=30).json()
     assert found["passages"][0]["title"] == "Vervoer naar dagbesteding De Fryske Marren"
+    assert found["passages"][0]["publisher"] == "Gemeente De Fryske Marren"
 
     page.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="Vervoer naar dagbesteding De Fryske Marren verwijderen").click()
