@@ -20,6 +20,7 @@ from api.auth import OptionalPrincipalDep, Vrager
 from api.chat import ChatService
 from api.chat_routes import ChatServiceDep, install_chat
 from api.coverage_routes import install_coverage
+from api.document_routes import install_documents
 from api.errors import HTTP_STATUS, ErrorCode, VraagbaakError
 from api.hardening import PAGE_CSP, SECURITY_HEADERS, RateLimiter, install_hardening
 from api.schemas import MAX_QUESTION_CHARS, AskRequest, AskResponse, ErrorResponse, SearchResponse
@@ -159,4 +160,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_chat(app)
     install_coverage(app)
     install_admin(app)
+    install_documents(app)
     return app

@@ -11,6 +11,7 @@ from api.cli import CorpusOpt, _fail, _settings, app, main
 from evaluation.bench import run_bench
 from evaluation.dataset import sets_for
 from evaluation.runner import run_evaluation
+from evaluation.upload_faults import run_upload_faults
 from index.settings import get_settings
 
 
@@ -51,6 +52,16 @@ def bench(
 ) -> None:
     """Meet ingest-doorvoer, her-ingest, vraaglatentie (in-process en HTTP) en geheugen."""
     run_bench(get_settings(), reference, out, skip_reference=no_reference)
+
+
+@app.command("upload-faults")
+def upload_faults(
+    runs: Annotated[int, typer.Option("--runs", min=1, help="Aantal keer kill -9 tijdens het indexeren.")] = 10,
+    seed: Annotated[int, typer.Option(help="Zaad voor de willekeurige momenten.")] = 0,
+    out: Annotated[Path, typer.Option("--out")] = Path("evaluation/results/upload_faults.json"),
+) -> None:
+    """Dood de server (kill -9) tijdens het indexeren van uploads en controleer dat geen document half zichtbaar is."""
+    run_upload_faults(get_settings(), runs, out, seed)
 
 
 __all__ = ["app", "main"]

@@ -160,12 +160,14 @@ class VraagbaakDocumentStore:
         return [_hit_document(h) for h in dense_hits], [_hit_document(h) for h in sparse_hits]
 
     def index_state(self) -> dict[str, dict[str, Any]]:
-        """Per document id: the stored passage ids, their source hashes and the declared passage count."""
+        """Per document id: the stored passage ids, their source hashes, the declared passage count and where the
+        document came from (`origin`: "upload" for documents uploaded through the API, else None: the corpus)."""
         state: dict[str, dict[str, Any]] = {}
-        fields = ["document_id", "source_hash", "chunk_count", "position"]
+        fields = ["document_id", "source_hash", "chunk_count", "position", "origin"]
         for pid, payload, _ in self.backend.scroll(fields=fields):
             entry = state.setdefault(payload.get("document_id", "?"),
-                                     {"ids": set(), "hashes": set(), "counts": set(), "positions": []})
+                                     {"ids": set(), "hashes": set(), "counts": set(), "positions": [],
+                                      "origin": payload.get("origin")})
             entry["ids"].add(pid)
             entry["hashes"].add(payload.get("source_hash"))
             entry["counts"].add(payload.get("chunk_count"))

@@ -27,6 +27,7 @@ from ingest.pipeline import build_indexing_pipeline
 # Documents per pipeline run: big enough for efficient embedding batches, small enough to make progress.
 BATCH_DOCUMENTS = 16
 ANALYZER_VERSION = "1"
+UPLOAD_ORIGIN = "upload"  # payload `origin` of passages of documents uploaded through the API (api/documents.py)
 
 
 @dataclass
@@ -111,7 +112,8 @@ def run_ingest(
         todo.append(SourceFile(path, entry, digest))
 
     known = {e.id for e in manifest.documents}
-    gone = [doc_id for doc_id in state if doc_id not in known]
+    # Documents uploaded through the API are not in the corpus directory; they are the API's to keep or delete.
+    gone = [doc_id for doc_id in state if doc_id not in known and state[doc_id]["origin"] != UPLOAD_ORIGIN]
     for doc_id in gone:
         store.delete_documents(sorted(state[doc_id]["ids"]))
         report.chunks_removed += len(state[doc_id]["ids"])

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from haystack import Document, component
 
 from ingest.converters.base import ConversionError, Failure, Limits, Page, SourceFile
+from ingest.converters.docx import check_package
 from ingest.converters.registry import CONVERTERS, SUPPORTED_SUFFIXES
 from ingest.converters.sniff import sniff
+from ingest.converters.spreadsheet import check_archive
 
 logger = logging.getLogger(__name__)
 
@@ -54,19 +57,35 @@ class FileConverter:
 
     def _convert(self, source: SourceFile) -> list[Page]:
         path = source.path
-        size = path.stat().st_size
-        if size == 0:
-            raise ConversionError("leeg bestand")
-        if size > self.max_bytes:
-            limit = self.max_bytes // 1_000_000
-            raise ConversionError(f"bestand te groot ({size // 1_000_000} MB, maximum {limit} MB)")
-        kind = sniff(path)
-        converter = CONVERTERS.get(kind) if kind else None
-        if converter is None:
-            known = ", ".join(sorted(SUPPORTED_SUFFIXES))
-            what = f"'{kind}'" if kind else f"'{path.suffix or '(geen)'}'"
-            raise ConversionError(f"bestandstype {what} wordt niet ondersteund ({known})")
-        pages = converter(path, self._limits)
+        kind = check_file(path, self._limits)
+        pages = CONVERTERS[kind](path, self._limits)
         if not any(page.has_content() for page in pages):
             raise ConversionError("geen tekst gevonden in het bestand")
         return pages
+
+
+def check_file(path: Path, limits: Limits) -> str:
+    """The checks before a file is parsed (size, format by content, zip bombs); returns the format name.
+
+    Cheap enough to run while a user waits (an upload); the converter itself applies the time, memory, page
+    and row limits."""
+    size = path.stat().st_size
+    if size == 0:
+        raise ConversionError("leeg bestand")
+    if size > limits.max_bytes:
+        limit = limits.max_bytes // 1_000_000
+        raise ConversionError(f"bestand te groot ({size // 1_000_000} MB, maximum {limit} MB)")
+    kind = sniff(path)
+    if kind is None or kind not in CONVERTERS:
+        known = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        what = f"'{kind}'" if kind else f"'{path.suffix or '(geen)'}'"
+        raise ConversionError(f"bestandstype {what} wordt niet ondersteund ({known})")
+    if kind in ("text", "markdown", "csv"):
+        with path.open("rb") as handle:
+            if b"\x00" in handle.read(4096):
+                raise ConversionError("binair bestand, geen tekst (verkeerde extensie?)")
+    elif kind == "docx":
+        check_package(path, limits)
+    elif kind == "xlsx":
+        check_archive(path, limits)
+    return kind

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from haystack.core.serialization import component_from_dict, component_to_dict
 
 from ingest.converters import Failure, FileConverter, SourceFile
@@ -115,3 +116,34 @@ def test_too_large_file_is_reported(tmp_path: Path) -> None:
 
 def test_run_with_no_sources() -> None:
     assert FileConverter().run([]) == {"documents": [], "failures": []}
+
+
+def test_check_file_is_the_converters_pre_check(tmp_path: Path) -> None:
+    """What an upload is checked with while the user waits: the same reasons the converter gives."""
+    import zipfile
+
+    from ingest.converters import ConversionError, Limits, check_file
+
+    def write(name: str, data: bytes) -> Path:
+        (tmp_path / name).write_bytes(data)
+        return tmp_path / name
+
+    assert check_file(write("a.txt", b"Gewone tekst."), Limits()) == "text"
+    assert check_file(write("pagina.txt", b"<!doctype html><html><title>x</title></html>"), Limits()) == "html"
+    assert check_file(write("b.pdf", b"%PDF-1.4\n..."), Limits()) == "pdf"
+    refused = {
+        "leeg.txt": (b"", "leeg bestand"),
+        "groot.txt": (b"x" * 2_000, "bestand te groot"),
+        "plaatje.txt": (b"\x89PNG\r\n\x1a\n\x00\x00", "binair bestand"),
+        "foto.jpg": (b"\xff\xd8\xff\xe0", "bestandstype '.jpg' wordt niet ondersteund"),
+    }
+    for name, (data, reason) in refused.items():
+        with pytest.raises(ConversionError) as exc:
+            check_file(write(name, data), Limits(max_bytes=1_000))
+        assert str(exc.value).startswith(reason), name
+    bomb = tmp_path / "bom.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * 5_000_000)
+    with pytest.raises(ConversionError, match="zip-bom"):
+        check_file(bomb, Limits(max_unpacked_bytes=1_000_000))
