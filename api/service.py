@@ -9,7 +9,7 @@ from typing import Any
 
 from haystack import Document, Pipeline
 
-from api.answering.pipeline import build_abbreviations, build_query_pipeline, build_speller
+from api.answering.pipeline import build_abbreviations, build_query_pipeline, build_speller, run_in_order
 from api.answering.ranker_model import RankerModel, ranker_dir
 from api.errors import ErrorCode, VraagbaakError
 from api.schemas import AskResponse, Citation, Passage, SearchResponse
@@ -87,6 +87,7 @@ class QAService:
         self.ranker = self._load_ranker()
         self.pipeline = build_query_pipeline(self.settings, self.store, self.model, self.speller, self.ranker,
                                              self.abbreviations)
+        self.pipeline.warm_up()
         self.learned = self.ranker is not None
         self.regions = self.store.regions()
 
@@ -145,7 +146,7 @@ class QAService:
             inputs |= {"retriever": {"filters": filters, "top_k": candidates},
                        "lookup": {"filters": filters, "top_k": candidates}, "ranker": {"top_k": top_k}}
         try:
-            return self.pipeline.run(inputs, include_outputs_from={"retriever", "ranker", "encoder"})
+            return run_in_order(self.pipeline, inputs, include_outputs_from={"retriever", "ranker", "encoder"})
         except StoreError as exc:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, f"De index is niet beschikbaar: {exc}") from exc
 
@@ -200,4 +201,5 @@ class QAService:
             self.abbreviations = build_abbreviations(settings, self.store)
         abbreviations = self.abbreviations if settings.retrieval.expand_abbreviations else None
         self.pipeline = build_query_pipeline(settings, self.store, self.model, speller, ranker, abbreviations)
+        self.pipeline.warm_up()
         self.learned = ranker is not None
