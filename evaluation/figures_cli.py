@@ -34,6 +34,8 @@ def load(
     api_key: Annotated[str | None, typer.Option(
         "--api-key", envvar="VRAAGBAAK_LOAD_API_KEY", help="Stuurt 'Authorization: Bearer KEY' mee.")] = None,
     think_ms: Annotated[float, typer.Option("--think-ms", min=0, help="Pauze van een gebruiker tussen vragen.")] = 0,
+    server_pid: Annotated[int | None, typer.Option(
+        "--server-pid", help="Met --url: pid van de server, om zijn CPU-tijd per chat te meten.")] = None,
     out: Annotated[Path, typer.Option("--out")] = RESULTS / "load.json",
 ) -> None:
     """Meet doorvoer (chats/s), p50/p95/max-latentie en fouten van N gelijktijdige chatgebruikers (POST /v1/chat)."""
@@ -44,7 +46,7 @@ def load(
     if corpus is not None and not corpus.is_dir():
         _fail(f"Corpusmap '{corpus}' bestaat niet.")
     run_load(get_settings(), users=users, questions=questions, duration_s=duration, url=url, corpus=corpus,
-             api_key=api_key, think_ms=think_ms, out=out)
+             api_key=api_key, think_ms=think_ms, server_pid=server_pid, out=out)
 
 
 @faults_app.command("ingest")

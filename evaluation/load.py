@@ -32,6 +32,17 @@ TARGET_P95_MS = 1000.0
 API_KEY_ENV = "VRAAGBAAK_LOAD_API_KEY"
 
 
+def process_cpu_s(pid: int | None) -> float | None:
+    """CPU seconds (user + system) a process has used so far, from /proc (Linux); None when unknown."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def conversations(path: Path = FOLLOWUP_SET) -> list[tuple[str | None, list[str]]]:
     """(region, messages) per conversation of the follow-up set: the earlier questions, then the follow-up."""
     return [(item.region, [*item.history, item.question]) for item in load_items(path)]
@@ -53,6 +64,7 @@ class Sample:
 class LoadRun:
     samples: list[Sample] = field(default_factory=list)
     wall_s: float = 0.0
+    server_cpu_s: float | None = None  # CPU the server process used during the run (when its pid is known)
 
 
 async def _user(client: Any, user: int, questions: int | None, deadline: float | None, started: float,
@@ -91,7 +103,8 @@ async def _user(client: Any, user: int, questions: int | None, deadline: float |
 
 
 async def run_users(url: str, users: int, questions: int | None, duration_s: float | None,
-                    api_key: str | None = None, think_s: float = 0.0, timeout_s: float = 60.0) -> LoadRun:
+                    api_key: str | None = None, think_s: float = 0.0, timeout_s: float = 60.0,
+                    server_pid: int | None = None) -> LoadRun:
     """Run `users` concurrent users against `url`; each stops after `questions` messages or at `duration_s`."""
     import httpx
 
@@ -106,11 +119,15 @@ async def run_users(url: str, users: int, questions: int | None, duration_s: flo
         # Warm-up outside the measurement: one conversation, so first-use costs are not counted.
         await client.post("/v1/chat", json={"message": convs[0][1][0]})
         run = LoadRun()
+        cpu_before = process_cpu_s(server_pid)
         started = time.perf_counter()
         deadline = started + duration_s if duration_s is not None else None
         await asyncio.gather(*(_user(client, u, questions, deadline, started, convs, regions, think_s, run)
                                for u in range(users)))
         run.wall_s = time.perf_counter() - started
+        cpu_after = process_cpu_s(server_pid)
+        if cpu_before is not None and cpu_after is not None:
+            run.server_cpu_s = cpu_after - cpu_before
     return run
 
 
@@ -128,6 +145,7 @@ def summarise(run: LoadRun, users: int) -> dict[str, Any]:
         "errors_by_status": dict(errors), "error_examples": first_errors, "wall_s": round(run.wall_s, 2),
         "chats_per_s": round(len(ok) / run.wall_s, 2) if run.wall_s else None,
         "latency": lat, "followup_latency": latency([s.seconds for s in ok if s.followup]),
+        "server_cpu_ms_per_chat": round(1000 * run.server_cpu_s / len(ok), 1) if run.server_cpu_s and ok else None,
         "target_p95_ms": TARGET_P95_MS,
         "target_met": bool(ok) and not errors and lat.get("p95_ms", float("inf")) <= TARGET_P95_MS,
     }
@@ -135,7 +153,7 @@ def summarise(run: LoadRun, users: int) -> dict[str, Any]:
 
 def run_load(settings: Settings, *, users: int = 20, questions: int | None = 5, duration_s: float | None = None,
              url: str | None = None, corpus: Path | None = None, api_key: str | None = None, think_ms: float = 0.0,
-             out: Path | None = None) -> dict[str, Any]:
+             server_pid: int | None = None, out: Path | None = None) -> dict[str, Any]:
     """Start a server unless `url` is given, run the users, print the figures and write them as JSON."""
     api_key = api_key or os.environ.get(API_KEY_ENV)
     results: dict[str, Any] = {
@@ -147,7 +165,7 @@ def run_load(settings: Settings, *, users: int = 20, questions: int | None = 5, 
     }
     think_s = think_ms / 1000
     if url is not None:
-        run = asyncio.run(run_users(url, users, questions, duration_s, api_key, think_s))
+        run = asyncio.run(run_users(url, users, questions, duration_s, api_key, think_s, server_pid=server_pid))
     else:
         root = Path(tempfile.mkdtemp(prefix="vraagbaak-load-"))
         try:
@@ -162,7 +180,8 @@ def run_load(settings: Settings, *, users: int = 20, questions: int | None = 5, 
                   flush=True)
             with serve_subprocess(env, root / "serve.log") as server:
                 results["server"] = {"startup_s": server.get("startup_s"), "pid": server["pid"]}
-                run = asyncio.run(run_users(server["url"], users, questions, duration_s, api_key, think_s))
+                run = asyncio.run(run_users(server["url"], users, questions, duration_s, api_key, think_s,
+                                            server_pid=server["pid"]))
             results["server"]["peak_rss_mb"] = server.get("peak_rss_mb")
         finally:
             shutil.rmtree(root, ignore_errors=True)
@@ -185,6 +204,9 @@ def print_report(r: dict[str, Any]) -> None:
     print(f"  doorvoer            {r['chats_per_s']} chats/s")
     if lat.get("n"):
         print(f"  latentie p50 / p95 / max  {lat['p50_ms']:.0f} / {lat['p95_ms']:.0f} / {lat['max_ms']:.0f} ms")
+    if r.get("server_cpu_ms_per_chat") is not None:
+        print(f"  server-CPU per chat {r['server_cpu_ms_per_chat']} ms (user + system; minder ruisgevoelig op een "
+              "gedeelde machine)")
     follow = r["followup_latency"]
     if follow.get("n"):
         print(f"  vervolgvragen p50 / p95   {follow['p50_ms']:.0f} / {follow['p95_ms']:.0f} ms ({follow['n']})")
