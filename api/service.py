@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -66,6 +68,8 @@ class QAService:
         self.build_report: IngestReport | None = None
         self.ranker: RankerModel | None = None
         self.learned = False  # whether the running pipeline ranks with the learned model
+        # At most this many questions run the pipeline at once (see AnswerSettings.concurrency).
+        self._slots = threading.BoundedSemaphore(settings.answer.concurrency or os.cpu_count() or 1)
 
     def start(self, progress: Callable[[int, int, str], None] | None = None, progress_bar: bool = False) -> None:
         """Load the model and open the index; an empty embedded index is built from the corpus first."""
@@ -146,7 +150,9 @@ class QAService:
             inputs |= {"retriever": {"filters": filters, "top_k": candidates},
                        "lookup": {"filters": filters, "top_k": candidates}, "ranker": {"top_k": top_k}}
         try:
-            return run_in_order(self.pipeline, inputs, include_outputs_from={"retriever", "ranker", "encoder"})
+            with self._slots:
+                return run_in_order(self.pipeline, inputs,
+                                    include_outputs_from={"retriever", "ranker", "encoder"})
         except StoreError as exc:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, f"De index is niet beschikbaar: {exc}") from exc
 
