@@ -16,7 +16,8 @@ from api.coverage import build_report, metric_history, questions_from_log
 from api.coverage_html import render
 
 router = APIRouter()
-DaysQuery = Annotated[float | None, Query(gt=0, description="Alleen vragen van de laatste N dagen.")]
+DaysQuery = Annotated[float | None, Query(gt=0, le=36500,  # more days overflows the date arithmetic (a 500)
+                                          description="Alleen vragen van de laatste N dagen.")]
 LimitQuery = Annotated[int, Query(ge=1, le=5000, description="Hoogstens zoveel (nieuwste) vragen.")]
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from haystack import Document, Pipeline
 
-from api.answering.pipeline import build_abbreviations, build_query_pipeline, build_speller
+from api.answering.pipeline import build_abbreviations, build_query_pipeline, build_speller, run_in_order
 from api.answering.ranker_model import RankerModel, ranker_dir
 from api.errors import ErrorCode, VraagbaakError
 from api.schemas import AskResponse, Citation, Passage, SearchResponse
@@ -66,6 +68,8 @@ class QAService:
         self.build_report: IngestReport | None = None
         self.ranker: RankerModel | None = None
         self.learned = False  # whether the running pipeline ranks with the learned model
+        # At most this many questions run the pipeline at once (see AnswerSettings.concurrency).
+        self._slots = threading.BoundedSemaphore(settings.answer.concurrency or os.cpu_count() or 1)
 
     def start(self, progress: Callable[[int, int, str], None] | None = None, progress_bar: bool = False) -> None:
         """Load the model and open the index; an empty embedded index is built from the corpus first."""
@@ -87,6 +91,7 @@ class QAService:
         self.ranker = self._load_ranker()
         self.pipeline = build_query_pipeline(self.settings, self.store, self.model, self.speller, self.ranker,
                                              self.abbreviations)
+        self.pipeline.warm_up()
         self.learned = self.ranker is not None
         self.regions = self.store.regions()
 
@@ -155,7 +160,9 @@ class QAService:
             inputs |= {"retriever": {"filters": filters, "top_k": candidates},
                        "lookup": {"filters": filters, "top_k": candidates}, "ranker": {"top_k": top_k}}
         try:
-            return self.pipeline.run(inputs, include_outputs_from={"retriever", "ranker", "encoder"})
+            with self._slots:
+                return run_in_order(self.pipeline, inputs,
+                                    include_outputs_from={"retriever", "ranker", "encoder"})
         except StoreError as exc:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, f"De index is niet beschikbaar: {exc}") from exc
 
@@ -212,4 +219,5 @@ class QAService:
             self.abbreviations = build_abbreviations(settings, self.store)
         abbreviations = self.abbreviations if settings.retrieval.expand_abbreviations else None
         self.pipeline = build_query_pipeline(settings, self.store, self.model, speller, ranker, abbreviations)
+        self.pipeline.warm_up()
         self.learned = ranker is not None

@@ -10,6 +10,7 @@ import typer
 from api.cli import CorpusOpt, _fail, _settings, app, main
 from evaluation.bench import run_bench
 from evaluation.dataset import sets_for
+from evaluation.figures_cli import faults_app  # noqa: F401 - registers load, fuzz and the faults group
 from evaluation.runner import run_evaluation
 from evaluation.upload_faults import run_upload_faults
 from index.settings import get_settings

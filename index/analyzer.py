@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
 
 import snowballstemmer
 
@@ -44,9 +44,19 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
-@lru_cache(maxsize=4)
+_local = threading.local()
+
+
 def _stemmer(algorithm: str) -> snowballstemmer.stemmer | None:
-    return None if algorithm == "none" else snowballstemmer.stemmer(algorithm)
+    """This thread's stemmer: a Snowball stemmer keeps the word it works on in itself, so one instance shared by the
+    server's threads stemmed one thread's word with another's letters (IndexError, or a wrong stem)."""
+    if algorithm == "none":
+        return None
+    stemmers = _local.__dict__.setdefault("stemmers", {})
+    stemmer = stemmers.get(algorithm)
+    if stemmer is None:
+        stemmer = stemmers[algorithm] = snowballstemmer.stemmer(algorithm)
+    return stemmer
 
 
 class DutchAnalyzer:

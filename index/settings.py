@@ -76,6 +76,9 @@ class AnswerSettings(BaseModel):
     max_sentences: int = 3
     # Abstain when the best passage's relevance is below this; calibrated by `vraagbaak eval`.
     min_relevance: float = 0.4
+    # Questions answered at the same time in one process (0 = one per CPU core); the others wait their turn. More
+    # only share the cores and the GIL: 20 chat users on 2 cores all finished late instead of most finishing early.
+    concurrency: int = Field(0, ge=0)
 
 
 class ChunkSettings(BaseModel):

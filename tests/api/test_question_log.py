@@ -65,3 +65,11 @@ def test_api_questions_are_logged_scrubbed_with_feedback_and_reported(client: Te
     assert down["status"] in ("zwak", "niet beantwoord")  # a down-voted answer is weak at best
     page = client.get("/coverage")
     assert page.status_code == 200 and "Dekkingsrapport" in page.text and "<svg" in page.text
+
+
+def test_coverage_with_an_absurd_number_of_days_is_a_422_not_a_500(client: TestClient) -> None:
+    """Found by `vraagbaak fuzz`: days=1e218 overflowed the date arithmetic."""
+    for path in ("/v1/coverage?days=1.5e308", "/coverage?days=1e218"):
+        response = client.get(path)
+        assert response.status_code == 422 and response.json()["error_code"] == "validation_error"
+    assert client.get("/v1/coverage?days=36500").status_code == 200

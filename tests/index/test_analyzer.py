@@ -169,3 +169,26 @@ def test_no_trigger_no_expansion(analyzer: DutchAnalyzer) -> None:
 def test_custom_weight(analyzer: DutchAnalyzer) -> None:
     expansion = DomainVocabulary(analyzer, weight=0.25).expand("ontvangstbevestiging")
     assert set(expansion.terms.values()) == {0.25}
+
+
+def test_stemming_in_many_threads_gives_the_same_stems() -> None:
+    """The server answers in a thread pool: a Snowball stemmer shared by threads mixed their words up (an
+    IndexError that became a 500 under 20 concurrent chat users, or silently a wrong stem)."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    words = [f"{stem}{suffix}" for stem in ("aanbied", "toewijz", "beschikk", "declarat", "zorgverlen", "gemeent")
+             for suffix in ("ingen", "ing", "er", "ers", "en", "heden", "elijk", "tje", "s", "e")]
+    expected = {w: DutchAnalyzer().terms(w) for w in words}
+
+    def stem_all(_: int) -> dict[str, list[str]]:
+        return {w: DutchAnalyzer().terms(w) for w in words * 20}  # a fresh analyzer: no per-instance stem cache
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(stem_all, range(16)))
+    finally:
+        sys.setswitchinterval(interval)
+    assert all(result == expected for result in results)
