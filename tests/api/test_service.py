@@ -127,3 +127,23 @@ def test_a_typing_error_finds_what_the_spelled_question_finds(qa_service: QAServ
     assert typed.question == "Binnen hoeveel werkdagen moet het stratbericht eruit?"  # as the user typed it
     assert typed.corrected_question == "Binnen hoeveel werkdagen moet het startbericht eruit?"
     assert spelled.corrected_question is None
+
+
+@pytest.mark.parametrize("question", ["Welk bericht stuur ik als de zorg start?", "En als de zorg stopt?",
+                                      "Wat is de code van huishoudelijke ondersteuning?"])
+def test_run_in_order_returns_what_pipeline_run_returns(qa_service: QAService, question: str) -> None:
+    """The copy-free executor must give Haystack's own Pipeline.run result: same answer, same passages and scores."""
+    from api.answering.pipeline import run_in_order
+    from index.retriever import region_filter
+
+    filters = region_filter(None)
+    inputs = {"encoder": {"query": question}, "retriever": {"filters": filters, "top_k": 5},
+              "lookup": {"filters": filters, "top_k": 5}}
+    include = {"retriever", "ranker", "encoder"}
+    ours = run_in_order(qa_service.pipeline, inputs, include_outputs_from=include)
+    theirs = qa_service.pipeline.run(inputs, include_outputs_from=include)
+    assert ours.keys() == theirs.keys()
+    assert ours["answer"] == theirs["answer"]
+    for name in ("retriever", "ranker"):
+        assert [(d.id, d.score) for d in ours[name]["documents"]] == [(d.id, d.score) for d in theirs[name]["documents"]]
+    assert ours["encoder"]["embedding"] == theirs["encoder"]["embedding"]
