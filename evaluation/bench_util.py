@@ -209,3 +209,12 @@ def serve_subprocess(env: dict[str, str], log: Path, timeout_s: float = 300.0) -
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def write_results(results: dict[str, Any], out: Path | None) -> None:
+    """Write a figures command's results as JSON (when `out` is given) and say where."""
+    if out is None:
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\nResultaten geschreven naar {out}")

@@ -8,7 +8,6 @@ its request is kept in the results to reproduce it. Needs the `figures` extra: `
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import shutil
@@ -20,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evaluation.bench_util import serve_subprocess, subprocess_env
+from evaluation.bench_util import serve_subprocess, subprocess_env, write_results
 from index.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -109,10 +108,7 @@ def run_fuzz(settings: Settings, *, max_examples: int = 50, url: str | None = No
         finally:
             shutil.rmtree(root, ignore_errors=True)
     print_report(results)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-        print(f"\nResultaten geschreven naar {out}")
+    write_results(results, out)
     return results
 
 

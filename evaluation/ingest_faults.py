@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evaluation.bench_util import subprocess_env
+from evaluation.bench_util import subprocess_env, write_results
 from index.settings import Settings
 from index.store import VraagbaakDocumentStore
 
@@ -155,10 +155,7 @@ def run_ingest_faults(settings: Settings, corpus: Path | None = None, runs: int 
                          "repair_failures": sum(r["repair_returncode"] not in (0, 1) for r in rows)}
     results["machine"]["load_avg_end"] = os.getloadavg()
     print_report(results)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-        print(f"\nResultaten geschreven naar {out}")
+    write_results(results, out)
     return results
 
 

@@ -10,7 +10,6 @@ Without `--url` a `vraagbaak serve` subprocess is started on a free loopback por
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import platform
 import shutil
@@ -23,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evaluation.bench_util import latency, serve_subprocess, subprocess_env
+from evaluation.bench_util import latency, serve_subprocess, subprocess_env, write_results
 from evaluation.dataset import FOLLOWUP_SET, load_items
 from index.settings import Settings
 
@@ -188,10 +187,7 @@ def run_load(settings: Settings, *, users: int = 20, questions: int | None = 5, 
     results["machine"]["load_avg_end"] = os.getloadavg()
     results |= summarise(run, users)
     print_report(results)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-        print(f"\nResultaten geschreven naar {out}")
+    write_results(results, out)
     return results
 
 
