@@ -1,5 +1,5 @@
-"""Routes for the `beheer` role: users and keys (read, revoke) and the audit log. Users and keys are created with
-the CLI (`vraagbaak users add`, `vraagbaak keys create`), which shows a new key once."""
+"""Routes for the `beheer` role: users and keys (read, revoke), the audit log and a re-index of the corpus. Users and
+keys are created with the CLI (`vraagbaak users add`, `vraagbaak keys create`), which shows a new key once."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.accounts import Accounts
 from api.auth import Beheer
+from api.document_schemas import JobResponse
 from api.errors import ErrorCode, VraagbaakError
 from api.schemas import ErrorResponse
 
@@ -55,6 +56,16 @@ def audit(accounts: AccountsDep, _: Beheer,
           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     """Het auditlogboek van beheeracties (wie als id, actie, doel, tijd), nieuwste eerst."""
     return {"audit": accounts.audit_rows(limit)}
+
+
+@router.post("/reindex", response_model=JobResponse, status_code=202, responses=_ERRORS)
+def reindex(request: Request, principal: Beheer) -> JobResponse:
+    """Herindexeer de corpusmap in de draaiende service (alleen wat veranderd is); volg de job met GET /v1/jobs/{id}.
+    Staat er al een herindexering in de wachtrij of loopt er een, dan komt die job terug."""
+    job, new = request.app.state.documents.reindex(principal)
+    if new:
+        request.app.state.accounts.audit(principal.actor, "reindex", None)
+    return JobResponse.of(job)
 
 
 def install_admin(app: FastAPI) -> None:

@@ -6,6 +6,9 @@ indexes the jobs one at a time with the service's open store and model (the embe
 data directory), through the same converters and limits as `vraagbaak ingest` (a PDF in its limited worker).
 A document's passages are written in one upsert and the job is marked done after it, so a search sees all of
 them or none; a job found `running` at start-up (the server was killed) has its passages removed and runs again.
+
+The same worker runs a re-index of the corpus directory for the `beheer` role (`vraagbaak ingest` inside the
+server, which holds the index): a job whose target is `REINDEX_TARGET`, one at a time, progress in its message.
 """
 
 from __future__ import annotations
@@ -31,8 +34,16 @@ from api.storage import utcnow
 from api.upload_records import Job, UploadedDocument, UploadRepository
 from index.settings import Settings
 from ingest.converters import ConversionError, Limits, check_file
-from ingest.manifest import DocumentEntry
-from ingest.single import mark_superseded, prepare_passages, remove_document, stored_passage_ids, write_passages
+from ingest.manifest import DocumentEntry, ManifestError
+from ingest.runner import IngestReport, run_ingest
+from ingest.single import (
+    document_filter,
+    mark_superseded,
+    prepare_passages,
+    remove_document,
+    stored_passage_ids,
+    write_passages,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +52,7 @@ NATIONAL = "landelijk"
 DOC_TYPES = ("beleidsregel", "besluit", "codelijst", "contract", "document", "faq", "handreiking", "informatiebrief",
              "nieuwsbrief", "notulen", "presentatie", "regeling", "specificatie", "verordening", "verslag",
              "webpagina", "werkinstructie", "wet")
+REINDEX_TARGET = "(corpus)"  # the document_id of a re-index job: the whole corpus directory, no upload
 MAX_ATTEMPTS = 3  # a job whose runs keep being cut off (killed server) fails instead of looping
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _CHUNK = 1 << 20
@@ -75,6 +87,7 @@ class DocumentService:
     def start(self) -> None:
         """Repair what a killed server left, queue the open jobs, and start the worker thread."""
         self.recover()
+        self.reapply_supersedes()
         for job in self.records.jobs(("queued",)):
             self._queue.put(job.id)
         self._worker = threading.Thread(target=self._work, name="vraagbaak-upload-worker", daemon=True)
@@ -93,8 +106,12 @@ class DocumentService:
         store = self._store()
         repaired = []
         for job in self.records.jobs(("running",)):
-            removed = remove_document(store, job.document_id)
+            # A cut-off re-index leaves whole documents (ingest writes per batch and is repaired by running again).
+            removed = 0 if job.document_id == REINDEX_TARGET else remove_document(store, job.document_id)
             if job.attempts >= MAX_ATTEMPTS:
+                if job.document_id == REINDEX_TARGET:
+                    self._fail(job, f"Herindexering {job.attempts} keer afgebroken; start haar opnieuw.", [])
+                    continue
                 self._fail(job, f"Indexeren {job.attempts} keer afgebroken; het document is niet opgenomen.", [])
                 self._forget(job.document_id)
                 continue
@@ -109,6 +126,20 @@ class DocumentService:
                 self.records.add_job(doc.id, str(uuid.uuid4()), doc.uploaded_by,
                                      "Ontbrak in de index; opnieuw in de wachtrij.")
         return repaired
+
+    def reapply_supersedes(self) -> int:
+        """Uploaded documents that replace an older one: mark it again where a re-index of the corpus rewrote its
+        passages without the mark. Returns the documents marked."""
+        store, marked = self._store(), 0
+        for doc in self.records.documents():
+            if not (doc.supersedes and doc.indexed_at):
+                continue
+            old = store.filter_documents(document_filter(doc.supersedes))
+            if old and any(p.meta.get("superseded_by") != doc.id for p in old):
+                with self._write_lock:
+                    mark_superseded(store, doc.supersedes, _entry(doc))
+                marked += 1
+        return marked
 
     def _store(self):  # noqa: ANN202 - the QAService's open store
         if self.qa.store is None:
@@ -189,6 +220,35 @@ class DocumentService:
         indexed = {p.get("doc_type") for _, p, _ in self._store().backend.scroll(fields=["doc_type"])}
         return sorted(set(DOC_TYPES) | {t for t in indexed if t})
 
+    # -- re-index (beheer) ------------------------------------------------------------------------------
+    def reindex(self, principal: Principal) -> tuple[Job, bool]:
+        """Queue a re-index of the corpus directory; (job, False) when one is already queued or running."""
+        for job in self.records.jobs(("queued", "running")):
+            if job.document_id == REINDEX_TARGET:
+                return job, False
+        job = self.records.add_job(REINDEX_TARGET, str(uuid.uuid4()), principal.name,
+                                   "Herindexering van het corpus staat in de wachtrij.")
+        self._queue.put(job.id)
+        return job, True
+
+    def _run_reindex(self, job: Job) -> None:
+        """`vraagbaak ingest` of the corpus directory on the open index: only what changed is processed."""
+        self.records.start_job(job.id)
+
+        def progress(done: int, total: int, _file: str) -> None:
+            self.records.set_message(job.id, f"Bezig: {done} van {total} gewijzigde documenten verwerkt.")
+
+        try:
+            with self._write_lock:
+                report = run_ingest(self.settings, self._store(), self.qa.model, progress=progress)
+        except ManifestError as exc:
+            self._fail(job, f"Herindexering niet gestart: {exc}", [])
+            return
+        self.records.complete_job(job.id, reindex_message(report), report.chunks_total,
+                                  [{"file": f.file, "reason": f.reason} for f in report.failures])
+        self.reapply_supersedes()
+        self._refresh_regions()
+
     # -- list, job, delete -------------------------------------------------------------------------------
     def documents(self, principal: Principal) -> list[tuple[UploadedDocument, Job | None]]:
         docs = [d for d in self.records.documents() if may_use_scope(principal, d.scope)]
@@ -239,6 +299,9 @@ class DocumentService:
         job = self.records.job(job_id)
         if job is None or job.status != "queued":
             return job
+        if job.document_id == REINDEX_TARGET:
+            self._run_reindex(job)
+            return self.records.job(job_id)
         doc = self.records.document(job.document_id)
         if doc is None:
             self._fail(job, "Het document is verwijderd voordat het geïndexeerd was.", [])
@@ -267,6 +330,9 @@ class DocumentService:
         job = self.records.job(job_id)
         if job is None or job.status != "running":
             return
+        if job.document_id == REINDEX_TARGET:
+            self._fail(job, "Herindexering mislukt door een interne fout; start haar opnieuw.", [])
+            return
         with self._write_lock:
             try:
                 remove_document(self._store(), job.document_id)
@@ -288,6 +354,11 @@ class DocumentService:
         """The query side learns the changed index: its regions, and its words for the speller and short forms."""
         if self.qa.store is not None:
             self.qa.start_pipeline()
+
+
+def reindex_message(report: IngestReport) -> str:
+    return (f"Klaar: {report.indexed} document(en) (opnieuw) geïndexeerd, {report.unchanged} ongewijzigd, "
+            f"{report.removed_documents} verwijderd, {report.failed} mislukt; {report.chunks_total} passages.")
 
 
 def may_use_scope(principal: Principal, scope: str) -> bool:

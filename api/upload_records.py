@@ -181,6 +181,17 @@ class UploadRepository:
             conn.execute(update(uploaded_documents).where(uploaded_documents.c.id == document_id).values(
                 passages=passages, indexed_at=now))
 
+    def set_message(self, job_id: str, message: str) -> None:
+        """A running job's progress ("Bezig: 120 van 455 documenten")."""
+        with self.engine.begin() as conn:
+            conn.execute(update(upload_jobs).where(upload_jobs.c.id == job_id).values(message=message))
+
+    def complete_job(self, job_id: str, message: str, passages: int, errors: list[dict[str, str]]) -> None:
+        """Done, for a job without a document of its own (a re-index of the corpus)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(upload_jobs).where(upload_jobs.c.id == job_id).values(
+                status="done", message=message, passages=passages, errors=errors, finished_at=utcnow()))
+
     def fail_job(self, job_id: str, message: str, errors: list[dict[str, str]]) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(upload_jobs).where(upload_jobs.c.id == job_id).values(

@@ -270,6 +270,28 @@ def test_a_job_cut_off_by_a_kill_is_cleaned_up_and_run_again(session_index: Sess
         second.close()
 
 
+def test_a_reindex_job_cut_off_by_a_kill_runs_again_at_the_next_start(session_index: SessionIndex,
+                                                                        tmp_path: Path) -> None:
+    settings = _settings(session_index, tmp_path)
+    first = Running(settings)
+    first.docs.close()  # no worker: the job stays where the kill left it
+    try:
+        job, new = first.docs.reindex(Principal(name="beheerder", role="beheer", regions=None))
+        assert new and first.docs.reindex(ALL) == (job, False)  # one re-index at a time
+        first.docs.records.start_job(job.id)
+    finally:
+        first.close()
+
+    second = Running(settings)
+    try:
+        done = _finished(second, job)
+        assert done.status == "done" and done.attempts == 2, done
+        assert done.message.startswith("Klaar: 0 document(en) (opnieuw) geïndexeerd, 5 ongewijzigd")
+        assert done.passages == second.qa.store.count_documents()
+    finally:
+        second.close()
+
+
 def test_corpus_ingest_keeps_uploads_and_does_not_index_them_again(session_index: SessionIndex,
                                                                    tmp_path: Path) -> None:
     settings = _settings(session_index, tmp_path)
