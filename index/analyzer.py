@@ -6,6 +6,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 import snowballstemmer
 
@@ -45,6 +46,7 @@ def fold(text: str) -> str:
 
 
 _local = threading.local()
+TERMS_CACHE_SIZE = 4096  # texts whose terms are kept (passages of recent answers, questions); ~10 MB at most
 
 
 def _stemmer(algorithm: str) -> snowballstemmer.stemmer | None:
@@ -66,6 +68,8 @@ class DutchAnalyzer:
         self.stemmer = stemmer
         self._stem_cache: dict[str, str] = {}
         self._splitter = CompoundSplitter()
+        # The answer stage analyses the same candidate passages for question after question: remembered per text.
+        self._cached_terms = lru_cache(maxsize=TERMS_CACHE_SIZE)(self._analyse)
 
     def _stem(self, word: str) -> str:
         cached = self._stem_cache.get(word)
@@ -104,7 +108,10 @@ class DutchAnalyzer:
         """All index terms of a text, in order, with repetitions (for term frequencies). With `compounds`, a
         compound's parts follow it ("zorgaanbieder" -> zorgaanbieder, zorg, aanbieder): for the BM25 query, not for
         matching words elsewhere."""
+        return list(self._cached_terms(text, compounds))
+
+    def _analyse(self, text: str, compounds: bool) -> tuple[str, ...]:
         out: list[str] = []
         for match in _TOKEN.finditer(text):
             out.extend(self._terms_of(match.group(0), compounds))
-        return out
+        return tuple(out)

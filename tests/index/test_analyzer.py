@@ -192,3 +192,11 @@ def test_stemming_in_many_threads_gives_the_same_stems() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert all(result == expected for result in results)
+
+
+def test_remembered_terms_are_a_fresh_list_each_time(analyzer: DutchAnalyzer) -> None:
+    text = "De zorgaanbieder verzendt het startbericht (305) binnen vijf werkdagen."
+    first = analyzer.terms(text)
+    first.append("vervuild")
+    assert analyzer.terms(text) == first[:-1]
+    assert analyzer.terms(text, compounds=True) != analyzer.terms(text)  # the compound flag is part of the key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from haystack import Document
 from index.analyzer import DutchAnalyzer
 from index.e5_convert import default_model_dir
 from index.embedders import BM25DocumentEncoder, PassageEmbedder, QueryEncoder, passage_text
-from index.embedding_model import EmbeddingModel, EmbeddingModelError, EmbeddingSpec
+from index.embedding_model import EmbeddingModel, EmbeddingModelError, EmbeddingSpec, QueryBatcher
 from index.sentences import question_sentence
 from index.sparse import BM25Encoder, term_id
 
@@ -64,6 +65,38 @@ def test_embeddings_are_deterministic(embedding_model: EmbeddingModel) -> None:
     first = embedding_model.embed_passages([ANSWER, OFF_TOPIC])
     again = embedding_model.embed_passages([OFF_TOPIC, ANSWER])
     assert first[0] == pytest.approx(again[1], abs=1e-5)
+
+
+def test_concurrent_queries_share_a_batch_and_get_their_own_vectors(embedding_model: EmbeddingModel) -> None:
+    questions = [f"{QUESTION} ({n})" for n in range(12)] + ["startbericht", "Hoe werkt de indexering?"]
+    alone = np.vstack([embedding_model._embed([q], embedding_model.spec.query_prefix, is_query=True)
+                       for q in questions])
+    batches: list[int] = []
+    encode = embedding_model._batcher._encode
+    embedding_model._batcher._encode = lambda texts: batches.append(len(texts)) or encode(texts)
+    try:
+        with ThreadPoolExecutor(max_workers=len(questions)) as pool:
+            together = np.vstack(list(pool.map(lambda q: embedding_model.embed_queries([q])[0], questions)))
+    finally:
+        embedding_model._batcher._encode = encode
+    assert np.min(np.sum(alone * together, axis=1)) > 0.9999  # each caller got the vector of its own question
+    assert sum(batches) == len(questions) and max(batches) > 1  # and some of them were embedded together
+
+
+def test_an_error_in_a_query_batch_reaches_every_caller_and_the_next_query_works() -> None:
+    calls: list[list[str]] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        if "kapot" in texts:
+            raise RuntimeError("kapot")
+        return np.ones((len(texts), 3), dtype=np.float32)
+
+    batcher = QueryBatcher(encode)
+    with pytest.raises(RuntimeError, match="kapot"):
+        batcher.embed(["kapot"])
+    assert batcher.embed(["a", "b"]).shape == (2, 3)
+    assert calls == [["kapot"], ["a", "b"]]
 
 
 def test_any_sentence_transformers_folder_works_as_model(
