@@ -10,7 +10,7 @@ import typer
 from api.cli import CorpusOpt, _fail, _settings, app, main
 from evaluation.bench import run_bench
 from evaluation.dataset import sets_for
-from evaluation.figures_cli import faults_app  # noqa: F401 - registers load, fuzz and the faults group
+from evaluation.figures_cli import faults_app  # registers load, fuzz and the faults group
 from evaluation.runner import run_evaluation
 from evaluation.upload_faults import run_upload_faults
 from index.settings import get_settings
@@ -55,7 +55,6 @@ def bench(
     run_bench(get_settings(), reference, out, skip_reference=no_reference)
 
 
-@app.command("upload-faults")
 def upload_faults(
     runs: Annotated[int, typer.Option("--runs", min=1, help="Aantal keer kill -9 tijdens het indexeren.")] = 10,
     seed: Annotated[int, typer.Option(help="Zaad voor de willekeurige momenten.")] = 0,
@@ -63,6 +62,10 @@ def upload_faults(
 ) -> None:
     """Dood de server (kill -9) tijdens het indexeren van uploads en controleer dat geen document half zichtbaar is."""
     run_upload_faults(get_settings(), runs, out, seed)
+
+
+faults_app.command("upload")(upload_faults)
+app.command("upload-faults", hidden=True)(upload_faults)  # the earlier name of `vraagbaak faults upload`
 
 
 __all__ = ["app", "main"]

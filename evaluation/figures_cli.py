@@ -1,4 +1,5 @@
-"""The figures commands of `vraagbaak`: load (concurrent chat users), fuzz (OpenAPI schema) and faults ingest.
+"""The figures commands of `vraagbaak`: load (concurrent chat users), fuzz (OpenAPI schema) and faults ingest
+(`faults upload` is registered in evaluation/cli.py).
 
 Each prints its figures and writes them as JSON under evaluation/results/; none asserts a target.
 `faults` is a command group: `vraagbaak faults ingest` lives here; other fault runs register on `faults_app`.

@@ -1,5 +1,5 @@
 """Fault injection for uploads: kill -9 `vraagbaak serve` while it indexes an uploaded document, restart it, and
-check that no document is ever half in the index (`vraagbaak upload-faults`).
+check that no document is ever half in the index (`vraagbaak faults upload`).
 
 Per run: upload a document of many sections over HTTP, kill the server at a random moment within the time one
 indexing job takes, then with the server down open the index and the job table directly and count each uploaded
