@@ -12,7 +12,8 @@ from index.analyzer import fold
 ENTITIES: dict[str, dict[str, tuple[str, ...]]] = {
     "bericht": {
         "305": ("startbericht", "start zorg", "zorg start", "zorg begint", "zorg is gestart", "305"),
-        "307": ("stopbericht", "stop zorg", "zorg stopt", "zorg eindigt", "zorg is gestopt", "zorg afloopt", "307"),
+        "307": ("stopbericht", "stop zorg", "zorg stopt", "zorg eindigt", "zorg is gestopt", "zorg afloopt",
+                "einde zorg", "einde van de zorg", "zorg beëindigd", "beëindiging van de zorg", "beëindiging", "307"),
         "301": ("toewijzingsbericht", "toewijzing", "301"),
         "315": ("verzoek om toewijzing", "aanvraagbericht", "315"),
         "317": ("verzoek om wijziging", "wijzigingsverzoek", "317"),

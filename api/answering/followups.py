@@ -44,6 +44,8 @@ from api.answering.followup_terms import (
 from index.analyzer import STOPWORDS
 
 MAX_CONTEXT_WORDS = 9  # words of the previous question's subject added to a follow-up
+SUBJECT_PRONOUNS = frozenset({"het", "hij", "zij", "ze", "die", "dat", "dit", "deze"})
+DETERMINERS = frozenset({"de", "het", "een", "mijn", "onze", "uw", "zijn", "haar", "hun", "die", "deze", "dat", "dit"})
 
 
 @dataclass(frozen=True)
@@ -205,10 +207,11 @@ class FollowUpRewriter:
             if target is None:
                 continue
             before = base[:target.start]
-            if mention.surface[:3].lower() in ("de ", "het") and re.search(r"(?i)\b(?:de|het)\s$", before):
+            surface = _same_form(target, mention)
+            if surface[:3].lower() in ("de ", "het") and re.search(r"(?i)\b(?:de|het)\s$", before):
                 before = re.sub(r"(?i)\b(?:de|het)\s$", "", before)  # "in de" + "De Fryske Marren"
-            base = before + mention.surface + base[target.end:]
-            replaced.append(f"‘{target.surface}’ door ‘{mention.surface}’")
+            base = before + surface + base[target.end:]
+            replaced.append(f"‘{target.surface}’ door ‘{surface}’")
             used.append(mention)
         rest = body
         for mention in sorted(used, key=lambda m: m.start, reverse=True):
@@ -225,6 +228,8 @@ class FollowUpRewriter:
             head = words[0]
             main, bracket = _split_bracket(base)
             found = re.search(rf"(?<![\w-]){re.escape(head)}(?![\w])[^?.!;,(]*", folded(main))
+            if found:
+                clause = _resolve_subject(clause, main[found.start():found.end()])
             main = main[:found.start()] + clause + main[found.end():] if found else f"{_strip_end(main)} {clause}?"
             return (f"{main} {bracket}".strip(), "Vervolgvraag: aangevuld met de vorige vraag.")
 
@@ -286,6 +291,30 @@ class FollowUpRewriter:
 def _conversation(prev: PriorTurn) -> str:
     """What a follow-up continues: the previous query and the headings of the passages its answer cited."""
     return " ".join([prev.query, *prev.cited[:2]])
+
+
+def _same_form(target: _Mention, mention: _Mention) -> str:
+    """The new term by its main name when the previous query used the old term's main name: "startbericht" is
+    replaced by "stopbericht" also when the user wrote "bij beëindiging"; otherwise as the user wrote it."""
+    old_names = ENTITIES.get(target.kind, {}).get(target.canonical, ())
+    new_names = ENTITIES.get(mention.kind, {}).get(mention.canonical, ())
+    here = folded(target.surface)
+    if old_names and new_names and here in {folded(old_names[0]) + end for end in ("", "en", "s")}:
+        return new_names[0]
+    return mention.surface
+
+
+def _resolve_subject(clause: str, replaced: str) -> str:
+    """A pronoun subject in a follow-up's clause takes the subject of the clause it replaces: "als het stopt" after
+    "als de zorg start" -> "als de zorg stopt". Dutch subordinate clauses put the verb last, so the replaced clause's
+    subject is the (determiner +) word after its head word, when a verb follows it."""
+    new, old = clause.split(), replaced.split()
+    if len(new) < 3 or new[1].lower() not in SUBJECT_PRONOUNS or len(old) < 3:
+        return clause
+    subject = old[1:3] if old[1].lower() in DETERMINERS and len(old) >= 4 else old[1:2]
+    if subject[0].lower() in SUBJECT_PRONOUNS:
+        return clause
+    return " ".join([new[0], *subject, *new[2:]])
 
 
 def _capitalise(text: str) -> str:

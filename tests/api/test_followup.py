@@ -58,6 +58,14 @@ def test_first_question_is_searched_as_typed(rewriter: FollowUpRewriter) -> None
     (["Wat staat er in de notulen van de SDD over indexering?", "En over de SLA-rapportages?"],
      "Wat staat er in de notulen van de SDD over de SLA-rapportages?"),
     # a clause the earlier question did not have is added to it
+    # a pronoun subject takes the subject of the clause it replaces (the verb is last in such a clause)
+    (["Welk bericht stuur ik als de zorg start?", "En als het stopt?"],
+     "Welk bericht stuur ik als de zorg stopt?"),
+    (["Wat moet ik doen als de cliënt naar een andere gemeente verhuist?", "En als hij overlijdt?"],
+     "Wat moet ik doen als de cliënt overlijdt?"),
+    # the end of care names no message: the stop message by the name the previous query used for the start message
+    (["Binnen hoeveel dagen moet het startbericht eruit?", "en bij beeindiging?"],
+     "Binnen hoeveel dagen moet het stopbericht eruit?"),
     (["Mag een aanbieder een cliënt weigeren?", "En als de cliënt niet bij de aanbieder past?"],
      "Mag een aanbieder een cliënt weigeren als de cliënt niet bij de aanbieder past?"),
     (["Binnen hoeveel dagen moet het startbericht eruit?", "En in Twente?"],
