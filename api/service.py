@@ -32,7 +32,7 @@ def embedding_model_for(settings: Settings) -> EmbeddingModel:
     return EmbeddingModel(EmbeddingSpec(
         model=settings.embedding_model, backend=settings.embedding_backend, cache_dir=str(settings.cache_dir),
         batch_size=settings.embedding_batch_size, threads=settings.embedding_threads,
-        precision=settings.embedding_precision,
+        precision=settings.embedding_precision, query_backend=settings.embedding_query_backend,
     ))
 
 

