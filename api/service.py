@@ -152,7 +152,8 @@ class QAService:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
         self.check_region(region, allowed)
         filters = region_filter(region, doc_types, since, allowed)
-        inputs: dict[str, Any] = {"encoder": {"query": query, "context": context},
+        inputs: dict[str, Any] = {"encoder": {"query": query, "context": context,
+                                              "allowed": list(allowed) if allowed is not None else None},
                                   "retriever": {"filters": filters, "top_k": top_k},
                                   "lookup": {"filters": filters, "top_k": top_k}}
         if self.learned:  # the reranker scores more candidates than are shown

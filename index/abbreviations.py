@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from index.analyzer import DutchAnalyzer, fold
-from index.spelling import is_dutch_word
+from index.spelling import NATIONAL, is_dutch_word, regional_words
 
 _SHORT = r"[A-Z][A-Za-z]{0,3}[A-Z][A-Za-z]{0,2}|[A-Z]{2,6}"
 # "long form (SF)" and "SF (long form)"; the long form is taken from the words just before / inside the brackets.
@@ -47,22 +47,31 @@ def long_form(words: list[str], short: str) -> str | None:
     return None
 
 
-def mine(texts: Iterable[str]) -> dict[str, Counter[str]]:
-    """Short form (folded) -> its long forms (folded) with how often the documents define it that way."""
+def mine(texts: Iterable[str | tuple[str, str | None]],
+         where: dict[str, set[str]] | None = None) -> dict[str, Counter[str]]:
+    """Short form (folded) -> its long forms (folded) with how often the documents define it that way. A text may
+    come with its scope ((text, scope)); `where` then collects the scopes that define each short form."""
     found: dict[str, Counter[str]] = defaultdict(Counter)
-    for text in texts:
+    for item in texts:
+        text, scope = item if isinstance(item, tuple) else (item, None)
         if "(" not in text:
             continue
+        defined: set[str] = set()
         for match in _SHORT_IN_BRACKETS.finditer(text):
             before = text[max(0, match.start() - 90): match.start()]
             words = _WORD.findall(re.split(r"[\n()]", before)[-1])
             if (lf := long_form(words, match.group(1))) is not None:
                 found[fold(match.group(1))][lf] += 1
+                defined.add(fold(match.group(1)))
         for match in _SHORT_THEN_LONG.finditer(text):
             words = _WORD.findall(match.group(2))
             lf = long_form(words[: len(match.group(1)) + 3], match.group(1)) if words else None
             if lf is not None and fold(" ".join(words)).startswith(lf.split()[0]):
                 found[fold(match.group(1))][lf] += 1
+                defined.add(fold(match.group(1)))
+        if where is not None:
+            for short in defined:
+                where.setdefault(short, set()).add(scope or NATIONAL)
     return dict(found)
 
 
@@ -72,6 +81,7 @@ class Abbreviations:
 
     forms: dict[str, Counter[str]]
     analyzer: DutchAnalyzer = field(default_factory=DutchAnalyzer)
+    regional: dict[str, frozenset[str]] = field(default_factory=dict)  # short forms only regional documents define
     _stems: dict[str, list[set[str]]] = field(init=False, repr=False)  # each long form's analysed words
 
     def __post_init__(self) -> None:
@@ -79,8 +89,12 @@ class Abbreviations:
                        if (stems := [s for lf in longs if (s := set(self.analyzer.terms(lf)))])}
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str], analyzer: DutchAnalyzer | None = None) -> Abbreviations:
-        return cls(mine(texts), analyzer or DutchAnalyzer())
+    def from_texts(cls, texts: Iterable[str | tuple[str, str | None]],
+                   analyzer: DutchAnalyzer | None = None) -> Abbreviations:
+        """From the passages' texts, or (text, scope) pairs: then a short form that only regional documents define
+        is expanded only for callers of those regions (the expansion is shown under "Gezocht naar")."""
+        where: dict[str, set[str]] = {}
+        return cls(mine(texts, where), analyzer or DutchAnalyzer(), regional_words(where))
 
     def __len__(self) -> int:
         return len(self._stems)
@@ -97,12 +111,17 @@ class Abbreviations:
         key = self._key(short)
         return [lf for lf, _ in self.forms[key].most_common()] if key else []
 
-    def in_query(self, query: str) -> list[tuple[str, str]]:
+    def in_query(self, query: str, allowed: frozenset[str] | None = None) -> list[tuple[str, str]]:
         """(short form as typed, its most frequent long form) for each defined short form the query uses; a short
-        form that is a common Dutch word counts only in capitals ("ZIN", not "zin")."""
+        form that is a common Dutch word counts only in capitals ("ZIN", not "zin"); for a caller bound to `allowed`
+        regions, only short forms defined by national documents or those regions'."""
         pairs = []
         for word in dict.fromkeys(re.findall(r"\b[\wÀ-ÿ]{2,8}\b", query)):
-            if self._key(word) is None or (not word.isupper() and (is_dutch_word(word) or len(word) < 3)):
+            key = self._key(word)
+            if key is None or (not word.isupper() and (is_dutch_word(word) or len(word) < 3)):
+                continue
+            regions = self.regional.get(key)
+            if allowed is not None and regions is not None and regions.isdisjoint(allowed):
                 continue
             pairs.append((word, self.long_forms(word)[0]))
         return pairs

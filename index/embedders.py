@@ -14,7 +14,7 @@ from index.analyzer import DutchAnalyzer
 from index.embedding_model import EmbeddingModel
 from index.sentences import question_sentence
 from index.sparse import BM25Encoder
-from index.spelling import Speller
+from index.spelling import NATIONAL, Speller
 from index.store import BODY_EMBEDDING
 from index.vocabulary import DomainVocabulary
 
@@ -105,14 +105,14 @@ class QueryEncoder:
         whole, sentence = self.model.embed_queries([dense_text, asked])
         return ((whole + sentence) / 2).tolist()
 
-    def _spelled_out(self, query: str, extra: dict[str, float]) -> list[str]:
+    def _spelled_out(self, query: str, extra: dict[str, float], allowed: frozenset[str] | None = None) -> list[str]:
         """The long forms of the short forms in the query ("VOT" -> "verzoek om toewijzing"), added to the BM25
         terms `extra` at the vocabulary's weight; returns them as searched."""
         if self.abbreviations is None:
             return []
         present = set(self._encoder.analyzer.terms(query))
         spelled = []
-        for _short, long in self.abbreviations.in_query(query):
+        for _short, long in self.abbreviations.in_query(query, allowed):
             new = [t for t in self._encoder.analyzer.terms(long) if t not in present]
             for term in new:
                 extra[term] = max(extra.get(term, 0.0), self._vocabulary.weight)
@@ -121,19 +121,21 @@ class QueryEncoder:
         return spelled
 
     @component.output_types(embedding=list[float], sparse_embedding=SparseEmbedding, expansion=str, query=str)
-    def run(self, query: str, context: str | None = None) -> dict[str, Any]:
+    def run(self, query: str, context: str | None = None, allowed: list[str] | None = None) -> dict[str, Any]:
         """`query` out is the question with typing errors corrected: what was searched, and what the answer is
         composed for; `expansion` names the corrected words and the extra vocabulary terms. `context` (a follow-up's
         conversation: the previous query and the headings it cited) pulls both channels towards it: its embedding
         is added at `context_weight` and its words join the BM25 query at that weight (the question's own words
-        keep theirs)."""
+        keep theirs). `allowed`: the regions of a caller bound to some (None: all); its question is corrected and
+        spelled out only with words of those regions' and national documents, as these are shown to it."""
+        scopes = frozenset([*allowed, NATIONAL]) if allowed is not None else None
         corrections: dict[str, str] = {}
         if self.speller is not None:
-            query, corrections = self.speller.correct(query)
+            query, corrections = self.speller.correct(query, scopes)
         expansion = self._vocabulary.expand(query) if self.expand_synonyms else None
         dense_text = f"{query} ({expansion.text})" if self.expand_dense and expansion and expansion.text else query
         extra = dict(expansion.terms) if expansion else {}
-        spelled = self._spelled_out(query, extra)
+        spelled = self._spelled_out(query, extra, scopes)
         embedding = self._dense_query(query, dense_text)
         if context and self.context_weight > 0:
             for term in self._encoder.analyzer.terms(context):

@@ -20,6 +20,8 @@ from wordfreq import zipf_frequency
 from index.analyzer import STOPWORDS, DutchAnalyzer, fold
 from index.vocabulary import vocabulary_words
 
+NATIONAL = "landelijk"  # the scope of national documents: visible to every region
+
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+")
 _MIN_LENGTH = 5  # shorter words have too many neighbours one edit away
 _MIN_COUNT = 2  # a correction must be a word the documents use more than once
@@ -55,6 +57,9 @@ class Speller:
 
     counts: Counter[str]
     analyzer: DutchAnalyzer = field(default_factory=DutchAnalyzer)
+    # Words that only regional documents use, with those regions: a caller bound to other regions is never
+    # corrected to them (the correction is shown, so it would tell a word of another region's documents).
+    regional: dict[str, frozenset[str]] = field(default_factory=dict)
     _by_delete: dict[str, list[str]] = field(init=False, repr=False)
     _stems: set[str] = field(init=False, repr=False)
 
@@ -67,18 +72,31 @@ class Speller:
         self._stems = {terms[0] for w in self.counts if (terms := self.analyzer.terms(w))}
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str], analyzer: DutchAnalyzer | None = None) -> Speller:
-        """The passages' words, and the domain vocabulary's ("stratbericht" is "startbericht", which the
-        vocabulary knows as 305 even where the documents write "Start zorg")."""
+    def from_texts(cls, texts: Iterable[str | tuple[str, str | None]], analyzer: DutchAnalyzer | None = None
+                   ) -> Speller:
+        """The passages' words (a text, or a (text, scope) pair), and the domain vocabulary's ("stratbericht" is
+        "startbericht", which the vocabulary knows as 305 even where the documents write "Start zorg")."""
         counts: Counter[str] = Counter()
-        for text in texts:
-            counts.update(w for w in _WORD.findall(fold(text)) if len(w) >= _MIN_LENGTH - 1)
+        where: dict[str, set[str]] = {}
+        for item in texts:
+            text, scope = item if isinstance(item, tuple) else (item, None)
+            words = [w for w in _WORD.findall(fold(text)) if len(w) >= _MIN_LENGTH - 1]
+            counts.update(words)
+            for word in set(words):
+                where.setdefault(word, set()).add(scope or NATIONAL)
         for word in vocabulary_words():
             counts[word] = max(counts[word], _MIN_COUNT)
-        return cls(counts, analyzer or DutchAnalyzer())
+            where[word] = {NATIONAL}
+        return cls(counts, analyzer or DutchAnalyzer(), regional_words(where))
 
-    def suggestion(self, word: str) -> str | None:
-        """The word the documents use for a typed word they do not know, or None."""
+    def visible(self, word: str, allowed: frozenset[str] | None) -> bool:
+        """Whether a caller bound to `allowed` regions (None: all) may see this word of the documents."""
+        regions = self.regional.get(word)
+        return allowed is None or regions is None or not regions.isdisjoint(allowed)
+
+    def suggestion(self, word: str, allowed: frozenset[str] | None = None) -> str | None:
+        """The word the documents (of the `allowed` regions and national ones) use for a typed word they do not
+        know, or None."""
         folded = fold(word)
         if len(folded) < _MIN_LENGTH or folded in self.counts or folded in STOPWORDS or is_dutch_word(word):
             return None
@@ -90,11 +108,13 @@ class Speller:
             if self.counts.get(key, 0) >= _MIN_COUNT:
                 candidates.add(key)  # a letter too many
             candidates.update(self._by_delete.get(key, ()))  # a letter wrong, or two swapped
-        ranked = sorted((w for w in candidates if one_edit_apart(folded, w)), key=lambda w: (-self.counts[w], w))
+        ranked = sorted((w for w in candidates if one_edit_apart(folded, w) and self.visible(w, allowed)),
+                        key=lambda w: (-self.counts[w], w))
         return ranked[0] if ranked else None
 
-    def correct(self, question: str) -> tuple[str, dict[str, str]]:
-        """The question with its typing errors corrected, and the corrections {typed: corrected}."""
+    def correct(self, question: str, allowed: frozenset[str] | None = None) -> tuple[str, dict[str, str]]:
+        """The question with its typing errors corrected, and the corrections {typed: corrected}; a caller bound to
+        `allowed` regions is only corrected to words of its regions' and national documents."""
         corrections: dict[str, str] = {}
 
         def replace(match: re.Match[str]) -> str:
@@ -102,10 +122,18 @@ class Speller:
             before = question[: match.start()].rstrip()
             if word[:1].isupper() and before and before[-1] not in ".?!:(\"'":
                 return word  # a name in the middle of a sentence ("Twente", "Zwolle")
-            better = self.suggestion(word)
+            better = self.suggestion(word, allowed)
             if better is None:
                 return word
             corrections[word] = better
             return better
 
         return _WORD.sub(replace, question), corrections
+
+
+def regional_words(where: dict[str, set[str]]) -> dict[str, frozenset[str]]:
+    """From {word: scopes it occurs in}: the words no national document uses, with their regions (one shared
+    frozenset per distinct set of regions)."""
+    shared: dict[frozenset[str], frozenset[str]] = {}
+    return {word: shared.setdefault(frozenset(scopes), frozenset(scopes))
+            for word, scopes in where.items() if NATIONAL not in scopes}

@@ -188,10 +188,11 @@ class VraagbaakDocumentStore:
                             vectors.get("body"))
         return out
 
-    def texts(self) -> list[str]:
-        """Every passage's text with its context header (the words a question can be corrected to)."""
-        return [f"{p.get('context') or ''} {p.get('content') or ''}"
-                for _, p, _ in self.backend.scroll(fields=["context", "content"])]
+    def texts(self) -> list[tuple[str, str | None]]:
+        """Every passage's text with its context header (the words a question can be corrected to), with the
+        passage's scope (its region, or "landelijk")."""
+        return [(f"{p.get('context') or ''} {p.get('content') or ''}", p.get("scope"))
+                for _, p, _ in self.backend.scroll(fields=["context", "content", "scope"])]
 
     def regions(self) -> list[str]:
         return sorted({p.get("scope") for _, p, _ in self.backend.scroll(fields=["scope"]) if p.get("scope")})

@@ -23,7 +23,8 @@ from index.spelling import Speller
 from index.store import VraagbaakDocumentStore
 
 
-def build_speller(settings: Settings, store: VraagbaakDocumentStore, texts: list[str] | None = None) -> Speller | None:
+def build_speller(settings: Settings, store: VraagbaakDocumentStore,
+                  texts: list[tuple[str, str | None]] | None = None) -> Speller | None:
     """The speller over the index's words (`texts`, else one pass over every passage), or None when correction is
     off."""
     if not settings.retrieval.correct_typos:
@@ -32,7 +33,7 @@ def build_speller(settings: Settings, store: VraagbaakDocumentStore, texts: list
 
 
 def build_abbreviations(settings: Settings, store: VraagbaakDocumentStore,
-                        texts: list[str] | None = None) -> Abbreviations | None:
+                        texts: list[tuple[str, str | None]] | None = None) -> Abbreviations | None:
     """The short forms the indexed passages define (`texts`, else one pass over every passage), or None when
     expansion is off."""
     if not settings.retrieval.expand_abbreviations:

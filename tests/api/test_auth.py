@@ -132,6 +132,23 @@ def test_search_and_answers_never_cite_another_region(world: World) -> None:
             assert {x["scope"] for x in response.json()["citations"]} <= OWN, (path, question)
 
 
+def test_corrections_and_short_forms_never_show_a_word_of_another_region(world: World) -> None:
+    # "bandbreedtemodel" occurs only in Drechtsteden documents: a Drechtsteden user's typing error is corrected
+    # to it; an Achterhoek user's is left as typed (the correction is shown and would tell a word of those
+    # documents). The same for a short form that only Drechtsteden documents define ("HO").
+    c, h = world.client, world.h
+    question = "Wat is het bandbreedtemodl voor huishoudelijke ondersteuning?"
+    bob = c.post("/v1/ask", json={"question": question}, headers=h("bob")).json()
+    assert bob["corrected_question"] == "Wat is het bandbreedtemodel voor huishoudelijke ondersteuning?"
+    ann = c.post("/v1/ask", json={"question": question}, headers=h("ann")).json()
+    assert ann["corrected_question"] is None and "bandbreedtemodel" not in (ann["searched_for"] or "")
+    short = "Hoe vaak wordt de HO geïndexeerd?"
+    assert "ondersteuning" in (c.post("/v1/ask", json={"question": short}, headers=h("bob")).json()["searched_for"]
+                               or "")
+    assert "ondersteuning" not in (c.post("/v1/ask", json={"question": short}, headers=h("ann")).json()["searched_for"]
+                                   or "")
+
+
 def test_a_region_outside_the_users_regions_is_unknown(world: World) -> None:
     c, h = world.client, world.h
     for region in ("drechtsteden", "de-fryske-marren", "bestaat-niet"):

@@ -71,3 +71,14 @@ def test_the_bm25_query_also_searches_the_long_form(abbreviations: Abbreviations
     assert 0 < weights[toewijzing] < max(weights.values())  # below the words the user typed
     assert "verzoek om toewijzing" in expanded["expansion"]
     assert plain["embedding"] == expanded["embedding"]  # the dense query is the question as typed
+
+
+def test_a_short_form_only_regional_documents_define_is_expanded_only_for_those_regions() -> None:
+    texts = [("Huishoudelijke ondersteuning (HO) wordt geïndexeerd.", "drechtsteden"),
+             ("Een verzoek om toewijzing (VOT) gaat naar de gemeente.", "landelijk")]
+    abbreviations = Abbreviations.from_texts(texts)
+    assert abbreviations.regional == {"ho": frozenset({"drechtsteden"})}
+    query = "Hoe snel na een VOT wordt de HO geïndexeerd?"
+    assert abbreviations.in_query(query) == [("VOT", "verzoek om toewijzing"), ("HO", "huishoudelijke ondersteuning")]
+    assert abbreviations.in_query(query, frozenset({"drechtsteden", "landelijk"})) == abbreviations.in_query(query)
+    assert abbreviations.in_query(query, frozenset({"achterhoek", "landelijk"})) == [("VOT", "verzoek om toewijzing")]

@@ -68,3 +68,15 @@ def test_a_common_dutch_word_is_no_typing_error_even_when_the_documents_lack_it(
     speller = Speller.from_texts(["De gemeente bepaalt de looptijd. Echter, de gemeente bepaalt niet alles."] * 2)
     assert speller.correct("Wie betaalt de rechter?") == ("Wie betaalt de rechter?", {})
     assert speller.correct("hoe lang bepalt de gemeente")[1] == {"bepalt": "bepaalt"}
+
+
+def test_a_word_of_regional_documents_is_a_correction_only_for_those_regions() -> None:
+    texts = [("Het bandbreedtemodel en het bandbreedtemodel.", "drechtsteden"),
+             ("De startdatum van de zorg, de startdatum.", "landelijk"), ("Het inkoopproces.", None)]
+    speller = Speller.from_texts(texts)
+    assert speller.regional == {"bandbreedtemodel": frozenset({"drechtsteden"})}  # no scope counts as national
+    question = "Wat is het bandbreedtemodl na de startdatm?"
+    assert speller.correct(question)[0] == "Wat is het bandbreedtemodel na de startdatum?"
+    assert speller.correct(question, frozenset({"drechtsteden", "landelijk"}))[1] == {
+        "bandbreedtemodl": "bandbreedtemodel", "startdatm": "startdatum"}
+    assert speller.correct(question, frozenset({"achterhoek", "landelijk"}))[1] == {"startdatm": "startdatum"}
