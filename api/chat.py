@@ -178,8 +178,10 @@ def _record(response: AskResponse, question: str, standalone: str, region: str |
 
 def _prior(record: AnswerRecord) -> PriorTurn:
     cited = tuple(" | ".join(p for p in (c.get("title"), c.get("section")) if p) for c in record.citations)
+    ids = tuple(c.get("passage_id") or "" for c in record.citations)
     return PriorTurn(question=record.question, query=record.standalone_question, region=record.region,
-                     region_source=record.region_source, codes=tuple(record.codes), cited=cited)
+                     region_source=record.region_source, codes=tuple(record.codes), cited=cited,
+                     cited_ids=ids if all(ids) else ())
 
 
 def _chat_response(response: AskResponse, message: str, rewrite: Rewrite, record: AnswerRecord) -> ChatResponse:

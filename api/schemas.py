@@ -61,6 +61,7 @@ class Citation(BaseModel):
     """A passage that the answer relies on, with everything needed to check it."""
 
     n: int
+    passage_id: str | None = Field(None, description="Id van de passage in de index (verandert bij her-indexeren).")
     document_id: str
     title: str
     publisher: str

@@ -121,13 +121,15 @@ class QueryEncoder:
         return spelled
 
     @component.output_types(embedding=list[float], sparse_embedding=SparseEmbedding, expansion=str, query=str)
-    def run(self, query: str, context: str | None = None, allowed: list[str] | None = None) -> dict[str, Any]:
+    def run(self, query: str, context: str | None = None, allowed: list[str] | None = None,
+            context_vectors: list[list[float]] | None = None) -> dict[str, Any]:
         """`query` out is the question with typing errors corrected: what was searched, and what the answer is
         composed for; `expansion` names the corrected words and the extra vocabulary terms. `context` (a follow-up's
         conversation: the previous query and the headings it cited) pulls both channels towards it: its embedding
         is added at `context_weight` and its words join the BM25 query at that weight (the question's own words
-        keep theirs). `allowed`: the regions of a caller bound to some (None: all); its question is corrected and
-        spelled out only with words of those regions' and national documents, as these are shown to it."""
+        keep theirs); `context_vectors`, when given, stand for the context's embedding (their normalised mean).
+        `allowed`: the regions of a caller bound to some (None: all); its question is corrected and spelled out
+        only with words of those regions' and national documents, as these are shown to it."""
         scopes = frozenset([*allowed, NATIONAL]) if allowed is not None else None
         corrections: dict[str, str] = {}
         if self.speller is not None:
@@ -140,7 +142,12 @@ class QueryEncoder:
         if context and self.context_weight > 0:
             for term in self._encoder.analyzer.terms(context):
                 extra[term] = max(extra.get(term, 0.0), self.context_weight)
-            mixed = np.asarray(embedding) + self.context_weight * self.model.embed_queries([context])[0]
+            if context_vectors:  # the conversation already embedded (see api/service.QAService._context_vectors)
+                conversation = np.mean(np.asarray(context_vectors, dtype=np.float32), axis=0)
+                conversation /= max(float(np.linalg.norm(conversation)), 1e-9)
+            else:
+                conversation = self.model.embed_queries([context])[0]
+            mixed = np.asarray(embedding) + self.context_weight * conversation
             embedding = (mixed / max(float(np.linalg.norm(mixed)), 1e-9)).tolist()
         sparse = self._encoder.encode_query(query, extra or None)
         searched = " ".join([*dict.fromkeys(corrections.values()), *([expansion.text] if expansion else []),

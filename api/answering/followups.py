@@ -58,6 +58,17 @@ class PriorTurn:
     region_source: str | None = None
     codes: tuple[str, ...] = ()  # codes in the quotes the answer cited
     cited: tuple[str, ...] = ()  # headings ("title | section") of the passages the answer cited, best first
+    cited_ids: tuple[str, ...] = ()  # their passage ids in the index, same order (empty for older records)
+
+
+@dataclass(frozen=True)
+class FollowUpContext:
+    """The conversation a follow-up continues: the previous query and what its answer cited. Its words join the BM25
+    query and it pulls the dense query towards it (index/embedders.QueryEncoder); the words of the query decide."""
+
+    text: str  # the previous query and the headings of the passages its answer cited (for BM25)
+    query: str  # the previous query
+    passage_ids: tuple[str, ...] = ()  # the passages its answer cited: their stored vectors stand for them
 
 
 @dataclass(frozen=True)
@@ -67,9 +78,7 @@ class Rewrite:
     region_source: str | None  # "vraag" (named), "gesprek" (carried over), "keuze" (chosen by the user) or None
     kind: str  # "nieuw", "vervolg" or "context"
     explanation: str  # for the user, in Dutch
-    # For a follow-up: the conversation it continues (the previous query and the headings of the passages its answer
-    # cited). The search leans towards it (index/embedders.QueryEncoder), the words of the query still decide.
-    context: str | None = None
+    context: FollowUpContext | None = None  # for a follow-up: the conversation it continues
 
     @property
     def is_followup(self) -> bool:
@@ -288,9 +297,9 @@ class FollowUpRewriter:
         return how
 
 
-def _conversation(prev: PriorTurn) -> str:
-    """What a follow-up continues: the previous query and the headings of the passages its answer cited."""
-    return " ".join([prev.query, *prev.cited[:2]])
+def _conversation(prev: PriorTurn) -> FollowUpContext:
+    """What a follow-up continues: the previous query and the first two passages its answer cited."""
+    return FollowUpContext(" ".join([prev.query, *prev.cited[:2]]), prev.query, prev.cited_ids[:2])
 
 
 def _same_form(target: _Mention, mention: _Mention) -> str:

@@ -371,7 +371,7 @@ class ExtractiveAnswerBuilder:
     def _citation(self, n: int, doc: Document, quote: str) -> dict[str, Any]:
         meta = doc.meta
         return {
-            "n": n, "document_id": meta.get("document_id", ""), "title": meta.get("title", ""),
+            "n": n, "passage_id": doc.id, "document_id": meta.get("document_id", ""), "title": meta.get("title", ""),
             "publisher": meta.get("publisher", ""), "scope": meta.get("scope", "landelijk"),
             "date": meta.get("date"), "date_label": date_label(meta.get("date"), meta.get("date_estimated", False)),
             "doc_type": meta.get("doc_type", ""), "section": meta.get("section") or None, "page": meta.get("page"),

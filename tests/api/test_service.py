@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from api.answering.followups import FollowUpContext
+from api.chat import _prior, _record, build_rewriter
 from api.errors import HTTP_STATUS, ErrorCode, VraagbaakError
 from api.service import QAService, embedding_model_for, open_store
 from index.embedding_model import EmbeddingModel
@@ -148,3 +153,35 @@ def test_run_in_order_returns_what_pipeline_run_returns(qa_service: QAService, q
         ranked = [[(d.id, d.score) for d in run[name]["documents"]] for run in (ours, theirs)]
         assert ranked[0] == ranked[1]
     assert ours["encoder"]["embedding"] == theirs["encoder"]["embedding"]
+
+
+def test_a_follow_up_leans_on_the_stored_vectors_of_what_the_previous_answer_cited(qa_service: QAService) -> None:
+    rewriter = build_rewriter(qa_service)
+    first = qa_service.run(START_QUESTION, "achterhoek")[0]
+    ids = [c.passage_id for c in first.citations]
+    assert len(ids) >= 2 and all(ids)
+
+    prior = _prior(_record(first, START_QUESTION, START_QUESTION, "achterhoek", "keuze"))
+    rewrite = rewriter.rewrite("En als het stopt?", [prior], "achterhoek")
+    assert rewrite.context is not None and rewrite.context.passage_ids == tuple(ids[:2])
+    assert rewrite.context.query == START_QUESTION
+
+    previous, cited = qa_service._context_vectors(rewrite.context) or []
+    stored = qa_service.store.vectors_of(ids[:2])
+    assert np.allclose(cited, np.mean([stored[i][0] for i in ids[:2]], axis=0), atol=1e-6)
+    assert np.allclose(previous, qa_service.model.embed_queries([START_QUESTION])[0], atol=1e-6)
+    answer = qa_service.run(rewrite.query, rewrite.region, context=rewrite.context)[0]
+    assert answer.answered and "stopbericht" in answer.citations[0].text.lower()
+
+
+def test_a_follow_up_whose_cited_passages_are_gone_embeds_the_conversation_text(qa_service: QAService) -> None:
+    gone = FollowUpContext("Welk bericht stuur ik als de zorg start? Start zorg", START_QUESTION, (str(uuid.uuid4()),))
+    assert qa_service._context_vectors(gone) is None
+    assert qa_service._context_vectors(FollowUpContext(gone.text, START_QUESTION)) is None
+    # an answer stored before citations carried their passage id: its turn has no ids, the text is embedded
+    first = qa_service.run(START_QUESTION, "achterhoek")[0]
+    record = _record(first, START_QUESTION, START_QUESTION, "achterhoek", "keuze")
+    old = replace(record, citations=[{k: v for k, v in c.items() if k != "passage_id"} for c in record.citations])
+    assert _prior(old).cited_ids == () and _prior(old).cited == _prior(record).cited
+    answer = qa_service.run("En als het stopt?", "achterhoek", context=FollowUpContext(gone.text, START_QUESTION))[0]
+    assert answer.citations

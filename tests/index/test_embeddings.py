@@ -223,3 +223,19 @@ def test_a_follow_ups_conversation_pulls_both_channels_towards_it(embedding_mode
     assert sparse[term_id("zorg")] < max(sparse.values())
     off = QueryEncoder(embedding_model, expand_synonyms=False, context_weight=0.0)
     assert off.run("En als het stopt?", "Start zorg")["embedding"] == alone["embedding"]
+
+
+def test_a_follow_ups_conversation_given_as_vectors_is_not_embedded_again(embedding_model: EmbeddingModel) -> None:
+    encoder = QueryEncoder(embedding_model, expand_synonyms=False, context_weight=0.25)
+    alone = np.asarray(encoder.run("En als het stopt?")["embedding"])
+    previous = embedding_model.embed_queries(["Welk bericht stuur ik als de zorg start?"])[0]
+    cited = embedding_model.embed_passages(["Start zorg (305) binnen 5 werkdagen", "Het bericht Start zorg"])
+    vectors = [previous.tolist(), cited.mean(axis=0).tolist()]
+
+    got = np.asarray(encoder.run("En als het stopt?", context="iets heel anders", context_vectors=vectors)["embedding"])
+
+    conversation = np.mean(vectors, axis=0)
+    expected = alone + 0.25 * conversation / np.linalg.norm(conversation)
+    assert np.allclose(got, expected / np.linalg.norm(expected), atol=1e-5)
+    by_text = np.asarray(encoder.run("En als het stopt?", context="iets heel anders")["embedding"])
+    assert not np.allclose(got, by_text, atol=1e-3)
