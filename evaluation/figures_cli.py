@@ -78,12 +78,16 @@ def fuzz(
         "--api-key", envvar="VRAAGBAAK_LOAD_API_KEY", help="Stuurt 'Authorization: Bearer KEY' mee.")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 13,
     out: Annotated[Path, typer.Option("--out")] = RESULTS / "fuzz.json",
+    uploads: Annotated[int, typer.Option(
+        "--uploads", min=0, help="Uploads van echte (soms beschadigde) documenten, met hun job gevolgd.")] = 20,
 ) -> None:
-    """Schemathesis over het OpenAPI-schema: aantal geprobeerde gevallen per operatie en aantal 5xx-antwoorden."""
+    """Schemathesis over het OpenAPI-schema: aantal geprobeerde gevallen per operatie en aantal 5xx-antwoorden; daarna
+    uploads van echte documenten, beschadigd of niet, tot hun job klaar is."""
     try:
         import schemathesis  # noqa: F401
 
         from evaluation.fuzz import run_fuzz
     except ImportError:
         _fail('schemathesis ontbreekt: pip install -e ".[test,figures]"')
-    run_fuzz(get_settings(), max_examples=max_examples, url=url, api_key=api_key, seed=seed, out=out)
+    run_fuzz(get_settings(), max_examples=max_examples, url=url, api_key=api_key, seed=seed, out=out,
+             uploads=uploads)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.bench_util import serve_subprocess, subprocess_env, write_results
+from evaluation.fuzz_uploads import fuzz_uploads
 from index.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -31,8 +32,9 @@ def _say(message: str) -> None:
 
 
 def fuzz_url(url: str, max_examples: int = 50, api_key: str | None = None, seed: int = 13,
-             timeout_s: float = 60.0) -> dict[str, Any]:
-    """Run every operation of `url`'s schema in both generation modes; cases, statuses and 5xx per operation."""
+             timeout_s: float = 60.0, uploads: int = 0, corpus_dir: Path | None = None) -> dict[str, Any]:
+    """Run every operation of `url`'s schema in both generation modes; cases, statuses and 5xx per operation. Then
+    `uploads` uploads of real, possibly damaged documents (evaluation/fuzz_uploads) with their jobs followed."""
     import requests
     import schemathesis
     from hypothesis import HealthCheck, Phase, given, settings
@@ -71,15 +73,18 @@ def fuzz_url(url: str, max_examples: int = 50, api_key: str | None = None, seed:
                     test()
                 except Unsatisfiable:  # nothing to break: an operation without parameters has no negative cases
                     stats.setdefault("unsatisfiable", []).append(mode)
+        documents = (fuzz_uploads(url, session, headers, corpus_dir or REPO_ROOT / "corpus", uploads, seed,
+                                  timeout_s, _say) if uploads else None)
     per_op = {label: {"cases": s["cases"], "server_errors": s["server_errors"],
                       "statuses": {str(k): v for k, v in sorted(s["statuses"].items())}}
               for label, s in operations.items()}
     return {"operations": per_op, "cases": sum(s["cases"] for s in per_op.values()),
-            "server_errors": sum(s["server_errors"] for s in per_op.values()), "failures": failures[:50]}
+            "server_errors": sum(s["server_errors"] for s in per_op.values()), "failures": failures[:50],
+            "uploads": documents}
 
 
 def run_fuzz(settings: Settings, *, max_examples: int = 50, url: str | None = None, api_key: str | None = None,
-             seed: int = 13, out: Path | None = None) -> dict[str, Any]:
+             seed: int = 13, out: Path | None = None, uploads: int = 20) -> dict[str, Any]:
     """Start a server on the bundled corpus unless `url` is given, fuzz it, print and write the figures."""
     import schemathesis
 
@@ -87,10 +92,11 @@ def run_fuzz(settings: Settings, *, max_examples: int = 50, url: str | None = No
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "config": {"max_examples": max_examples, "modes": list(MODES), "seed": seed, "url": url,
-                   "schemathesis": schemathesis.__version__, "auth": bool(api_key)},
+                   "schemathesis": schemathesis.__version__, "auth": bool(api_key),
+                   "uploads": uploads},
     }
     if url is not None:
-        results |= fuzz_url(url, max_examples, api_key, seed)
+        results |= fuzz_url(url, max_examples, api_key, seed, uploads=uploads)
     else:
         root = Path(tempfile.mkdtemp(prefix="vraagbaak-fuzz-"))
         try:
@@ -102,7 +108,7 @@ def run_fuzz(settings: Settings, *, max_examples: int = 50, url: str | None = No
             env = subprocess_env(settings, data, settings.corpus_dir.resolve())
             _say("server starten (index van het corpus wordt gebouwd bij de eerste start)")
             with serve_subprocess(env, root / "serve.log") as server:
-                results |= fuzz_url(server["url"], max_examples, api_key, seed)
+                results |= fuzz_url(server["url"], max_examples, api_key, seed, uploads=uploads)
             log = (root / "serve.log").read_text(encoding="utf-8", errors="replace")
             results["server_tracebacks"] = log.count("Traceback")
         finally:
@@ -121,4 +127,14 @@ def print_report(r: dict[str, Any]) -> None:
     print(f"  {'totaal':<42} {r['cases']:>5} gevallen, 5xx {r['server_errors']}")
     for failure in r["failures"][:5]:
         print(f"    {failure['status']} {failure['operation']}: {failure['curl']}")
-    print(f"Doel: 0 antwoorden 5xx -> {'gehaald' if r['server_errors'] == 0 else 'NIET gehaald'}")
+    u = r.get("uploads")
+    if u:
+        statuses = ", ".join(f"{k}: {v}" for k, v in u["statuses"].items())
+        jobs = ", ".join(f"{k}: {v}" for k, v in sorted(u["jobs"].items())) or "geen"
+        print(f"  uploads van echte documenten (beschadigd of niet) {u['cases']:>5} gevallen, 5xx {u['server_errors']}"
+              f"  ({statuses}); jobs: {jobs}")
+        for failure in u["failures"][:5]:
+            print(f"    {failure}")
+    bad = r["server_errors"] + (u["server_errors"] + len(u["failures"]) if u else 0)
+    print(f"Doel: 0 antwoorden 5xx{' en elke job klaar met een reden' if u else ''} -> "
+          f"{'gehaald' if bad == 0 else 'NIET gehaald'}")

@@ -83,3 +83,19 @@ def test_one_ingest_killed_mid_run_and_repaired_loses_and_duplicates_nothing(dat
     assert results["reference"]["passages"] > 0 and totals["runs"] == 1
     assert (totals["lost"], totals["duplicated"], totals["count_mismatches"], totals["repair_failures"]) == (0, 0, 0, 0)
     assert json.loads(out.read_text(encoding="utf-8"))["totals"] == totals
+
+
+@pytest.mark.slow
+def test_fuzzed_uploads_of_real_documents_end_in_a_job_with_a_reason(server_url: str) -> None:
+    import requests
+
+    from evaluation.fuzz_uploads import fuzz_uploads
+
+    with requests.Session() as session:
+        results = fuzz_uploads(server_url, session, {}, CORPUS, examples=10, seed=3, say=lambda _: None)
+
+    assert results["cases"] == 10 and results["server_errors"] == 0, results["failures"]
+    assert results["failures"] == []
+    accepted = results["statuses"].get("202", 0)
+    assert accepted > 0 and sum(results["jobs"].values()) == accepted
+    assert sum(results["refusals"].values()) == 10 - accepted and all(results["refusals"])  # each with its reason
