@@ -82,6 +82,7 @@ def test_run_answers_with_a_verbatim_quote_and_its_marker(builder: ExtractiveAns
     )
     assert citation == {
         "n": 1,
+        "passage_id": "a",
         "document_id": "doc-a",
         "title": "Titel a",
         "publisher": "Sociaal Domein Achterhoek",
