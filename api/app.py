@@ -133,7 +133,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "passages": store.count_documents() if store else 0,
                 "regions": service.visible_regions(principal.regions), "embedding_model": service.model.name,
                 "index": "embedded" if settings.embedded else "server",
-                "streams": request.app.state.streams.as_dict(), "ranker": service.ranker_status()}
+                "streams": request.app.state.streams.as_dict(), "ranker": service.ranker_status(),
+                "abstention": service.abstention_status()}
 
     @app.post("/v1/ask", response_model=AskResponse, responses=_ERRORS)
     def ask(body: AskRequest, chat: ChatServiceDep, principal: Vrager) -> AskResponse:

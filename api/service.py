@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from haystack import Document, Pipeline
 
+from api.answering.calibration import Calibration
 from api.answering.followups import FollowUpContext
 from api.answering.pipeline import build_abbreviations, build_query_pipeline, build_speller, run_in_order
 from api.answering.ranker_model import RankerModel, ranker_dir
@@ -70,6 +71,7 @@ class QAService:
         self.build_report: IngestReport | None = None
         self.ranker: RankerModel | None = None
         self.learned = False  # whether the running pipeline ranks with the learned model
+        self.calibration: Calibration | None = None  # the index's abstention threshold, when one is used
         # At most this many questions run the pipeline at once (see AnswerSettings.concurrency).
         self._slots = FairSlots(settings.answer.concurrency or os.cpu_count() or 1)
 
@@ -91,11 +93,32 @@ class QAService:
         self.speller = build_speller(self.settings, self.store, texts)
         self.abbreviations = build_abbreviations(self.settings, self.store, texts)
         self.ranker = self._load_ranker()
-        self.pipeline = build_query_pipeline(self.settings, self.store, self.model, self.speller, self.ranker,
-                                             self.abbreviations)
+        self.pipeline = build_query_pipeline(self._calibrated(self.settings), self.store, self.model, self.speller,
+                                             self.ranker, self.abbreviations)
         self.pipeline.warm_up()
         self.learned = self.ranker is not None
         self.regions = self.store.regions()
+
+    def _calibrated(self, settings: Settings) -> Settings:
+        """`settings` with the index's calibrated abstention threshold (api/answering/calibration), unless the
+        threshold was set explicitly (environment or code) or no calibration is stored."""
+        self.calibration = None
+        if "min_relevance" in settings.answer.model_fields_set:
+            return settings
+        self.calibration = Calibration.load(settings.data_dir)
+        if self.calibration is None:
+            return settings
+        answer = settings.answer.model_copy(update={"min_relevance": self.calibration.min_relevance})
+        return settings.model_copy(update={"answer": answer})
+
+    def abstention_status(self) -> dict[str, Any]:
+        """For /health: the relevance threshold below which the documents count as not answering, and its source."""
+        if self.calibration is not None:
+            c = self.calibration
+            return {"min_relevance": c.min_relevance, "source": "gekalibreerd", "chosen_on": c.chosen_on,
+                    "created_at": c.created_at, "default": c.default}
+        return {"min_relevance": self.settings.answer.min_relevance,
+                "source": "ingesteld" if "min_relevance" in self.settings.answer.model_fields_set else "standaard"}
 
     def _load_ranker(self) -> RankerModel | None:
         """The reranker trained for this index, or None (rule-based ranking) when none is trained or it is off."""
@@ -237,6 +260,7 @@ class QAService:
         if settings.retrieval.expand_abbreviations and self.abbreviations is None:
             self.abbreviations = build_abbreviations(settings, self.store)
         abbreviations = self.abbreviations if settings.retrieval.expand_abbreviations else None
-        self.pipeline = build_query_pipeline(settings, self.store, self.model, speller, ranker, abbreviations)
+        self.pipeline = build_query_pipeline(self._calibrated(settings), self.store, self.model, speller, ranker,
+                                             abbreviations)
         self.pipeline.warm_up()
         self.learned = ranker is not None

@@ -9,6 +9,7 @@ import typer
 
 from api.cli import CorpusOpt, _fail, _settings, app, main
 from evaluation.bench import run_bench
+from evaluation.calibrate import run_calibration
 from evaluation.dataset import sets_for
 from evaluation.figures_cli import faults_app  # registers load, fuzz and the faults group
 from evaluation.runner import run_evaluation
@@ -41,6 +42,21 @@ def evaluate(
         except ValueError as exc:
             _fail(str(exc))
     run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()], compare_with, typos)
+
+
+@app.command()
+def calibrate(
+    dataset: Annotated[list[Path] | None, typer.Option(
+        "--dataset", help="JSONL-vragenset(s); standaard de dev-sets van dit corpus.")] = None,
+    corpus: CorpusOpt = None,
+) -> None:
+    """Kies de weigerdrempel (min_relevance) van deze index op de dev-vragen en sla hem naast de index op."""
+    settings = _settings(corpus)
+    sets = dataset or sets_for("dev", "reference" if corpus is not None else "seeds")
+    try:
+        run_calibration(settings, sets)
+    except ValueError as exc:
+        _fail(f"Kalibratie niet mogelijk: {exc}")
 
 
 @app.command()

@@ -91,9 +91,11 @@ def test_health_names_the_ranking(trained: Settings) -> None:
 def test_without_a_model_the_rule_ranking_answers_and_health_says_so(index_copy: Settings) -> None:
     assert not ranker_dir(index_copy.data_dir).exists()
     with TestClient(create_app(index_copy)) as client:
-        ranker = client.get("/health").json()["ranker"]
+        health = client.get("/health").json()
         answer = client.post("/v1/ask", json={"question": "Welk bericht stuur ik als de zorg start?"}).json()
+    ranker = health["ranker"]
     assert ranker["learned"] is False and "vraagbaak train" in ranker["detail"]
+    assert health["abstention"] == {"min_relevance": 0.4, "source": "standaard"}  # no calibration stored
     assert answer["answered"] and answer["citations"]
 
 
