@@ -44,6 +44,22 @@ ENTITIES: dict[str, dict[str, tuple[str, ...]]] = {
         "webpagina": ("webpagina", "website"),
     },
 }
+# The start and the end of care, as words that replace each other in a follow-up ("En als de hulp eindigt?" after
+# "... de start van de zorg melden?" asks about "de stop van de zorg"), in the same word form where Dutch has one.
+# Keys are folded (no accents); a noun "start"/"stop" (after an article) is told apart from the verb in followups.py.
+START_TO_STOP = {
+    "start": "stopt", "starten": "stoppen", "gestart": "gestopt", "begint": "eindigt", "beginnen": "eindigen",
+    "begonnen": "geëindigd", "begin": "einde", "aanvang": "einde", "startdatum": "einddatum",
+    "ingangsdatum": "einddatum", "instroom": "uitstroom", "opstarten": "beëindigen", "startbericht": "stopbericht",
+}
+STOP_TO_START = {
+    "stop": "start", "stopt": "start", "stoppen": "starten", "gestopt": "gestart", "eindigt": "begint",
+    "eindigen": "beginnen", "geeindigd": "begonnen", "einde": "begin", "beeindiging": "start",
+    "beeindigen": "starten", "beeindigd": "gestart", "afloopt": "begint", "aflopen": "beginnen",
+    "afgelopen": "begonnen", "einddatum": "startdatum", "uitstroom": "instroom", "stopbericht": "startbericht",
+}
+EVENT_NOUNS = {"start": "stop", "stop": "start"}  # the noun form after an article: "de start" <-> "de stop"
+
 # Carried into a question that has its own subject but leans on the conversation ("Hoeveel cliënten ...?").
 SOFT_KINDS = ("regio", "document", "wet")
 

@@ -24,6 +24,7 @@ from api.answering.followup_terms import (
     ASKING,
     DEMONSTRATIVES,
     ENTITIES,
+    EVENT_NOUNS,
     FINITE,
     FOLLOWUP_OPENERS,
     GENERIC,
@@ -34,6 +35,8 @@ from api.answering.followup_terms import (
     QUESTION_WORDS,
     RESET,
     SOFT_KINDS,
+    START_TO_STOP,
+    STOP_TO_START,
     TRAILING_PRONOUNS,
     WEAK,
     WORD,
@@ -228,6 +231,10 @@ class FollowUpRewriter:
         leftover = self.content_words(rest)
         if replaced and not leftover:
             return base, "Vervolgvraag: in de vorige vraag " + ", ".join(replaced) + " vervangen."
+        if not replaced:
+            swapped = _swap_events(base, body)
+            if swapped:
+                return swapped
 
         words = WORD.findall(folded(body))
         fragment = (bool(words) and words[0] in PREPOSITIONS and len(self.content_words(body)) <= 3
@@ -311,6 +318,42 @@ def _same_form(target: _Mention, mention: _Mention) -> str:
     if old_names and new_names and here in {folded(old_names[0]) + end for end in ("", "en", "s")}:
         return new_names[0]
     return mention.surface
+
+
+def _swap_events(previous: str, body: str) -> tuple[str, str] | None:
+    """The previous query about the start of care asked about its end, or the other way round, when the follow-up
+    names only the other event and at most one other content word: "En als de hulp eindigt?" after "Binnen hoeveel
+    dagen moet ik de start van de zorg melden?" -> "... de stop van de zorg melden?". None when it does not apply."""
+    words = WORD.findall(folded(body))
+    names_start = any(w in START_TO_STOP for w in words)
+    names_stop = any(w in STOP_TO_START for w in words)
+    if names_start == names_stop:
+        return None
+    table = STOP_TO_START if names_start else START_TO_STOP  # the previous query's words of the other event
+    others = [w for w in words if w not in START_TO_STOP and w not in STOP_TO_START and w not in STOPWORDS
+              and w not in PREPOSITIONS and w not in QUESTION_WORDS and w not in GENERIC and len(w) > 2]
+    if len(others) > 1:
+        return None
+    main, bracket = _split_bracket(previous)
+    pieces, swapped, last = [], [], 0
+    for match in WORD.finditer(folded(main)):
+        word = match.group(0)
+        if word not in table:
+            continue
+        before = folded(main[:match.start()]).split()
+        new = EVENT_NOUNS.get(word) if before and before[-1] in DETERMINERS and word in EVENT_NOUNS else table[word]
+        pieces += [main[last:match.start()], new]
+        swapped.append(f"‘{main[match.start():match.end()]}’ door ‘{new}’")
+        last = match.end()
+    if not swapped:
+        return None
+    query = "".join([*pieces, main[last:]])
+    # The user's own words for it ("eindigt", "hulp") stay searched too: the documents may use them and not ours.
+    present = set(WORD.findall(folded(query)))
+    own = [m.group(0) for m in WORD.finditer(body) if folded(m.group(0)) in {*others, *START_TO_STOP, *STOP_TO_START}
+           and folded(m.group(0)) not in present]
+    query = f"{_strip_end(query)}? ({' '.join(own)})" if own else query
+    return f"{query} {bracket}".strip(), "Vervolgvraag: in de vorige vraag " + ", ".join(swapped) + " vervangen."
 
 
 def _resolve_subject(clause: str, replaced: str) -> str:

@@ -178,3 +178,29 @@ def test_a_short_form_the_corpus_defines_replaces_the_message_it_stands_for() ->
     # A short form whose long form is no known term (GI) replaces nothing.
     other = _converse(mined, ["Binnen welke termijn stuurt de aanbieder het startbericht?", "En een GI?"])
     assert "startbericht" in other.query
+
+
+@pytest.mark.parametrize(("questions", "expected"), [
+    (["Binnen hoeveel dagen moet ik de start van de zorg melden?", "En als de hulp eindigt?"],
+     "Binnen hoeveel dagen moet ik de stop van de zorg melden? (hulp eindigt)"),
+    (["Wat is de startdatum van de toewijzing?", "En het einde?"], "Wat is de einddatum van de toewijzing? (einde)"),
+    (["Welk bericht stuur ik als de zorg stopt?", "En als het begint?"],
+     "Welk bericht stuur ik als de zorg start? (begint)"),
+    (["Wanneer stuur ik een startbericht?", "En als de jeugdhulp stopt?"],
+     "Wanneer stuur ik een stopbericht? (jeugdhulp stopt)"),
+])
+def test_the_other_end_of_care_replaces_the_one_asked_before(
+    rewriter: FollowUpRewriter, questions: list[str], expected: str
+) -> None:
+    rewrite = _converse(rewriter, questions)
+    assert rewrite.query == expected and rewrite.kind == "vervolg"
+    assert "vervangen" in rewrite.explanation
+
+
+@pytest.mark.parametrize("follow_up", [
+    "En als de cliënt verhuist en de zorg stopt?",  # a subject of its own besides the event
+    "En als het start en stopt op dezelfde dag?",  # both events named
+])
+def test_no_event_swap_when_the_follow_up_says_more(rewriter: FollowUpRewriter, follow_up: str) -> None:
+    rewrite = _converse(rewriter, ["Binnen hoeveel dagen moet ik de start van de zorg melden?", follow_up])
+    assert "de stop van de zorg melden" not in rewrite.query

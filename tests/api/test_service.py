@@ -185,3 +185,18 @@ def test_a_follow_up_whose_cited_passages_are_gone_embeds_the_conversation_text(
     assert _prior(old).cited_ids == () and _prior(old).cited == _prior(record).cited
     answer = qa_service.run("En als het stopt?", "achterhoek", context=FollowUpContext(gone.text, START_QUESTION))[0]
     assert answer.citations
+
+
+def test_a_follow_up_about_the_end_of_care_finds_the_stop_message_without_naming_a_message(
+    qa_service: QAService,
+) -> None:
+    rewriter = build_rewriter(qa_service)
+    question = "Welk bericht stuur ik als de zorg start?"
+    first = qa_service.run(question, "achterhoek")[0]
+    prior = _prior(_record(first, question, question, "achterhoek", "keuze"))
+
+    rewrite = rewriter.rewrite("En als de hulp eindigt?", [prior], "achterhoek")
+    answer = qa_service.run(rewrite.query, rewrite.region, context=rewrite.context)[0]
+
+    assert rewrite.query == "Welk bericht stuur ik als de zorg stopt? (hulp eindigt)"
+    assert answer.answered and "stopbericht" in answer.citations[0].text.lower()
