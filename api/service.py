@@ -178,7 +178,6 @@ class QAService:
         self.check_region(region, allowed)
         filters = region_filter(region, doc_types, since, allowed)
         inputs: dict[str, Any] = {"encoder": {"query": query, "context": context.text if context else None,
-                                              "context_vectors": self._context_vectors(context),
                                               "allowed": list(allowed) if allowed is not None else None},
                                   "retriever": {"filters": filters, "top_k": top_k},
                                   "lookup": {"filters": filters, "top_k": top_k}}
@@ -187,7 +186,8 @@ class QAService:
             inputs |= {"retriever": {"filters": filters, "top_k": candidates},
                        "lookup": {"filters": filters, "top_k": candidates}, "ranker": {"top_k": top_k}}
         try:
-            with self._slots:
+            with self._slots:  # the conversation's embedding waits its turn like the rest of the question
+                inputs["encoder"]["context_vectors"] = self._context_vectors(context)
                 return run_in_order(self.pipeline, inputs,
                                     include_outputs_from={"retriever", "ranker", "encoder"})
         except StoreError as exc:
