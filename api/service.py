@@ -181,6 +181,8 @@ class QAService:
                                               "allowed": list(allowed) if allowed is not None else None},
                                   "retriever": {"filters": filters, "top_k": top_k},
                                   "lookup": {"filters": filters, "top_k": top_k}}
+        if context is not None and context.message:
+            inputs["answer"] = {"asked": context.message}
         if self.learned:  # the reranker scores more candidates than are shown
             candidates = max(self.settings.ranker.candidates, top_k)
             inputs |= {"retriever": {"filters": filters, "top_k": candidates},

@@ -72,6 +72,9 @@ class FollowUpContext:
     text: str  # the previous query and the headings of the passages its answer cited (for BM25)
     query: str  # the previous query
     passage_ids: tuple[str, ...] = ()  # the passages its answer cited: their stored vectors stand for them
+    # The follow-up as the user typed it: the specific terms (codes, numbers, names) the answer must find are its
+    # own, not the codes its search took over from the previous answer's passages.
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -188,12 +191,13 @@ class FollowUpRewriter:
         if (strong and len(own) < 6) or (weak and not switched and len(own) <= 3) or len(own) <= 1:
             query, how = self._complete(message, prev, chosen_region)
             return Rewrite(query, chosen_region, source, "vervolg", self._explain(how, source, chosen_region),
-                           _conversation(prev))
+                           _conversation(prev, message))
         if len(own) <= 3:
             extra = self._soft_context(message, prev, chosen_region)
             if extra:
                 return Rewrite(f"{_strip_end(message)}? ({extra})", chosen_region, source, "context",
-                               self._explain("Aangevuld uit het gesprek.", source, chosen_region), _conversation(prev))
+                               self._explain("Aangevuld uit het gesprek.", source, chosen_region),
+                               _conversation(prev, message))
         return Rewrite(message, chosen_region, source, "nieuw", self._explain("", source, chosen_region))
 
     def _region(self, mentioned: set[str], prev: PriorTurn | None, region: str | None,
@@ -304,9 +308,9 @@ class FollowUpRewriter:
         return how
 
 
-def _conversation(prev: PriorTurn) -> FollowUpContext:
+def _conversation(prev: PriorTurn, message: str) -> FollowUpContext:
     """What a follow-up continues: the previous query and the first two passages its answer cited."""
-    return FollowUpContext(" ".join([prev.query, *prev.cited[:2]]), prev.query, prev.cited_ids[:2])
+    return FollowUpContext(" ".join([prev.query, *prev.cited[:2]]), prev.query, prev.cited_ids[:2], message)
 
 
 def _same_form(target: _Mention, mention: _Mention) -> str:

@@ -120,19 +120,22 @@ class ExtractiveAnswerBuilder:
         self._opposites = [(set(self._analyzer.terms(a)), set(self._analyzer.terms(b))) for a, b in _OPPOSITES]
 
     @component.output_types(answer=dict)
-    def run(self, query: str, documents: list[Document]) -> dict[str, Any]:
+    def run(self, query: str, documents: list[Document], asked: str | None = None) -> dict[str, Any]:
+        """`asked`: the words whose specific terms (codes, numbers, names) a shown passage must hold; for a follow-up
+        the message as typed (see FollowUpContext.message), by default the query."""
         exact = self._exact_answer(query, documents)
         if exact is not None:
             return {"answer": exact}
+        asked = asked or query
         if self.selection == "learned":
-            return {"answer": self._learned_answer(query, documents)}
+            return {"answer": self._learned_answer(query, documents, asked)}
         query_terms = set(self._analyzer.terms(query))
         expansion = self._vocabulary.expand(query).terms
         relevance = relevance_of(documents[0], query_terms, self._analyzer) if documents else 0.0
         if relevance < self.min_relevance:
             return {"answer": self._abstain(documents, relevance)}
         candidates = documents[: self.max_citations]
-        lacking = [missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer,
+        lacking = [missing_terms(asked, d.content or "", self._metadata_text(d), self._analyzer,
                                  self.abbreviations)
                    + self._message_type.missing(query, d.content or "", self._metadata_text(d)) for d in candidates]
         candidates = [d for d, missing in zip(candidates, lacking, strict=True) if not missing]
@@ -171,7 +174,7 @@ class ExtractiveAnswerBuilder:
             return {"answer": self._not_known_yet(picked[0][1], picked[0][2], relevance)}
         return {"answer": self._answered(picked, relevance)}
 
-    def _learned_answer(self, query: str, documents: list[Document]) -> dict[str, Any]:
+    def _learned_answer(self, query: str, documents: list[Document], asked: str) -> dict[str, Any]:
         """Answer from the learned reranker's probabilities (documents[i].score) over the first `max_citations`
         passages: abstain when the best is below `min_probability`, cite those (in their order) that reach
         `cite_ratio` of the best one. A cited passage is never dropped for lack of a matching sentence; the sentence
@@ -185,7 +188,7 @@ class ExtractiveAnswerBuilder:
         if relevance < self.min_relevance or probability < self.min_probability:
             return self._abstain(documents, relevance)
         # A specific term of the question that none of the shown passages holds: they are about something else.
-        lacking = [missing_terms(query, d.content or "", self._metadata_text(d), self._analyzer,
+        lacking = [missing_terms(asked, d.content or "", self._metadata_text(d), self._analyzer,
                                  self.abbreviations) for d in shown]
         if all(lacking):
             return self._abstain(documents, relevance, lacking[0])

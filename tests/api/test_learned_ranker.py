@@ -66,6 +66,29 @@ def test_service_answers_with_the_learned_ranker(trained: Settings) -> None:
         assert 0.0 < response.relevance <= 1.0
 
 
+def test_a_follow_up_needs_only_its_own_specific_terms_not_the_codes_its_search_took_over(trained: Settings) -> None:
+    from dataclasses import replace
+
+    from api.chat import _prior, _record, build_rewriter
+
+    question = "Mag er naast gezinshuiszorg ook nog GGZ-behandeling ingezet worden?"
+    with QAService(trained) as service:
+        service.start()
+        first = service.run(question, None)[0]
+        prior = _prior(_record(first, question, question, None, None))
+        rewrite = build_rewriter(service).rewrite("En dagbesteding, moet daar een aparte indicatie voor?", [prior],
+                                                  None)
+        assert rewrite.context is not None and rewrite.context.message.startswith("En dagbesteding")
+        taken_over = [c for c in prior.codes if c in rewrite.query]  # a code of the cited passages joins the search
+        assert taken_over, rewrite.query
+        answer = service.run(rewrite.query, rewrite.region, context=rewrite.context)[0]
+        # Checked against the whole searched text, the taken-over code (in none of the shown passages) refused it.
+        checked_on_all = service.run(rewrite.query, rewrite.region, context=replace(rewrite.context, message=""))[0]
+    assert answer.answered
+    assert any("geen aparte indicatie" in c.text for c in answer.citations)
+    assert not checked_on_all.answered and taken_over[0] in checked_on_all.answer
+
+
 def test_order_by_the_model_sorts_by_probability(trained: Settings, embedding_model: EmbeddingModel) -> None:
     from api.answering.reranker import LearnedReranker
 
