@@ -200,3 +200,12 @@ def test_a_follow_up_about_the_end_of_care_finds_the_stop_message_without_naming
 
     assert rewrite.query == "Welk bericht stuur ik als de zorg stopt? (hulp eindigt)"
     assert answer.answered and "stopbericht" in answer.citations[0].text.lower()
+
+
+def test_a_case_told_before_the_question_is_no_term_the_passages_must_hold(qa_service: QAService) -> None:
+    case = "De jongere is in 1987 geboren en de hulp is gisteren begonnen. Welk bericht stuur ik als de zorg start?"
+    answer = qa_service.run(case, "achterhoek")[0]
+    assert answer.answered and "305" in answer.answer
+    # in the sentence that asks, the year is what is asked about: no passage holds it, so the documents do not answer
+    asked = qa_service.run("Welk bericht stuur ik in 1987 als de zorg start?", "achterhoek")[0]
+    assert not asked.answered and "1987" in asked.answer
