@@ -129,10 +129,13 @@ class ExtractiveAnswerBuilder:
         # A case told before the question ("VOT binnengekregen, volgens de BRP ...; hoeveel tijd heb ik ...?") names
         # the situation; the terms a passage must hold are those of the sentence that asks (dev: one of 91
         # answerable reference questions no longer wrongly refused, the same unanswerable ones refused).
+        # A follow-up's own words choose the sentence quoted over the subject its search took over from the
+        # conversation ("En dagbesteding ...?" quotes the sentence on dagbesteding, not the previous answer's).
+        own = set(self._analyzer.terms(asked)) if asked and asked != query else set()
         asked = asked or query
         asked = question_sentence(asked) or asked
         if self.selection == "learned":
-            return {"answer": self._learned_answer(query, documents, asked)}
+            return {"answer": self._learned_answer(query, documents, asked, own)}
         query_terms = set(self._analyzer.terms(query))
         expansion = self._vocabulary.expand(query).terms
         relevance = relevance_of(documents[0], query_terms, self._analyzer) if documents else 0.0
@@ -149,7 +152,7 @@ class ExtractiveAnswerBuilder:
         requirement = AnswerRequirement(query)
         opposite = self._opposite(query_terms | set(expansion))
         analysed = {d.id: self._analyse(d) for d in candidates}
-        weights = self._term_weights(list(analysed.values()), query_terms, expansion)
+        weights = self._term_weights(list(analysed.values()), query_terms, expansion, own)
         topical = set(weights) - self._value_words
         picked: list[tuple[int, Document, list[str]]] = []  # (citation n, passage, sentences)
         best_score = 0.0
@@ -178,7 +181,8 @@ class ExtractiveAnswerBuilder:
             return {"answer": self._not_known_yet(picked[0][1], picked[0][2], relevance)}
         return {"answer": self._answered(picked, relevance)}
 
-    def _learned_answer(self, query: str, documents: list[Document], asked: str) -> dict[str, Any]:
+    def _learned_answer(self, query: str, documents: list[Document], asked: str,
+                        own: set[str] = frozenset()) -> dict[str, Any]:
         """Answer from the learned reranker's probabilities (documents[i].score) over the first `max_citations`
         passages: abstain when the best is below `min_probability`, cite those (in their order) that reach
         `cite_ratio` of the best one. A cited passage is never dropped for lack of a matching sentence; the sentence
@@ -199,7 +203,7 @@ class ExtractiveAnswerBuilder:
         chosen = [d for d in shown if float(d.score or 0.0) >= self.cite_ratio * probability]
         expansion = self._vocabulary.expand(query).terms
         analysed = {d.id: self._analyse(d) for d in chosen}
-        weights = self._term_weights(list(analysed.values()), query_terms, expansion)
+        weights = self._term_weights(list(analysed.values()), query_terms, expansion, own)
         requirement = AnswerRequirement(query)
         picked: list[tuple[int, Document, list[str]]] = []
         met = [doc for doc in chosen if self._best_sentences(analysed[doc.id], weights, requirement)[0]]
@@ -300,14 +304,17 @@ class ExtractiveAnswerBuilder:
 
     @staticmethod
     def _term_weights(passages: list[list[tuple[str, set[str]]]], query_terms: set[str],
-                      expansion: dict[str, float]) -> dict[str, float]:
-        """Query terms weighted by a local IDF over the candidate sentences (rare terms count more)."""
+                      expansion: dict[str, float], own: set[str] = frozenset()) -> dict[str, float]:
+        """Query terms weighted by a local IDF over the candidate sentences (rare terms count more); the terms of a
+        follow-up as typed (`own`) count double."""
         sentences = [terms for passage in passages for _, terms in passage]
         n = max(len(sentences), 1)
         weights = {}
         for term, base in [*((t, 1.0) for t in query_terms), *expansion.items()]:
             df = sum(term in s for s in sentences)
             weights[term] = max(weights.get(term, 0.0), base * math.log(1 + n / (1 + df)))
+        for term in own & set(weights):
+            weights[term] *= 2.0
         return weights
 
     def _opposite(self, terms: set[str]) -> tuple[set[str], set[str]]:
