@@ -25,6 +25,7 @@ from index.sentences import question_sentence, split_sentences
 from index.vocabulary import DomainVocabulary
 
 _SHORT_SENTENCE = 8
+_QUOTE_SHARE = 0.6  # a cited passage is quoted in the answer's text when its sentence scores this share of the best
 _ROW_QUOTE_WORDS = 80  # a table row up to this length is quoted whole
 _REGIONS = {"landelijk": "landelijk"}
 
@@ -166,7 +167,7 @@ class ExtractiveAnswerBuilder:
                 sentences = [self._row_quote(doc)]  # a table row is read whole: a cell alone loses its key
             if rank == 0 or not picked:
                 best_score = score
-            elif score < 0.6 * best_score or (doc.score or 0) < 0.5 * (candidates[0].score or 1):
+            elif score < _QUOTE_SHARE * best_score or (doc.score or 0) < 0.5 * (candidates[0].score or 1):
                 continue
             if picked and sum(len(x.split()) for x in sentences) > _LONG_QUOTE_WORDS:
                 continue  # a flattened table or run-on text: as an extra source it buries the answer
@@ -209,21 +210,27 @@ class ExtractiveAnswerBuilder:
         met = [doc for doc in chosen if self._best_sentences(analysed[doc.id], weights, requirement)[0]]
         if requirement and not met and self.require_value:
             return self._abstain(documents, relevance, [requirement.label])
+        scores: dict[int, float] = {}
         for doc in chosen:
-            sentences, _ = self._best_sentences(analysed[doc.id], weights, requirement)
+            sentences, score = self._best_sentences(analysed[doc.id], weights, requirement)
             if not sentences and requirement:
-                sentences, _ = self._best_sentences(analysed[doc.id], weights, AnswerRequirement(""))
+                sentences, score = self._best_sentences(analysed[doc.id], weights, AnswerRequirement(""))
             if doc.meta.get("row") is not None and len((doc.content or "").split()) <= _ROW_QUOTE_WORDS:
                 sentences = [self._row_quote(doc)]
             if not sentences:
-                sentences = [s for s in split_sentences(doc.content or "") if not s.endswith("?")][:2] or [
-                    (doc.content or "").strip()]
+                sentences, score = [s for s in split_sentences(doc.content or "") if not s.endswith("?")][:2] or [
+                    (doc.content or "").strip()], 0.0
             if _quote_key(sentences) in {_quote_key(s) for _, _, s in picked}:
                 continue
             picked.append((len(picked) + 1, doc, sentences))
+            scores[len(picked)] = score
         if all(is_deferral(s) for s in picked[0][2]):
             return self._not_known_yet(picked[0][1], picked[0][2], relevance)
-        return self._answered(picked, relevance)
+        # Every shown passage is cited (what retrieval found stays checkable); the answer's text quotes only those
+        # whose sentence matches the question about as well as the best one (0.6, as the rule-based selection).
+        best = max(scores.values(), default=0.0)
+        quoted = {n for n, score in scores.items() if score >= _QUOTE_SHARE * best} or {1}
+        return self._answered(picked, relevance, quoted)
 
     def _not_known_yet(self, doc: Document, sentences: list[str], relevance: float) -> dict[str, Any]:
         """Not answered: the best passage says that the answer is not known yet; the user sees that sentence."""
@@ -231,8 +238,10 @@ class ExtractiveAnswerBuilder:
                 f"\"{' '.join(sentences)}\"\nBron: {self._source_line(doc)}")
         return {"answered": False, "answer": text, "citations": [], "relevance": relevance}
 
-    def _answered(self, picked: list[tuple[int, Document, list[str]]], relevance: float) -> dict[str, Any]:
-        body = " ".join(f"{' '.join(sents)} [{n}]" for n, _, sents in picked)
+    def _answered(self, picked: list[tuple[int, Document, list[str]]], relevance: float,
+                  quoted: set[int] | None = None) -> dict[str, Any]:
+        """The answer: the quoted sentences (those of `quoted`, default all) with their numbers, then every source."""
+        body = " ".join(f"{' '.join(sents)} [{n}]" for n, _, sents in picked if quoted is None or n in quoted)
         sources = "\n".join(f"[{n}] {self._source_line(doc)}" for n, doc, _ in picked)
         citations = [self._citation(n, doc, " ".join(sents)) for n, doc, sents in picked]
         notes = "".join(f"\n\n{note}" for note in version_notes(picked))

@@ -90,6 +90,19 @@ def test_a_follow_up_needs_only_its_own_specific_terms_not_the_codes_its_search_
     assert not checked_on_all.answered and taken_over[0] in checked_on_all.answer
 
 
+def test_every_shown_passage_is_cited_but_the_text_quotes_only_those_that_answer(trained: Settings) -> None:
+    with QAService(trained) as service:
+        service.start()
+        response = service.run("Welk bericht stuur ik als de zorg start?", "achterhoek")[0]
+    body, sources = response.answer.split("\n\nBronnen:\n")
+    cited = [c.n for c in response.citations]
+    assert cited == list(range(1, 6))
+    assert all(f"[{n}]" in sources for n in cited)
+    quoted = [n for n in cited if f"[{n}]" in body]
+    assert quoted[0] == 1 and "305" in body.split("[1]")[0]
+    assert len(quoted) < len(cited)  # the weak matches are listed as sources, not read out as the answer
+
+
 def test_order_by_the_model_sorts_by_probability(trained: Settings, embedding_model: EmbeddingModel) -> None:
     from api.answering.reranker import LearnedReranker
 
