@@ -183,7 +183,7 @@ class ExtractiveAnswerBuilder:
         return {"answer": self._answered(picked, relevance)}
 
     def _learned_answer(self, query: str, documents: list[Document], asked: str,
-                        own: set[str] = frozenset()) -> dict[str, Any]:
+                        own: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
         """Answer from the learned reranker's probabilities (documents[i].score) over the first `max_citations`
         passages: abstain when the best is below `min_probability`, cite those (in their order) that reach
         `cite_ratio` of the best one. A cited passage is never dropped for lack of a matching sentence; the sentence
@@ -207,12 +207,12 @@ class ExtractiveAnswerBuilder:
         weights = self._term_weights(list(analysed.values()), query_terms, expansion, own)
         requirement = AnswerRequirement(query)
         picked: list[tuple[int, Document, list[str]]] = []
-        met = [doc for doc in chosen if self._best_sentences(analysed[doc.id], weights, requirement)[0]]
-        if requirement and not met and self.require_value:
+        best_sentences = {d.id: self._best_sentences(analysed[d.id], weights, requirement) for d in chosen}
+        if requirement and not any(found for found, _ in best_sentences.values()) and self.require_value:
             return self._abstain(documents, relevance, [requirement.label])
         scores: dict[int, float] = {}
         for doc in chosen:
-            sentences, score = self._best_sentences(analysed[doc.id], weights, requirement)
+            sentences, score = best_sentences[doc.id]
             if not sentences and requirement:
                 sentences, score = self._best_sentences(analysed[doc.id], weights, AnswerRequirement(""))
             if doc.meta.get("row") is not None and len((doc.content or "").split()) <= _ROW_QUOTE_WORDS:
@@ -313,7 +313,7 @@ class ExtractiveAnswerBuilder:
 
     @staticmethod
     def _term_weights(passages: list[list[tuple[str, set[str]]]], query_terms: set[str],
-                      expansion: dict[str, float], own: set[str] = frozenset()) -> dict[str, float]:
+                      expansion: dict[str, float], own: set[str] | frozenset[str] = frozenset()) -> dict[str, float]:
         """Query terms weighted by a local IDF over the candidate sentences (rare terms count more); the terms of a
         follow-up as typed (`own`) count double."""
         sentences = [terms for passage in passages for _, terms in passage]
