@@ -71,7 +71,9 @@ class Citation(BaseModel):
     doc_type: str
     section: str | None
     page: int | None
-    text: str = Field(..., description="De hele passage.")
+    text: str = Field(..., description="De hele passage; bij een bron van meer passages (de onderdelen van één regel, "
+                                       "een paragraaf met zijn subparagrafen) die passages in documentvolgorde.")
+    passage_ids: list[str] = Field(default_factory=list, description="Ids van de passages in `text`.")
     quote: str = Field(..., description="De zin(nen) uit de passage die in het antwoord staan.")
     score: float
     file: str | None = None

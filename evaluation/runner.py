@@ -35,9 +35,13 @@ def evaluate_mode(service: QAService, items: list[EvalItem]) -> dict[str, Any]:
             response, docs = service.run(item.question, item.region, top_k=10)
         hits = [item.is_hit(d.meta.get("document_id", ""), d.content or "", d.meta.get("file")) for d in docs]
         cited = [item.is_hit(c.document_id, c.text, c.file) for c in response.citations] if response.answered else []
+        # What the user reads first: the evidence in a citation's quoted sentences, not only in its whole text.
+        quoted = [item.is_hit(c.document_id, c.quote, c.file) for c in response.citations] if response.answered else []
+        words = [len(c.text.split()) for c in response.citations]
         rows.append({
             "id": item.id, "split": item.split, "answerable": item.answerable, "rank": first_hit_rank(hits),
-            "cited_rank": first_hit_rank(cited),
+            "cited_rank": first_hit_rank(cited), "quoted_rank": first_hit_rank(quoted),
+            "citation_words": round(sum(words) / len(words), 1) if words else None,
             "answered": response.answered, "relevance": response.relevance, "tags": list(item.tags),
             "top": [d.meta.get("file") if item.files else d.meta.get("document_id") for d in docs[:3]], **extra,
         })
@@ -73,6 +77,9 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         metrics = retrieval_metrics([r["rank"] for r in answerable])
         metrics |= {f"cited_{k}": v for k, v in retrieval_metrics([r.get("cited_rank") for r in answerable]).items()
                     if k != "hit@5"} | {"cited": retrieval_metrics([r.get("cited_rank") for r in answerable])["hit@5"]}
+        metrics["quoted"] = retrieval_metrics([r.get("quoted_rank") for r in answerable])["hit@5"]
+        lengths = [r["citation_words"] for r in answerable if r.get("citation_words")]
+        metrics["citation_words"] = sum(lengths) / len(lengths) if lengths else 0.0
         metrics |= abstention_metrics([r["answered"] for r in answerable], [r["answered"] for r in unanswerable])
         metrics["answerable"] = len(answerable)
         metrics["unanswerable"] = len(unanswerable)
@@ -137,8 +144,8 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
 def print_report(results: dict[str, Any]) -> None:
     modes = results["modes"]
     splits = [s for s in next(iter(modes.values()))["summary"] if s != "suggested_min_relevance"]
-    keys = ["hit@1", "hit@5", "mrr@10", "cited", "cited_mrr@10", "abstain_correct", "abstain_total",
-            "wrongly_abstained_rate"]
+    keys = ["hit@1", "hit@5", "mrr@10", "cited", "cited_mrr@10", "quoted", "citation_words", "abstain_correct",
+            "abstain_total", "wrongly_abstained_rate"]
     for split in splits:
         print(f"\n== {split} ==")
         print(f"{'metric':<24}" + "".join(f"{m:>10}" for m in modes))

@@ -73,6 +73,9 @@ class AnswerSettings(BaseModel):
     # Passages shown and cited. 5 instead of 3 (dev split, learned ranker): reference cited 0.593 -> 0.703, seeds
     # 0.852 -> 0.943, wrongly refused 7.7 -> 5.5 % and 4.5 -> 3.4 %, one fewer unanswerable reference question refused.
     max_citations: int = 5
+    # Cite sources, not fragments (learned selection, see api/answering/sources.py): the passages of one rule, or a
+    # section with its sub-sections, are one citation holding its best-ranked passages.
+    group_sources: bool = True
     max_sentences: int = 3
     # Abstain when the best passage's relevance is below this; calibrated by `vraagbaak eval`.
     min_relevance: float = 0.4

@@ -53,7 +53,8 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
     if ranker is not None:
         rank: Any = LearnedReranker(ranker, settings.stemmer, r.top_k, k.order)
         answer = ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences, settings.stemmer,
-                                         "learned", k.min_probability, k.cite_ratio, k.require_value, abbreviations)
+                                         "learned", k.min_probability, k.cite_ratio, k.require_value, abbreviations,
+                                         a.group_sources)
     else:
         rank = AnswerTypeRanker(penalty=r.answer_type_penalty, stemmer=settings.stemmer)
         answer = ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences, settings.stemmer,
@@ -72,6 +73,7 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
         pipe.connect(f"encoder.{channel}", f"lookup.query_{channel}")
     if ranker is not None:
         pipe.connect("encoder.embedding", "ranker.query_embedding")
+        pipe.connect("ranker.candidates", "answer.candidates")
     pipe.connect("retriever.documents", "lookup.documents")
     pipe.connect("lookup.documents", "ranker.documents")
     pipe.connect("ranker.documents", "answer.documents")

@@ -22,7 +22,9 @@ from index.code_lookup import EXACT
 
 @component
 class LearnedReranker:
-    """Scores every candidate with the trained model; `score` becomes the probability, `meta.rerank_score` too."""
+    """Scores every candidate with the trained model; `score` becomes the probability, `meta.rerank_score` too.
+    `documents`: the first `top_k` (those shown); `candidates`: all of them in the same order (whole sources are
+    cited from them, see sources.py)."""
 
     def __init__(self, model: RankerModel, stemmer: str = "dutch", top_k: int = 10, order: str = "fused") -> None:
         if order not in ("fused", "model"):
@@ -39,11 +41,11 @@ class LearnedReranker:
                 "init_parameters": {"model": self.model.info.get("trained_at"), "stemmer": self.stemmer,
                                     "top_k": self.top_k, "order": self.order}}
 
-    @component.output_types(documents=list[Document])
+    @component.output_types(documents=list[Document], candidates=list[Document])
     def run(self, query: str, documents: list[Document], query_embedding: list[float] | None = None,
             top_k: int | None = None) -> dict[str, Any]:
         if not documents:
-            return {"documents": []}
+            return {"documents": [], "candidates": []}
         probabilities = self.model.probabilities(self._featurizer.matrix(query, query_embedding, documents))
         scored = [replace(d, score=float(p), meta={**d.meta, "fused_score": d.score, "rerank_score": float(p)})
                   for d, p in zip(documents, probabilities, strict=True)]
@@ -51,4 +53,5 @@ class LearnedReranker:
         rest = [d for d in scored if d.meta.get("match") != EXACT]
         if self.order == "model":
             rest.sort(key=lambda d: d.score or 0.0, reverse=True)
-        return {"documents": (exact + rest)[: max(top_k or self.top_k, len(exact))]}
+        ranked = exact + rest
+        return {"documents": ranked[: max(top_k or self.top_k, len(exact))], "candidates": ranked}

@@ -15,6 +15,7 @@ from typing import Any
 from haystack import Document, component
 
 from api.answering.abstention import AnswerRequirement, MessageTypeCheck, is_deferral, missing_terms, specific_terms
+from api.answering.sources import KEYWORD_SECTION, group_sources, source_text
 from api.answering.version_notes import version_notes
 from api.dates import date_label
 from index.abbreviations import Abbreviations
@@ -57,9 +58,6 @@ _LONG_QUOTE_WORDS = 60
 _OPPOSITES = [("start starten gestart begint begin aanvang 305", "stop stopt gestopt einde eindigt beëindigd "
                "beëindiging beëindigen afloopt 307")]
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)]|[a-z][.)])\s+")
-_KEYWORD_SECTION = re.compile(
-    r"^\s*(?:zoektermen|trefwoorden|kernwoorden|kernbegrippen|keywords|tags|\w* ?synoniemen|verwante concepten)"
-    r"(?: voor \w+)?\s*:?\s*$", re.IGNORECASE)
 _LIST_WORDS = 70  # a lead-in with its list items is quoted up to this many words
 # The words that ask for a value; a sentence sharing only these with the question ("Dag Datum Tijd ..." for "Op
 # welke datum ...?") holds a value, but not the one asked for. Used with FUNCTION_WORDS (welke, hoeveel ...).
@@ -102,7 +100,7 @@ class ExtractiveAnswerBuilder:
     def __init__(self, min_relevance: float = 0.5, max_citations: int = 3, max_sentences: int = 3,
                  stemmer: str = "dutch", selection: str = "rules", min_probability: float = 0.1,
                  cite_ratio: float = 0.5, require_value: bool = True,
-                 abbreviations: Abbreviations | None = None) -> None:
+                 abbreviations: Abbreviations | None = None, group_sources: bool = True) -> None:
         if selection not in ("rules", "learned"):
             raise ValueError(f"selection must be rules or learned, not {selection!r}")
         self.min_relevance = min_relevance
@@ -114,6 +112,7 @@ class ExtractiveAnswerBuilder:
         self.cite_ratio = cite_ratio
         self.require_value = require_value
         self.abbreviations = abbreviations
+        self.group_sources = group_sources
         self._analyzer = DutchAnalyzer(stemmer)
         self._vocabulary = DomainVocabulary(self._analyzer)
         self._message_type = MessageTypeCheck(self._analyzer)
@@ -121,9 +120,11 @@ class ExtractiveAnswerBuilder:
         self._opposites = [(set(self._analyzer.terms(a)), set(self._analyzer.terms(b))) for a, b in _OPPOSITES]
 
     @component.output_types(answer=dict)
-    def run(self, query: str, documents: list[Document], asked: str | None = None) -> dict[str, Any]:
+    def run(self, query: str, documents: list[Document], asked: str | None = None,
+            candidates: list[Document] | None = None) -> dict[str, Any]:
         """`asked`: the words whose specific terms (codes, numbers, names) a shown passage must hold; for a follow-up
-        the message as typed (see FollowUpContext.message), by default the query."""
+        the message as typed (see FollowUpContext.message), by default the query. `candidates`: all ranked
+        candidates (the reranker's), from which the learned selection cites whole sources (see sources.py)."""
         exact = self._exact_answer(query, documents)
         if exact is not None:
             return {"answer": exact}
@@ -136,7 +137,7 @@ class ExtractiveAnswerBuilder:
         asked = asked or query
         asked = question_sentence(asked) or asked
         if self.selection == "learned":
-            return {"answer": self._learned_answer(query, documents, asked, own)}
+            return {"answer": self._learned_answer(query, documents, asked, own, candidates)}
         query_terms = set(self._analyzer.terms(query))
         expansion = self._vocabulary.expand(query).terms
         relevance = relevance_of(documents[0], query_terms, self._analyzer) if documents else 0.0
@@ -183,11 +184,13 @@ class ExtractiveAnswerBuilder:
         return {"answer": self._answered(picked, relevance)}
 
     def _learned_answer(self, query: str, documents: list[Document], asked: str,
-                        own: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+                        own: set[str] | frozenset[str] = frozenset(),
+                        candidates: list[Document] | None = None) -> dict[str, Any]:
         """Answer from the learned reranker's probabilities (documents[i].score) over the first `max_citations`
         passages: abstain when the best is below `min_probability`, cite those (in their order) that reach
-        `cite_ratio` of the best one. A cited passage is never dropped for lack of a matching sentence; the sentence
-        quoted from it is the one that matches the question best."""
+        `cite_ratio` of the best one, each as a whole source with its passages among `candidates` (sources.py).
+        A cited source is never dropped for lack of a matching sentence; the sentence quoted from it is the one of
+        its passages that matches the question best."""
         shown = documents[: self.max_citations]
         probability = max((float(d.score or 0.0) for d in shown), default=0.0)
         query_terms = set(self._analyzer.terms(query))
@@ -203,34 +206,60 @@ class ExtractiveAnswerBuilder:
             return self._abstain(documents, relevance, lacking[0])
         chosen = [d for d in shown if float(d.score or 0.0) >= self.cite_ratio * probability]
         expansion = self._vocabulary.expand(query).terms
-        analysed = {d.id: self._analyse(d) for d in chosen}
-        weights = self._term_weights(list(analysed.values()), query_terms, expansion, own)
         requirement = AnswerRequirement(query)
-        picked: list[tuple[int, Document, list[str]]] = []
-        best_sentences = {d.id: self._best_sentences(analysed[d.id], weights, requirement) for d in chosen}
-        if requirement and not any(found for found, _ in best_sentences.values()) and self.require_value:
+        if self.group_sources:
+            ranked = [d for d in (candidates or documents) if float(d.score or 0.0) >= self.cite_ratio * probability]
+            groups = group_sources(ranked, self.max_citations)
+        else:
+            groups = [[d] for d in chosen]
+        members = [d for group in groups for d in group]
+        analysed = {d.id: self._analyse(d) for d in members}
+        weights = self._term_weights(list(analysed.values()), query_terms, expansion, own)
+        best_sentences = {d.id: self._best_sentences(analysed[d.id], weights, requirement) for d in members}
+        # The value check looks at the shown passages only, as before sources were grouped: more text per source
+        # would otherwise find a value for questions the documents do not answer.
+        if (requirement and self.require_value
+                and not any(best_sentences[d.id][0] if d.id in best_sentences
+                            else self._best_sentences(self._analyse(d), weights, requirement)[0] for d in chosen)):
             return self._abstain(documents, relevance, [requirement.label])
+        picked: list[tuple[int, Document, list[str]]] = []
+        texts: dict[int, tuple[str, list[str]]] = {}
         scores: dict[int, float] = {}
-        for doc in chosen:
-            sentences, score = best_sentences[doc.id]
-            if not sentences and requirement:
-                sentences, score = self._best_sentences(analysed[doc.id], weights, AnswerRequirement(""))
-            if doc.meta.get("row") is not None and len((doc.content or "").split()) <= _ROW_QUOTE_WORDS:
-                sentences = [self._row_quote(doc)]
-            if not sentences:
-                sentences, score = [s for s in split_sentences(doc.content or "") if not s.endswith("?")][:2] or [
-                    (doc.content or "").strip()], 0.0
+        for group in groups:
+            # The passage whose sentence holds the asked kind of value, then matches best; ties: the best-ranked.
+            _, doc, sentences, score = max(
+                ((bool(best_sentences[d.id][0]), *self._quote_of(d, analysed[d.id], best_sentences[d.id], weights,
+                                                                   requirement)) for d in group),
+                key=lambda x: (x[0], x[3]))
             if _quote_key(sentences) in {_quote_key(s) for _, _, s in picked}:
                 continue
             picked.append((len(picked) + 1, doc, sentences))
             scores[len(picked)] = score
+            if len(group) > 1:
+                texts[len(picked)] = (source_text(group), [d.id for d in group])
+        if not picked:
+            return self._abstain(documents, relevance)
         if all(is_deferral(s) for s in picked[0][2]):
             return self._not_known_yet(picked[0][1], picked[0][2], relevance)
-        # Every shown passage is cited (what retrieval found stays checkable); the answer's text quotes only those
+        # Every shown source is cited (what retrieval found stays checkable); the answer's text quotes only those
         # whose sentence matches the question about as well as the best one (0.6, as the rule-based selection).
         best = max(scores.values(), default=0.0)
         quoted = {n for n, score in scores.items() if score >= _QUOTE_SHARE * best} or {1}
-        return self._answered(picked, relevance, quoted)
+        return self._answered(picked, relevance, quoted, texts)
+
+    def _quote_of(self, doc: Document, analysed: list[tuple[str, set[str]]], best: tuple[list[str], float],
+                  weights: dict[str, float], requirement: AnswerRequirement) -> tuple[Document, list[str], float]:
+        """The passage, the sentences quoted from it and their score; a passage without a matching sentence is
+        quoted by its best sentence regardless of the asked value, a table row whole, else its first sentences."""
+        sentences, score = best
+        if not sentences and requirement:
+            sentences, score = self._best_sentences(analysed, weights, AnswerRequirement(""))
+        if doc.meta.get("row") is not None and len((doc.content or "").split()) <= _ROW_QUOTE_WORDS:
+            sentences = [self._row_quote(doc)]
+        if not sentences:
+            sentences, score = [s for s in split_sentences(doc.content or "") if not s.endswith("?")][:2] or [
+                (doc.content or "").strip()], 0.0
+        return doc, sentences, score
 
     def _not_known_yet(self, doc: Document, sentences: list[str], relevance: float) -> dict[str, Any]:
         """Not answered: the best passage says that the answer is not known yet; the user sees that sentence."""
@@ -239,11 +268,15 @@ class ExtractiveAnswerBuilder:
         return {"answered": False, "answer": text, "citations": [], "relevance": relevance}
 
     def _answered(self, picked: list[tuple[int, Document, list[str]]], relevance: float,
-                  quoted: set[int] | None = None) -> dict[str, Any]:
-        """The answer: the quoted sentences (those of `quoted`, default all) with their numbers, then every source."""
+                  quoted: set[int] | None = None,
+                  sources_of: dict[int, tuple[str, list[str]]] | None = None) -> dict[str, Any]:
+        """The answer: the quoted sentences (those of `quoted`, default all) with their numbers, then every source.
+        `sources_of`: for a citation of several passages, its text and their ids (default: the quoted passage)."""
         body = " ".join(f"{' '.join(sents)} [{n}]" for n, _, sents in picked if quoted is None or n in quoted)
         sources = "\n".join(f"[{n}] {self._source_line(doc)}" for n, doc, _ in picked)
-        citations = [self._citation(n, doc, " ".join(sents)) for n, doc, sents in picked]
+        sources_of = sources_of or {}
+        citations = [self._citation(n, doc, " ".join(sents), *sources_of.get(n, (None, None)))
+                     for n, doc, sents in picked]
         notes = "".join(f"\n\n{note}" for note in version_notes(picked))
         return {"answered": True, "answer": f"{body}{notes}\n\nBronnen:\n{sources}", "citations": citations,
                 "relevance": relevance}
@@ -296,14 +329,14 @@ class ExtractiveAnswerBuilder:
         """A passage's sentences with their index terms, computed once per answer; keyword lists
         ("Zoektermen: - header - lengte") help finding a passage but say nothing when quoted."""
         path = doc.meta.get("heading_path") or []
-        if path and _KEYWORD_SECTION.match(path[-1]):
+        if path and KEYWORD_SECTION.match(path[-1]):
             return []
         lines, in_keywords = [], False
         content = doc.content or ""
         if path and path[-1].rstrip().endswith("?") and content.startswith(path[-1]):
             content = content[len(path[-1]):]  # the FAQ question heading the answer: asked, not answered
         for line in content.split("\n"):
-            if _KEYWORD_SECTION.match(line) and line.rstrip().endswith(":"):
+            if KEYWORD_SECTION.match(line) and line.rstrip().endswith(":"):
                 in_keywords = True
             elif not (in_keywords and _LIST_ITEM.match(line)):
                 in_keywords = False
@@ -391,14 +424,16 @@ class ExtractiveAnswerBuilder:
             parts.append(f"onderdeel: {where}")
         return " — ".join(p for p in parts if p)
 
-    def _citation(self, n: int, doc: Document, quote: str) -> dict[str, Any]:
+    def _citation(self, n: int, doc: Document, quote: str, text: str | None = None,
+                  passage_ids: list[str] | None = None) -> dict[str, Any]:
         meta = doc.meta
         return {
             "n": n, "passage_id": doc.id, "document_id": meta.get("document_id", ""), "title": meta.get("title", ""),
             "publisher": meta.get("publisher", ""), "scope": meta.get("scope", "landelijk"),
             "date": meta.get("date"), "date_label": date_label(meta.get("date"), meta.get("date_estimated", False)),
             "doc_type": meta.get("doc_type", ""), "section": meta.get("section") or None, "page": meta.get("page"),
-            "text": doc.content or "", "quote": quote, "score": round(float(doc.score or 0.0), 6),
+            "text": text or doc.content or "", "passage_ids": passage_ids or [doc.id], "quote": quote,
+            "score": round(float(doc.score or 0.0), 6),
             "file": meta.get("file"), "url": meta.get("url"), "version": meta.get("version"),
             "superseded_by": meta.get("superseded_by"), "sheet": meta.get("sheet"), "row": meta.get("row"),
         }

@@ -75,7 +75,9 @@ def test_a_follow_up_needs_only_its_own_specific_terms_not_the_codes_its_search_
     with QAService(trained) as service:
         service.start()
         first = service.run(question, None)[0]
-        prior = _prior(_record(first, question, question, None, None))
+        # The codes quoted by the previous answer join a follow-up's search; before its citations were whole
+        # sources this answer quoted a survey table with "100" (now a sentence of the same source): set it here.
+        prior = replace(_prior(_record(first, question, question, None, None)), codes=("100",))
         rewrite = build_rewriter(service).rewrite("En dagbesteding, moet daar een aparte indicatie voor?", [prior],
                                                   None)
         assert rewrite.context is not None and rewrite.context.message.startswith("En dagbesteding")
@@ -170,3 +172,29 @@ def test_features_compare_candidates_of_one_question() -> None:
     assert x[0, col["cover_body"]] > x[1, col["cover_body"]]
     assert x[1, col["is_row"]] == 1.0 and x[0, col["value_match"]] == 1.0
     assert np.isnan(x[0, col["head_cos"]])  # no heading vectors: missing, not zero
+
+
+def test_a_citation_is_a_source_with_its_passages_not_a_fragment_of_one(trained: Settings) -> None:
+    from api.answering.sources import same_source
+
+    question = "Hoe werkt de indexering?"
+    with QAService(trained) as service:
+        service.start()
+        passages = {d.id: d for d in service.store.filter_documents()}
+        response = service.run(question, None)[0]
+        service.reconfigure(trained.model_copy(update={"answer": trained.answer.model_copy(
+            update={"group_sources": False})}))
+        fragments = service.run(question, None)[0]
+    assert response.answered and len(response.citations) == 5
+    cited = [[passages[i] for i in c.passage_ids] for c in response.citations]
+    several = [(c, docs) for c, docs in zip(response.citations, cited, strict=True) if len(docs) > 1]
+    assert several, [c.passage_ids for c in response.citations]
+    for citation, docs in several:  # the user reads the source's passages in the document's order
+        positions = [d.meta["position"] for d in docs]
+        starts = [citation.text.index((d.content or "").strip()) for d in docs]
+        assert sorted(starts) == [s for _, s in sorted(zip(positions, starts, strict=True))]
+        assert citation.passage_id in citation.passage_ids and citation.quote.split()[0] in citation.text
+    assert not any(same_source(a[0], b[0]) for i, a in enumerate(cited) for b in cited[i + 1:])
+    # cited one passage at a time, two of the five places went to one source
+    singles = [passages[c.passage_id] for c in fragments.citations]
+    assert any(same_source(a, b) for i, a in enumerate(singles) for b in singles[i + 1:])

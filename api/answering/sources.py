@@ -1,0 +1,96 @@
+"""Which passages make one source: the citations of an answer are sources, not fragments.
+
+A rule file (OP272, TR306 ...) is indexed as 6-10 small passages (Samenvatting, Definitie, Regel, Toelichting,
+Zoektermen ...) that all say part of the same rule. Cited one by one they fill the answer's five places with one
+rule, and the passage that says it best (the Definitie) often ranks below its file's summary. Here the ranked
+candidates are walked in order and every candidate joins the source of a better-ranked one it belongs to: any
+passage of a short document, or in a long one a section with its own sub-sections. A source holds its best-ranked
+passages (at most `max_members`, `max_words` words together); its place is that of its best passage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from haystack import Document
+
+# A document of at most this many passages is one source (a rule, a short note); a longer one (a process
+# description, a FAQ page) is cited per section.
+SHORT_DOCUMENT = 15
+
+# Parts of one section cut in passages this far apart (in passages) are one source.
+_NEIGHBOURS = 2
+
+# Sections that list search terms: they help finding a passage but say nothing when read as a source.
+KEYWORD_SECTION = re.compile(
+    r"^\s*(?:zoektermen|trefwoorden|kernwoorden|kernbegrippen|keywords|tags|\w* ?synoniemen|verwante concepten)"
+    r"(?: voor \w+)?\s*:?\s*$", re.IGNORECASE)
+
+
+def is_keyword_list(doc: Document) -> bool:
+    path = doc.meta.get("heading_path") or []
+    return bool(path) and bool(KEYWORD_SECTION.match(path[-1]))
+
+
+_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)+)\.?\s")
+
+
+def _number(path: Sequence[str]) -> list[str]:
+    """The section number of a heading path's last heading ("4.4.1 Berichtenverkeer" -> ["4", "4", "1"])."""
+    match = _NUMBER.match(path[-1]) if path else None
+    return match.group(1).split(".") if match else []
+
+
+def _within(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether one section holds the other: a heading path below a section of its own (not the document root), or
+    a numbered sub-section of a numbered section (4.4.1 in 4.4; headings of converted PDFs are often flat)."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) >= 2 and list(long[: len(short)]) == list(short):
+        return True
+    x, y = _number(a), _number(b)
+    short_number, long_number = (x, y) if len(x) <= len(y) else (y, x)
+    return len(short_number) >= 2 and long_number[: len(short_number)] == short_number
+
+
+def same_source(a: Document, b: Document) -> bool:
+    """Two passages of one source: the same short document, or a section and its sub-section. Table rows are
+    sources of their own (one code per citation)."""
+    if a.meta.get("document_id") != b.meta.get("document_id"):
+        return False
+    if a.meta.get("row") is not None or b.meta.get("row") is not None:
+        return False
+    if int(a.meta.get("chunk_count") or SHORT_DOCUMENT + 1) <= SHORT_DOCUMENT:
+        return True
+    path_a, path_b = a.meta.get("heading_path") or [], b.meta.get("heading_path") or []
+    if path_a and path_a == path_b:  # one section cut in parts: its neighbouring parts
+        return abs(int(a.meta.get("position") or 0) - int(b.meta.get("position") or 0)) <= _NEIGHBOURS
+    return _within(path_a, path_b)
+
+
+def group_sources(ranked: Sequence[Document], limit: int, max_members: int = 3,
+                  max_words: int = 300) -> list[list[Document]]:
+    """The first `limit` sources of `ranked`, each its passages in rank order (the first is the best-ranked).
+    A keyword list joins only a source that has nothing else to show; a source's other passages replace it."""
+    groups: list[list[Document]] = []
+    for doc in ranked:
+        group = next((g for g in groups if same_source(g[0], doc)), None)
+        if group is None:
+            if len(groups) < limit:
+                groups.append([doc])
+            continue
+        if is_keyword_list(doc):
+            continue
+        if len(group) == 1 and is_keyword_list(group[0]):
+            group[0] = doc
+            continue
+        words = sum(len((d.content or "").split()) for d in group)
+        if len(group) < max_members and words + len((doc.content or "").split()) <= max_words:
+            group.append(doc)
+    return groups
+
+
+def source_text(group: Sequence[Document]) -> str:
+    """The source as the user reads it: its passages in document order."""
+    ordered = sorted(group, key=lambda d: int(d.meta.get("position") or 0))
+    return "\n\n".join((d.content or "").strip() for d in ordered)

@@ -1,0 +1,57 @@
+"""Which passages are cited as one source (api/answering/sources.py)."""
+
+from __future__ import annotations
+
+from haystack import Document
+
+from api.answering.sources import group_sources, same_source, source_text
+
+RULE = "OP272 — De aanbieder verzendt een stopbericht binnen vijf werkdagen"
+
+
+def passage(doc_id: str, section: str, position: int, chunks: int = 10, row: int | None = None,
+            text: str | None = None, root: str = RULE) -> Document:
+    return Document(id=f"{doc_id}-{position}", content=text or f"{section} tekst {position}.",
+                    meta={"document_id": doc_id, "heading_path": [root, section] if root else [section],
+                          "position": position, "chunk_count": chunks, "row": row})
+
+
+def test_the_sections_of_a_rule_are_one_source_in_the_place_of_its_best_ranked_passage() -> None:
+    summary, definition, other, rule = (passage("op272", "Samenvatting", 2), passage("op272", "Definitie", 1),
+                                        passage("proc", "4.4 Beëindigen", 40, chunks=60, root=""),
+                                        passage("op272", "Regel", 5))
+    groups = group_sources([summary, other, definition, rule], limit=5)
+    assert [[d.id for d in g] for g in groups] == [["op272-2", "op272-1", "op272-5"], ["proc-40"]]
+    # the user reads the rule's passages in the document's order, not in rank order
+    assert source_text(groups[0]).split("\n\n") == ["Definitie tekst 1.", "Samenvatting tekst 2.", "Regel tekst 5."]
+
+
+def test_a_keyword_list_gives_way_to_its_rules_text_and_joins_no_other_passage() -> None:
+    keywords, other, definition, concepts = (passage("op272", "Zoektermen", 8), passage("op379", "Definitie", 1),
+                                             passage("op272", "Definitie", 1), passage("op379", "Verwante concepten", 9))
+    groups = group_sources([keywords, other, definition, concepts], limit=5)
+    assert [[d.id for d in g] for g in groups] == [["op272-1"], ["op379-1"]]
+
+
+def test_a_long_document_is_cited_per_section_with_its_numbered_sub_sections() -> None:
+    def section(heading: str, position: int) -> Document:
+        return passage("proc", heading, position, chunks=61, root="")
+
+    parent, child, elsewhere, chapter = (section("4.4 Beëindigen Jeugdhulp", 49),
+                                         section("4.4.1 Berichtenverkeer Stop", 52), section("4.3 Starten", 45),
+                                         section("4 Levering", 30))
+    assert same_source(parent, child) and same_source(child, parent)
+    assert not same_source(parent, elsewhere)
+    assert not same_source(chapter, child)  # a whole chapter is not one source
+    # one section cut in parts: neighbouring parts are one source, distant ones (another topic) are not
+    assert same_source(parent, section("4.4 Beëindigen Jeugdhulp", 50))
+    assert not same_source(parent, section("4.4 Beëindigen Jeugdhulp", 58))
+
+
+def test_table_rows_stay_sources_of_their_own_and_sources_have_a_size() -> None:
+    rows = [passage("codelijst", "Codes", i, chunks=8, row=i) for i in range(3)]
+    assert len(group_sources(rows, limit=5)) == 3
+    parts = [passage("op001", f"Deel {i}", i, text=" ".join(["woord"] * 120)) for i in range(4)]
+    (group,) = group_sources(parts, limit=5)
+    assert len(group) == 2  # 240 words; a third part would pass 300
+    assert len(group_sources([passage("a", "x", 1), passage("b", "x", 1), passage("c", "x", 1)], limit=2)) == 2
