@@ -93,6 +93,7 @@ def test_run_answers_with_a_verbatim_quote_and_its_marker(builder: ExtractiveAns
         "section": "Administratieve werkwijze",
         "page": None,
         "text": START,
+        "passage_ids": ["a"],  # the passages this source's text holds: here the one
         "quote": citation["quote"],
         "score": 0.03,
         "file": "a.txt",
