@@ -58,7 +58,9 @@ def followup_summary(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     out: dict[str, Any] = {"items": len(rows), "answerable": len(answerable)}
-    for label, key in (("in_conversation", "rank"), ("standalone", "standalone_rank"), ("bare", "bare_rank")):
+    # "cited_in_conversation": the answering passage among the answer's citations (the follow-up target).
+    for label, key in (("in_conversation", "rank"), ("cited_in_conversation", "cited_rank"),
+                       ("standalone", "standalone_rank"), ("bare", "bare_rank")):
         out[label] = {k: round(v, 4) for k, v in retrieval_metrics([r.get(key) for r in answerable]).items()}
     out["abstained_unanswerable"] = sum(1 for r in unanswerable if not r["answered"])
     out["unanswerable"] = len(unanswerable)
@@ -75,8 +77,10 @@ def print_followups(results: dict[str, Any]) -> None:
             continue
         print(f"\n== vervolgvragen ({mode}, {summary['answerable']} beantwoordbaar) ==")
         print(f"{'':<24}{'hit@1':>10}{'hit@5':>10}{'mrr@10':>10}")
-        for label, name in (("in_conversation", "in gesprek"), ("standalone", "volledig gesteld"),
-                            ("bare", "zonder gesprek")):
+        for label, name in (("in_conversation", "in gesprek"), ("cited_in_conversation", "in gesprek, geciteerd"),
+                            ("standalone", "volledig gesteld"), ("bare", "zonder gesprek")):
+            if label not in summary:  # results written before citations were counted
+                continue
             m = summary[label]
             print(f"{name:<24}{m['hit@1']:>10.3f}{m['hit@5']:>10.3f}{m['mrr@10']:>10.3f}")
         print(f"verschil met volledig gesteld (hit@5): {summary['gap_to_standalone_hit@5']:+.3f}; "

@@ -60,8 +60,10 @@ def test_every_answerable_follow_up_can_be_hit(items: list[EvalItem], tmp_path: 
 
 def test_followup_summary_compares_conversation_standalone_and_bare() -> None:
     rows = [
-        {"history": ["a"], "answerable": True, "answered": True, "rank": 1, "standalone_rank": 1, "bare_rank": None},
-        {"history": ["a"], "answerable": True, "answered": True, "rank": 7, "standalone_rank": 2, "bare_rank": 9},
+        {"history": ["a"], "answerable": True, "answered": True, "rank": 1, "cited_rank": 2, "standalone_rank": 1,
+         "bare_rank": None},
+        {"history": ["a"], "answerable": True, "answered": True, "rank": 7, "cited_rank": 4, "standalone_rank": 2,
+         "bare_rank": 9},
         {"history": ["a"], "answerable": False, "answered": False, "rank": None},
         {"answerable": True, "answered": True, "rank": 1},  # not a follow-up: left out
     ]
@@ -69,6 +71,8 @@ def test_followup_summary_compares_conversation_standalone_and_bare() -> None:
     assert summary is not None
     assert summary["in_conversation"]["hit@5"] == 0.5 and summary["standalone"]["hit@5"] == 1.0
     assert summary["bare"]["hit@5"] == 0.0 and summary["gap_to_standalone_hit@5"] == 0.5
+    # cited: the answering passage among the citations, here both (the second's source cites it at 4)
+    assert summary["cited_in_conversation"]["hit@5"] == 1.0 and summary["cited_in_conversation"]["hit@1"] == 0.0
     assert (summary["abstained_unanswerable"], summary["unanswerable"]) == (1, 1)
     assert summary["target_met"] is False
     assert followup_summary([{"answerable": True, "rank": 1}]) is None
@@ -91,7 +95,8 @@ def test_follow_ups_are_evaluated_in_their_conversation(qa_service: QAService, i
     assert rows["fu002"]["answered"] is False  # "En in Twente?": not in the documents
     summary = result["followups"]
     assert summary["answerable"] == 3 and summary["unanswerable"] == 1
-    assert set(summary) >= {"in_conversation", "standalone", "bare", "gap_to_standalone_hit@5", "target_met"}
+    assert set(summary) >= {"in_conversation", "cited_in_conversation", "standalone", "bare", "gap_to_standalone_hit@5",
+                            "target_met"}
 
 
 @pytest.mark.slow
