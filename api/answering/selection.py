@@ -89,6 +89,24 @@ def _with_list(sentences: list[str], i: int) -> list[str]:
     return [sentence]
 
 
+def _source_quote(options: list[tuple[Document, list[str], float]], doc: Document, sentences: list[str],
+                  score: float) -> str:
+    """What a citation of several passages highlights: the sentences quoted from `doc` and, when another of its
+    passages has a sentence matching about as well (`_QUOTE_SHARE`, as for the answer's text), that one too, in
+    the document's order. The answer's text keeps only `doc`'s sentences; a source holds the answer in two of its
+    parts often enough (a rule's Definitie and its Toepassing) that one highlight would miss it in the other."""
+    if score <= 0 or all(is_deferral(s) for s in sentences):
+        return " ".join(sentences)
+    others = [o for o in options if o[0] is not doc and o[2] > 0 and o[2] >= _QUOTE_SHARE * score
+              and o[0].meta.get("row") is None]
+    if not others:
+        return " ".join(sentences)
+    other, other_sentences, _ = max(others, key=lambda o: o[2])
+    first, second = sorted([(doc, sentences), (other, other_sentences)],
+                           key=lambda part: int(part[0].meta.get("position") or 0))
+    return " ".join([*first[1], *(s for s in second[1] if s not in first[1])])
+
+
 def _quote_key(sentences: list[str]) -> str:
     return " ".join(" ".join(sentences).lower().split())
 
@@ -223,20 +241,20 @@ class ExtractiveAnswerBuilder:
                             else self._best_sentences(self._analyse(d), weights, requirement)[0] for d in chosen)):
             return self._abstain(documents, relevance, [requirement.label])
         picked: list[tuple[int, Document, list[str]]] = []
-        texts: dict[int, tuple[str, list[str]]] = {}
+        texts: dict[int, tuple[str, list[str], str]] = {}
         scores: dict[int, float] = {}
         for group in groups:
             # The passage whose sentence holds the asked kind of value, then matches best; ties: the best-ranked.
-            _, doc, sentences, score = max(
-                ((bool(best_sentences[d.id][0]), *self._quote_of(d, analysed[d.id], best_sentences[d.id], weights,
-                                                                   requirement)) for d in group),
-                key=lambda x: (x[0], x[3]))
+            options = [(bool(best_sentences[d.id][0]), *self._quote_of(d, analysed[d.id], best_sentences[d.id],
+                                                                        weights, requirement)) for d in group]
+            _, doc, sentences, score = max(options, key=lambda x: (x[0], x[3]))
             if _quote_key(sentences) in {_quote_key(s) for _, _, s in picked}:
                 continue
             picked.append((len(picked) + 1, doc, sentences))
             scores[len(picked)] = score
             if len(group) > 1:
-                texts[len(picked)] = (source_text(group), [d.id for d in group])
+                quote = _source_quote([(d, sents, sc) for _, d, sents, sc in options], doc, sentences, score)
+                texts[len(picked)] = (source_text(group), [d.id for d in group], quote)
         if not picked:
             return self._abstain(documents, relevance)
         if all(is_deferral(s) for s in picked[0][2]):
@@ -269,14 +287,17 @@ class ExtractiveAnswerBuilder:
 
     def _answered(self, picked: list[tuple[int, Document, list[str]]], relevance: float,
                   quoted: set[int] | None = None,
-                  sources_of: dict[int, tuple[str, list[str]]] | None = None) -> dict[str, Any]:
+                  sources_of: dict[int, tuple[str, list[str], str]] | None = None) -> dict[str, Any]:
         """The answer: the quoted sentences (those of `quoted`, default all) with their numbers, then every source.
-        `sources_of`: for a citation of several passages, its text and their ids (default: the quoted passage)."""
+        `sources_of`: for a citation of several passages, its text, their ids and what it highlights (default: the
+        quoted passage and its sentences)."""
         body = " ".join(f"{' '.join(sents)} [{n}]" for n, _, sents in picked if quoted is None or n in quoted)
         sources = "\n".join(f"[{n}] {self._source_line(doc)}" for n, doc, _ in picked)
         sources_of = sources_of or {}
-        citations = [self._citation(n, doc, " ".join(sents), *sources_of.get(n, (None, None)))
-                     for n, doc, sents in picked]
+        citations = []
+        for n, doc, sents in picked:
+            text, passage_ids, quote = sources_of.get(n, (None, None, " ".join(sents)))
+            citations.append(self._citation(n, doc, quote, text, passage_ids))
         notes = "".join(f"\n\n{note}" for note in version_notes(picked))
         return {"answered": True, "answer": f"{body}{notes}\n\nBronnen:\n{sources}", "citations": citations,
                 "relevance": relevance}

@@ -91,6 +91,21 @@ def group_sources(ranked: Sequence[Document], limit: int, max_members: int = 3,
 
 
 def source_text(group: Sequence[Document]) -> str:
-    """The source as the user reads it: its passages in document order."""
+    """The source as the user reads it: its passages in document order, each part of another section under that
+    section's heading ("Definitie", "Toepassing" ...) unless the passage opens with it (a FAQ question)."""
     ordered = sorted(group, key=lambda d: int(d.meta.get("position") or 0))
-    return "\n\n".join((d.content or "").strip() for d in ordered)
+    paths = [list(d.meta.get("heading_path") or []) for d in ordered]
+    labelled = len({tuple(p) for p in paths}) > 1
+    parts, previous = [], None
+    for doc, path in zip(ordered, paths, strict=True):
+        content = (doc.content or "").strip()
+        heading = path[-1].strip() if path else ""
+        if labelled and heading and path != previous and not _opens_with(content, heading):
+            content = f"{heading}\n{content}"
+        parts.append(content)
+        previous = path
+    return "\n\n".join(parts)
+
+
+def _opens_with(content: str, heading: str) -> bool:
+    return " ".join(content.split()).casefold().startswith(" ".join(heading.split()).casefold())

@@ -435,3 +435,27 @@ def test_the_faq_question_above_an_answer_is_never_quoted(builder: ExtractiveAns
                section=f"Vragen > {question}", heading_path=["Vragen", question])
     answer = builder.run("Welk bericht stuurt de aanbieder als de zorg start?", [doc])["answer"]
     assert answer["citations"][0]["quote"] == "Er kan maar één bericht in behandeling zijn; een tweede wordt afgekeurd."
+
+
+def test_a_source_highlights_the_matching_sentence_of_each_of_its_parts_while_the_answer_reads_one() -> None:
+    """A rule cited as one source (Definitie and Toepassing) holds the answer in two parts: both sentences are
+    highlighted in the source, in the document's order; the answer's text reads the best one only."""
+    learned = ExtractiveAnswerBuilder(min_relevance=0.0, max_citations=5, selection="learned", min_probability=0.0,
+                                      cite_ratio=0.0)
+    rule = {"document_id": "op272", "chunk_count": 6, "title": "OP272"}
+    definition = _doc("def", "De aanbieder verzendt het stopbericht binnen vijf werkdagen na de einddatum.", 0.9,
+                      **rule, heading_path=["OP272", "Definitie"], position=1)
+    other = _doc("x", UNRELATED, 0.5, heading_path=["Overleg"], position=1)
+    use = _doc("use", "Na een tijdelijke stop wordt het stopbericht binnen vijf werkdagen verzonden zodra de stop "
+                      "definitief is.", 0.4, **rule, heading_path=["OP272", "Toepassing"], position=3)
+
+    answer = learned.run("Binnen hoeveel werkdagen verzend ik het stopbericht?", [definition, other],
+                         candidates=[definition, other, use])["answer"]
+
+    assert answer["answered"] is True
+    first = answer["citations"][0]
+    assert first["passage_ids"] == ["def", "use"]
+    assert first["quote"] == f"{definition.content} {use.content}"
+    assert first["text"] == f"Definitie\n{definition.content}\n\nToepassing\n{use.content}"
+    body = answer["answer"].split("\n\nBronnen:\n")[0].split(" [1]")[0]
+    assert (definition.content in body) != (use.content in body)  # one sentence read out, not the whole source

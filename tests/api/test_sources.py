@@ -26,6 +26,19 @@ def test_the_sections_of_a_rule_are_one_source_in_the_place_of_its_best_ranked_p
     assert source_text(groups[0]).split("\n\n") == ["Definitie tekst 1.", "Samenvatting tekst 2.", "Regel tekst 5."]
 
 
+def test_each_part_of_a_source_is_read_under_its_own_section_heading() -> None:
+    definition, explanation, more = (passage("op272", "Definitie", 1, text="De aanbieder verzendt het stopbericht."),
+                                     passage("op272", "Uitleg", 2, text="Deze regel bepaalt de termijn."),
+                                     passage("op272", "Uitleg", 3, text="Ook na een tijdelijke stop."))
+    faq = passage("op272", "Mag dat later?", 4, text="Mag dat later?\nNee.")
+    text = source_text([more, faq, definition, explanation])
+    assert text.split("\n\n") == ["Definitie\nDe aanbieder verzendt het stopbericht.",
+                                  "Uitleg\nDeze regel bepaalt de termijn.", "Ook na een tijdelijke stop.",
+                                  "Mag dat later?\nNee."]  # a part that opens with its heading is not labelled twice
+    # one passage, or parts of one section only: the text as it is (the citation names the section)
+    assert source_text([explanation, more]) == "Deze regel bepaalt de termijn.\n\nOok na een tijdelijke stop."
+
+
 def test_a_keyword_list_gives_way_to_its_rules_text_and_joins_no_other_passage() -> None:
     keywords, other, definition, concepts = (passage("op272", "Zoektermen", 8), passage("op379", "Definitie", 1),
                                              passage("op272", "Definitie", 1), passage("op379", "Verwante concepten", 9))
