@@ -72,9 +72,11 @@ class Citation(BaseModel):
     section: str | None
     page: int | None
     text: str = Field(..., description="De hele passage; bij een bron van meer passages (de onderdelen van één regel, "
-                                       "een paragraaf met zijn subparagrafen) die passages in documentvolgorde.")
+                                       "een paragraaf met zijn subparagrafen) die passages in documentvolgorde, "
+                                       "elk onderdeel onder de kop van zijn sectie.")
     passage_ids: list[str] = Field(default_factory=list, description="Ids van de passages in `text`.")
-    quote: str = Field(..., description="De zin(nen) uit de passage die in het antwoord staan.")
+    quote: str = Field(..., description="De zin(nen) uit de passage die in het antwoord staan; bij een bron van meer "
+                       "passages ook de best passende zin van een tweede onderdeel (gemarkeerd in de bron).")
     score: float
     file: str | None = None
     url: str | None = None
