@@ -40,8 +40,8 @@ def test_each_part_of_a_source_is_read_under_its_own_section_heading() -> None:
 
 
 def test_a_keyword_list_gives_way_to_its_rules_text_and_joins_no_other_passage() -> None:
-    keywords, other, definition, concepts = (passage("op272", "Zoektermen", 8), passage("op379", "Definitie", 1),
-                                             passage("op272", "Definitie", 1), passage("op379", "Verwante concepten", 9))
+    keywords, other = passage("op272", "Zoektermen", 8), passage("op379", "Definitie", 1)
+    definition, concepts = passage("op272", "Definitie", 1), passage("op379", "Verwante concepten", 9)
     groups = group_sources([keywords, other, definition, concepts], limit=5)
     assert [[d.id for d in g] for g in groups] == [["op272-1"], ["op379-1"]]
 
