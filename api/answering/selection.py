@@ -58,6 +58,8 @@ _LONG_QUOTE_WORDS = 60
 _OPPOSITES = [("start starten gestart begint begin aanvang 305", "stop stopt gestopt einde eindigt beëindigd "
                "beëindiging beëindigen afloopt 307")]
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)]|[a-z][.)])\s+")
+# Words that ask (not what is asked about); the value asked for ("hoeveel", "wanneer") is AnswerRequirement's.
+_ASKING_WORDS = "hoe wat wie waar wanneer welke welk waarom hoeveel hoelang hoezo waarvoor waarmee waarover"
 _LIST_WORDS = 70  # a lead-in with its list items is quoted up to this many words
 # The words that ask for a value; a sentence sharing only these with the question ("Dag Datum Tijd ..." for "Op
 # welke datum ...?") holds a value, but not the one asked for. Used with FUNCTION_WORDS (welke, hoeveel ...).
@@ -134,6 +136,7 @@ class ExtractiveAnswerBuilder:
         self._analyzer = DutchAnalyzer(stemmer)
         self._vocabulary = DomainVocabulary(self._analyzer)
         self._message_type = MessageTypeCheck(self._analyzer)
+        self._asking = set(self._analyzer.terms(_ASKING_WORDS))
         self._value_words = set(self._analyzer.terms(f"{_VALUE_QUESTION_WORDS} {' '.join(FUNCTION_WORDS)}"))
         self._opposites = [(set(self._analyzer.terms(a)), set(self._analyzer.terms(b))) for a, b in _OPPOSITES]
 
@@ -232,7 +235,9 @@ class ExtractiveAnswerBuilder:
             groups = [[d] for d in chosen]
         members = [d for group in groups for d in group]
         analysed = {d.id: self._analyse(d) for d in members}
-        weights = self._term_weights(list(analysed.values()), query_terms, expansion, own)
+        # Which sentence answers: the question's content words decide, not the words that ask ("Hoe werkt ...?"
+        # made an agenda's "09 Hoe verder?" the best sentence of a passage about nothing asked).
+        weights = self._term_weights(list(analysed.values()), query_terms - self._asking, expansion, own)
         best_sentences = {d.id: self._best_sentences(analysed[d.id], weights, requirement) for d in members}
         # The value check looks at the shown passages only, as before sources were grouped: more text per source
         # would otherwise find a value for questions the documents do not answer.

@@ -468,6 +468,8 @@ function openSource(turn, n, trigger) {
     if (!value) continue;
     meta.append(el("dt", null, label), el("dd", null, String(value)));
   }
+  const parts = (citation.passage_ids || []).length;
+  $(".passage-heading", article).textContent = parts > 1 ? `Uit de bron (${parts} delen)` : "Passage";
   renderPassage($(".passage", article), citation.text, citation.quote);
   const link = $(".source-link", article);
   link.hidden = !citation.url;

@@ -459,3 +459,18 @@ def test_a_source_highlights_the_matching_sentence_of_each_of_its_parts_while_th
     assert first["text"] == f"Definitie\n{definition.content}\n\nToepassing\n{use.content}"
     body = answer["answer"].split("\n\nBronnen:\n")[0].split(" [1]")[0]
     assert (definition.content in body) != (use.content in body)  # one sentence read out, not the whole source
+
+
+def test_the_words_that_ask_do_not_make_a_sentence_an_answer() -> None:
+    """"Hoe werkt de indexering?": an agenda's "Hoe verder?" shares only the asking word; it stays a listed source
+    and is not read out as part of the answer."""
+    learned = ExtractiveAnswerBuilder(min_relevance=0.0, max_citations=5, selection="learned", min_probability=0.0,
+                                      cite_ratio=0.0)
+    indexing = _doc("idx", "De manier van indexering gaat veranderen: vanaf mei geldt het definitieve cijfer.", 0.9)
+    agenda = _doc("agenda", "| 08 Declareren | 09 Hoe verder? | 10 Afsluiting |", 0.8)
+
+    answer = learned.run("Hoe werkt de indexering?", [indexing, agenda])["answer"]
+
+    body, sources = answer["answer"].split("\n\nBronnen:\n")
+    assert [c["passage_id"] for c in answer["citations"]] == ["idx", "agenda"] and "[2]" in sources
+    assert "indexering gaat veranderen" in body and "Hoe verder" not in body

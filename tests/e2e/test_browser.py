@@ -194,3 +194,29 @@ def test_narrow_screen(browser, chat_server: ChatServer, shots: Path) -> None:  
     page.keyboard.press("Escape")
     sync_api.expect(panel).not_to_have_attribute("role", "dialog")
     sync_api.expect(answer.locator(".citation").first).to_be_focused()
+
+
+def test_a_source_of_several_parts_opens_whole_with_its_quote_marked(browser, trained_chat_server: ChatServer,  # noqa: ANN001
+                                                                      shots: Path) -> None:
+    """With the trained reranker a citation is a source (sources.py): the panel says how many parts it shows and
+    marks the quote in their text."""
+    question = "Hoe werkt de indexering?"
+    api = httpx.post(f"{trained_chat_server.url}/v1/ask", json={"question": question}, timeout=60).json()
+    several = [c for c in api["citations"] if len(c["passage_ids"]) > 1]
+    assert several, [c["passage_ids"] for c in api["citations"]]
+    citation = several[0]
+
+    page = browser.new_page()
+    page.goto(trained_chat_server.url + "/")
+    answer = _ask(page, question, 1)
+    answer.locator(".citation").nth(citation["n"] - 1).click()
+    source = page.locator("#source")
+    sync_api.expect(page.locator("#source-heading")).to_contain_text(f"Bron {citation['n']} van")
+    sync_api.expect(source.locator(".passage-heading")).to_have_text(
+        f"Uit de bron ({len(citation['passage_ids'])} delen)", ignore_case=True)
+    passage = source.locator(".passage")
+    for part in citation["text"].split("\n\n"):  # every part of the source is shown, in the document's order
+        sync_api.expect(passage).to_contain_text(" ".join(part.split()[:8]))
+    sync_api.expect(source.locator(".passage mark").first).to_be_visible()
+    page.screenshot(path=str(shots / "09-source-of-several-parts.png"))
+    page.close()
