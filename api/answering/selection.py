@@ -15,6 +15,7 @@ from typing import Any
 from haystack import Document, component
 
 from api.answering.abstention import AnswerRequirement, MessageTypeCheck, is_deferral, missing_terms, specific_terms
+from api.answering.followup_terms import QUESTION_WORDS
 from api.answering.sources import KEYWORD_SECTION, group_sources, source_text
 from api.answering.version_notes import version_notes
 from api.dates import date_label
@@ -58,8 +59,6 @@ _LONG_QUOTE_WORDS = 60
 _OPPOSITES = [("start starten gestart begint begin aanvang 305", "stop stopt gestopt einde eindigt beëindigd "
                "beëindiging beëindigen afloopt 307")]
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)]|[a-z][.)])\s+")
-# Words that ask (not what is asked about); the value asked for ("hoeveel", "wanneer") is AnswerRequirement's.
-_ASKING_WORDS = "hoe wat wie waar wanneer welke welk waarom hoeveel hoelang hoezo waarvoor waarmee waarover"
 _LIST_WORDS = 70  # a lead-in with its list items is quoted up to this many words
 # The words that ask for a value; a sentence sharing only these with the question ("Dag Datum Tijd ..." for "Op
 # welke datum ...?") holds a value, but not the one asked for. Used with FUNCTION_WORDS (welke, hoeveel ...).
@@ -91,7 +90,7 @@ def _with_list(sentences: list[str], i: int) -> list[str]:
     return [sentence]
 
 
-def _source_quote(options: list[tuple[Document, list[str], float]], doc: Document, sentences: list[str],
+def _source_quote(options: list[tuple[bool, Document, list[str], float]], doc: Document, sentences: list[str],
                   score: float) -> str:
     """What a citation of several passages highlights: the sentences quoted from `doc` and, when another of its
     passages has a sentence matching about as well (`_QUOTE_SHARE`, as for the answer's text), that one too, in
@@ -99,8 +98,8 @@ def _source_quote(options: list[tuple[Document, list[str], float]], doc: Documen
     parts often enough (a rule's Definitie and its Toepassing) that one highlight would miss it in the other."""
     if score <= 0 or all(is_deferral(s) for s in sentences):
         return " ".join(sentences)
-    others = [o for o in options if o[0] is not doc and o[2] > 0 and o[2] >= _QUOTE_SHARE * score
-              and o[0].meta.get("row") is None]
+    others = [(d, sents, sc) for _, d, sents, sc in options
+              if d is not doc and sc > 0 and sc >= _QUOTE_SHARE * score and d.meta.get("row") is None]
     if not others:
         return " ".join(sentences)
     other, other_sentences, _ = max(others, key=lambda o: o[2])
@@ -136,7 +135,8 @@ class ExtractiveAnswerBuilder:
         self._analyzer = DutchAnalyzer(stemmer)
         self._vocabulary = DomainVocabulary(self._analyzer)
         self._message_type = MessageTypeCheck(self._analyzer)
-        self._asking = set(self._analyzer.terms(_ASKING_WORDS))
+        # Words that ask (not what is asked about); the value asked for ("hoeveel", "wanneer") is AnswerRequirement's.
+        self._asking = set(self._analyzer.terms(" ".join(QUESTION_WORDS)))
         self._value_words = set(self._analyzer.terms(f"{_VALUE_QUESTION_WORDS} {' '.join(FUNCTION_WORDS)}"))
         self._opposites = [(set(self._analyzer.terms(a)), set(self._analyzer.terms(b))) for a, b in _OPPOSITES]
 
@@ -258,7 +258,7 @@ class ExtractiveAnswerBuilder:
             picked.append((len(picked) + 1, doc, sentences))
             scores[len(picked)] = score
             if len(group) > 1:
-                quote = _source_quote([(d, sents, sc) for _, d, sents, sc in options], doc, sentences, score)
+                quote = _source_quote(options, doc, sentences, score)
                 texts[len(picked)] = (source_text(group), [d.id for d in group], quote)
         if not picked:
             return self._abstain(documents, relevance)
