@@ -169,14 +169,17 @@ def derive_entries(corpus_dir: Path) -> list[DocumentEntry]:
         rel = path.relative_to(corpus_dir).as_posix()
         slug = re.sub(r"[^a-z0-9]+", "-", rel.lower().rsplit(".", 1)[0]).strip("-")[:80] or "document"
         digest = hashlib.sha1(rel.encode("utf-8")).hexdigest()[:6]
-        found = file_metadata(path) if path.suffix.lower() not in (".md", ".markdown", ".txt", ".text") else {}
+        text = path.suffix.lower() in (".md", ".markdown", ".txt", ".text")
+        found = file_metadata(path) if not text else {}
         date_value = found.get("date") if _DATE.match(found.get("date") or "") else None
+        publisher, stated = _stated(path) if text else (None, None)
         entries.append(
             DocumentEntry(
                 id=f"{slug}-{digest}",
                 title=(found.get("title") if _title_fits(found.get("title"), path.name) else _guess_title(path))[:200],
-                date=date_value,
-                date_estimated=bool(date_value),  # a file's own date may be that of a copy or a template
+                publisher=publisher or "onbekend",
+                date=stated or date_value,
+                date_estimated=bool(date_value) and not stated,  # a file's own date may be that of a copy or a template
                 file=rel,
                 derived_fields=["id", "title", "publisher", "scope", "doc_type", "date"],
             )
@@ -203,13 +206,67 @@ def _title_fits(title: str | None, file_name: str) -> bool:
     return all(code.lower() in name for code in _CODE.findall(title))
 
 
-def _guess_title(path: Path) -> str:
+_MONTH_NAMES = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+                "november", "december")
+_WRITTEN_DATE = re.compile(rf"^(?:(\d{{1,2}})\s+)?({'|'.join(_MONTH_NAMES)})\s+((?:19|20)\d{{2}})$", re.IGNORECASE)
+# Headings that open a document without naming it: a table of contents, a version table, a date.
+_NOT_A_TITLE = re.compile(r"^(?:inhoud(?:sopgave)?|table of contents|contents|versiebeheer|colofon|voorwoord|"
+                          r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{4}-\d{2}-\d{2})\W*$", re.IGNORECASE)
+
+
+def _opening_lines(path: Path, count: int = 40) -> list[str]:
+    """The first non-empty lines of a text file, without code fences and front matter lines."""
     try:
         with path.open(encoding="utf-8", errors="replace") as handle:
-            for _, line in zip(range(40), handle, strict=False):
-                stripped = line.strip().lstrip("#").strip()
-                if line.lstrip().startswith("#") and stripped:
-                    return stripped[:200]
+            lines = [line.strip() for _, line in zip(range(count), handle, strict=False)]
     except OSError:
-        pass
+        return []
+    return [line for line in lines if line and not line.startswith(("```", "~~~", "---"))]
+
+
+def _written_date(line: str) -> str | None:
+    """"30 september 2021" -> "2021-09-30", "september 2021" -> "2021-09" (a line that is only a date)."""
+    match = _WRITTEN_DATE.match(line.strip("#*_ \t"))
+    if not match:
+        return None
+    month = _MONTH_NAMES.index(match[2].lower()) + 1
+    if not match[1]:
+        return f"{match[3]}-{month:02d}"
+    try:
+        return date(int(match[3]), month, int(match[1])).isoformat()
+    except ValueError:
+        return None
+
+
+def _guess_title(path: Path) -> str:
+    """The first heading of a text when it names the document; else the file name ("procesbeschrijving ijw 3.2").
+    A sub-heading after other text names a section ("onderstaande berichtstromen ...\n## VOT"), and a date or a
+    table of contents ("# Inhoud") names nothing."""
+    lines = _opening_lines(path)
+    at = next((i for i, line in enumerate(lines) if line.startswith("#") and line.lstrip("#").strip()), None)
+    if at is not None:
+        line = lines[at]
+        heading = line.lstrip("#").strip()
+        top = at == 0 or not line.startswith("##")  # a sub-heading after text names a section
+        if top and not _NOT_A_TITLE.match(heading) and not _written_date(heading):
+            return heading[:200]
     return " ".join(path.stem.replace("_", " ").replace("-", " ").split())
+
+
+_STATED = re.compile(r"^\W*(auteur|uitgever|organisatie|publicatiedatum|datum)\W*:\s*(.+?)\s*$", re.IGNORECASE)
+
+
+def _stated(path: Path) -> tuple[str | None, str | None]:
+    """(publisher, date) as a text states them on its first lines: "Auteur: Ministerie van VWS" and
+    "Publicatiedatum: 1 januari 2026" in a header block, else a line that is only a date ("## 30 september 2021"
+    under the title of a process description)."""
+    publisher = written = alone = None
+    for line in _opening_lines(path, 20):
+        if match := _STATED.match(line):
+            value = match[2].strip("*_ ")  # "**Auteur:** Ministerie van VWS"
+            if match[1].lower() in ("auteur", "uitgever", "organisatie"):
+                publisher = publisher or value[:120] or None
+            else:
+                written = written or _written_date(value)
+        alone = alone or _written_date(line)
+    return publisher, written or alone

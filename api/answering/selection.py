@@ -66,28 +66,68 @@ _VALUE_QUESTION_WORDS = ("welk datum dag dagen jaar maand week weken lang vaak h
                          "percentage procent bedrag aantal")
 
 
+def _continues(previous: str, line: str) -> bool:
+    """Whether `line` goes on with the sentence of `previous`: it opens in lower case and `previous` ends neither a
+    sentence nor a lead-in ("1. Bij de bekostiging ..., onderdeel a,\n\nvan de wet kan ..." in a converted law
+    text)."""
+    previous, line = previous.rstrip(), line.strip()
+    if not previous or not line[:1].islower() or previous[-1] in ".!?:;" or _LIST_ITEM.match(line):
+        return False
+    # After a list item only a comma says so; else the line goes on with the sentence before the list ("dan:").
+    return not _LIST_ITEM.match(previous) or previous[-1] == ","
+
+
+def _continued_from(sentences: list[str], i: int) -> int:
+    """Where the sentence at i begins when a list interrupts it: "Binnen vijf werkdagen moet:" + "- een
+    toewijzingbericht" + "- of een antwoordbericht" + "worden verstuurd." is one sentence, and its last line alone
+    ("worden verstuurd.") opens in lower case. Returns the index of its lead-in, or i itself."""
+    start = i
+    while sentences[start][:1].islower() and start > 0 and _LIST_ITEM.match(sentences[start - 1]):
+        k = start - 1
+        while k >= 0 and _LIST_ITEM.match(sentences[k]) and start - k < 8:
+            k -= 1
+        if k < 0 or not sentences[k].rstrip().endswith(":"):
+            break
+        start = k
+    return start
+
+
+def _words(sentences: list[str]) -> int:
+    return sum(len(s.split()) for s in sentences)
+
+
 def _with_list(sentences: list[str], i: int) -> list[str]:
     """The sentence at i, with the list it introduces ("... binnen vijf werkdagen:" + "- een toewijzing ...")
     or, for a list item, with the lead-in it belongs to ("De standaardtermijn is:" + "- vijf werkdagen ...").
-    Either alone reads as half an answer."""
+    Either alone reads as half an answer. A sentence that goes on after a list ("dan:", "worden verstuurd.") is
+    read from its beginning."""
     sentence = sentences[i]
-    if sentence.rstrip().endswith(":"):
-        chosen, words = [sentence], len(sentence.split())
-        for follower in sentences[i + 1 : i + 8]:
-            if len(chosen) > 1 and not _LIST_ITEM.match(follower):
-                break
-            words += len(follower.split())
-            if words > _LIST_WORDS:
-                break
-            chosen.append(follower)
-        return chosen
     if _LIST_ITEM.match(sentence):
         k = i - 1
         while k >= 0 and _LIST_ITEM.match(sentences[k]) and i - k < 8:
             k -= 1
         if k >= 0 and sentences[k].rstrip().endswith(":") and len(sentences[k].split()) <= 40:
-            return [sentences[k], sentence]
-    return [sentence]
+            start = _continued_from(sentences, k)
+            head = sentences[start : k + 1] if _words([*sentences[start : k + 1], sentence]) <= _LIST_WORDS else []
+            return [*(head or [sentences[k]]), sentence]
+        return [sentence]
+    start = _continued_from(sentences, i)
+    chosen = sentences[start : i + 1] if start < i and _words(sentences[start : i + 1]) <= _LIST_WORDS else [sentence]
+    if sentence.rstrip().endswith(":"):
+        words, lead = _words(chosen), len(chosen)
+        for follower in sentences[i + 1 : i + 10]:
+            goes_on = len(chosen) > lead and not _LIST_ITEM.match(follower)
+            if goes_on and not follower[:1].islower():
+                break
+            words += len(follower.split())
+            if words > _LIST_WORDS:
+                break
+            chosen.append(follower)
+            if goes_on:  # the sentence goes on after its list ("worden verstuurd.", "dan:" with a list of its own)
+                if not follower.rstrip().endswith(":"):
+                    break
+                lead = len(chosen)
+    return chosen
 
 
 def _source_quote(options: list[tuple[bool, Document, list[str], float]], doc: Document, sentences: list[str],
@@ -364,9 +404,14 @@ class ExtractiveAnswerBuilder:
         for line in content.split("\n"):
             if KEYWORD_SECTION.match(line) and line.rstrip().endswith(":"):
                 in_keywords = True
+            elif not line.strip():
+                continue
             elif not (in_keywords and _LIST_ITEM.match(line)):
                 in_keywords = False
-                lines.append(line)
+                if lines and _continues(lines[-1], line):
+                    lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"  # a sentence broken over two lines
+                else:
+                    lines.append(line)
         sentences = [s for line in lines for s in split_sentences(line)]
         return [(s, set(self._analyzer.terms(s))) for s in sentences]
 

@@ -318,6 +318,30 @@ def test_a_list_item_is_quoted_with_its_lead_in(builder: ExtractiveAnswerBuilder
         "De standaardtermijn is: - acht weken als de aanvraag in onderzoek is genomen")
 
 
+def test_a_sentence_that_goes_on_after_its_list_is_quoted_from_its_beginning(builder: ExtractiveAnswerBuilder) -> None:
+    interrupted = ("Deze bedrijfsregel bepaalt de termijnen voor een verzoek om wijziging.\n"
+                   "Binnen vijf werkdagen moet:\n- een toewijzingbericht\n- of een antwoordbericht\n\n"
+                   "worden verstuurd.\n\nWanneer na een tijdelijke stop:\n- geen nieuw Startbericht volgt\n\n"
+                   "dan:\n- mag uitsluitend een definitieve stop volgen")
+    doc = _doc("a", interrupted, section="OP346")
+    answer = builder.run(query="Wat moet er binnen vijf werkdagen verstuurd worden?", documents=[doc])["answer"]
+    assert answer["citations"][0]["quote"] == (
+        "Binnen vijf werkdagen moet: - een toewijzingbericht - of een antwoordbericht worden verstuurd.")
+    answer = builder.run(query="Wat mag er volgen na een tijdelijke stop zonder nieuw Startbericht?",
+                         documents=[doc])["answer"]
+    assert answer["citations"][0]["quote"] == ("Wanneer na een tijdelijke stop: - geen nieuw Startbericht volgt dan:"
+                                               " - mag uitsluitend een definitieve stop volgen")
+
+
+def test_a_sentence_broken_over_two_lines_is_quoted_whole(builder: ExtractiveAnswerBuilder) -> None:
+    law = ("1. Bij de bekostiging van aanbieders, bedoeld in artikel 2.6.7a, eerste lid, onderdeel a,\n\n"
+           "van de wet kan het college gebruik maken van een outputgerichte uitvoeringsvariant.")
+    answer = builder.run(query="Welke uitvoeringsvariant kan het college gebruiken bij de bekostiging?",
+                         documents=[_doc("a", law, section="Artikel 3")])["answer"]
+    assert answer["citations"][0]["quote"].startswith("1. Bij de bekostiging van aanbieders")
+    assert answer["citations"][0]["quote"].endswith("outputgerichte uitvoeringsvariant.")
+
+
 def test_keyword_lists_are_never_quoted(builder: ExtractiveAnswerBuilder) -> None:
     grouped = ("Regel: De aanbieder verzendt een stopbericht binnen vijf werkdagen na het einde van de zorg.\n"
                "Zoektermen:\n- stopbericht termijn\n- stopbericht vijf werkdagen")

@@ -199,6 +199,31 @@ def test_folder_without_manifest_gets_derived_entries(tmp_path: Path) -> None:
     assert [e.id for e in derive_entries(tmp_path)] == [e.id for e in manifest.documents]
 
 
+def test_a_derived_title_is_no_date_section_or_contents_and_the_text_says_publisher_and_date(tmp_path: Path) -> None:
+    (tmp_path / "procesbeschrijving-ijw-3.2.md").write_text(
+        "Release iJw 3.2\nProcesbeschrijving\n## 30 september 2021\nDit document beschrijft de processen.\n",
+        encoding="utf-8")
+    (tmp_path / "berichtstromen.md").write_text(
+        "onderstaande berichtstromen zijn mogelijk\n\n## VOT\nDirect toewijzen: JW315, JW301\n", encoding="utf-8")
+    (tmp_path / "protocol.md").write_text(
+        "Protocol productcodes\n\n15 november 2017\n\n# Inhoud\n1 Inleiding\n", encoding="utf-8")
+    (tmp_path / "regeling.md").write_text(
+        "````markdown\n# Regeling Jeugdwet\n**Auteur:** Ministerie van VWS\nPublicatiedatum: 1 januari 2026\n\n"
+        "Juli 2021\n", encoding="utf-8")
+
+    by_file = {e.file: e for e in derive_entries(tmp_path)}
+
+    process, flows = by_file["procesbeschrijving-ijw-3.2.md"], by_file["berichtstromen.md"]
+    protocol, regulation = by_file["protocol.md"], by_file["regeling.md"]
+    assert (process.title, process.date, process.date_precision) == ("procesbeschrijving ijw 3.2", "2021-09-30", "day")
+    assert not process.date_estimated  # the document states it
+    assert (flows.title, flows.date) == ("berichtstromen", None)
+    assert (protocol.title, protocol.date) == ("protocol", "2017-11-15")
+    assert (regulation.title, regulation.publisher, regulation.date) == (
+        "Regeling Jeugdwet", "Ministerie van VWS", "2026-01-01")  # the stated date before a date line
+    assert process.publisher == "onbekend"
+
+
 def test_fingerprint_changes_with_metadata() -> None:
     entry = DocumentEntry(id="a", title="Titel", file="a.txt", date="2022-09")
     same = DocumentEntry(id="a", title="Titel", file="a.txt", date="2022-09")
