@@ -145,7 +145,9 @@ def _source_quote(options: list[tuple[bool, Document, list[str], float]], doc: D
     other, other_sentences, _ = max(others, key=lambda o: o[2])
     first, second = sorted([(doc, sentences), (other, other_sentences)],
                            key=lambda part: int(part[0].meta.get("position") or 0))
-    return " ".join([*first[1], *(s for s in second[1] if s not in first[1])])
+    if _quote_key(second[1]) in _quote_key(first[1]):
+        return " ".join(first[1])  # the same words twice (a summary repeating its rule)
+    return " ".join([*first[1], *second[1]])  # whole sentences: "worden verstuurd." ends both of a rule's lists
 
 
 def _quote_key(sentences: list[str]) -> str:

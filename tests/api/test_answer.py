@@ -485,6 +485,26 @@ def test_a_source_highlights_the_matching_sentence_of_each_of_its_parts_while_th
     assert (definition.content in body) != (use.content in body)  # one sentence read out, not the whole source
 
 
+def test_a_second_highlighted_part_keeps_its_whole_sentence() -> None:
+    """Both parts of a rule end their list with "worden verstuurd.": the second part's highlight keeps those words,
+    or it would read "... binnen vijf werkdagen: - een antwoordbericht" without saying what must happen."""
+    learned = ExtractiveAnswerBuilder(min_relevance=0.0, max_citations=5, selection="learned", min_probability=0.0,
+                                      cite_ratio=0.0)
+    rule = {"document_id": "op346", "chunk_count": 6, "title": "OP346"}
+    definition = _doc("def", "Na een verzoek om wijziging moet binnen acht weken:\n- een toewijzingbericht\n"
+                             "worden verstuurd.", 0.9, **rule, heading_path=["OP346", "Definitie"], position=1)
+    summary = _doc("sum", "Bij een verzoek om wijziging moet binnen vijf werkdagen:\n- een antwoordbericht\n"
+                          "worden verstuurd.", 0.5, **rule,
+                   heading_path=["OP346", "Samenvatting"], position=2)
+
+    answer = learned.run("Wat moet er na een verzoek om wijziging worden verstuurd?", [definition],
+                         candidates=[definition, summary])["answer"]
+
+    assert answer["citations"][0]["quote"] == ("Na een verzoek om wijziging moet binnen acht weken: - een "
+                                               "toewijzingbericht worden verstuurd. Bij een verzoek om wijziging moet "
+                                               "binnen vijf werkdagen: - een antwoordbericht worden verstuurd.")
+
+
 def test_the_words_that_ask_do_not_make_a_sentence_an_answer() -> None:
     """"Hoe werkt de indexering?": an agenda's "Hoe verder?" shares only the asking word; it stays a listed source
     and is not read out as part of the answer."""
