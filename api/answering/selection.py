@@ -150,6 +150,16 @@ def _source_quote(options: list[tuple[bool, Document, list[str], float]], doc: D
     return " ".join([*first[1], *second[1]])  # whole sentences: "worden verstuurd." ends both of a rule's lists
 
 
+def section_label(meta: dict[str, Any]) -> str | None:
+    """Where in its document a passage stands, without the document's own title: a rule's first heading is its
+    title ("OP346 — Na ontvangst ... > Definitie" is shown as "Definitie", next to the title)."""
+    path = [str(p) for p in meta.get("heading_path") or []]
+    title = " ".join(str(meta.get("title") or "").split())
+    if title and path and " ".join(path[0].split()) == title:
+        return " > ".join(path[1:]) or None
+    return meta.get("section") or None
+
+
 def _quote_key(sentences: list[str]) -> str:
     return " ".join(" ".join(sentences).lower().split())
 
@@ -486,7 +496,7 @@ class ExtractiveAnswerBuilder:
             parts.append(label)
         if meta.get("version"):
             parts.append(f"versie {meta['version']}" + (" (vervangen)" if meta.get("superseded_by") else ""))
-        where = meta.get("section")
+        where = section_label(meta)
         if meta.get("sheet"):
             where = f"blad {meta['sheet']}"
         if meta.get("row") is not None:
@@ -504,7 +514,7 @@ class ExtractiveAnswerBuilder:
             "n": n, "passage_id": doc.id, "document_id": meta.get("document_id", ""), "title": meta.get("title", ""),
             "publisher": meta.get("publisher", ""), "scope": meta.get("scope", "landelijk"),
             "date": meta.get("date"), "date_label": date_label(meta.get("date"), meta.get("date_estimated", False)),
-            "doc_type": meta.get("doc_type", ""), "section": meta.get("section") or None, "page": meta.get("page"),
+            "doc_type": meta.get("doc_type", ""), "section": section_label(meta), "page": meta.get("page"),
             "text": text or doc.content or "", "passage_ids": passage_ids or [doc.id], "quote": quote,
             "score": round(float(doc.score or 0.0), 6),
             "file": meta.get("file"), "url": meta.get("url"), "version": meta.get("version"),

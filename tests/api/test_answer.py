@@ -301,6 +301,16 @@ RULE = (
 )
 
 
+def test_a_citation_names_its_section_without_repeating_the_document_title(builder: ExtractiveAnswerBuilder) -> None:
+    title = "OP272 — De aanbieder verzendt een stopbericht binnen vijf werkdagen"
+    rule = _doc("a", "De aanbieder verzendt het stopbericht binnen vijf werkdagen na het einde van de zorg.",
+                title=title, section=f"{title} > Definitie", heading_path=[title, "Definitie"])
+    answer = builder.run(query="Binnen hoeveel werkdagen stuur ik het stopbericht?", documents=[rule])["answer"]
+    assert answer["citations"][0]["section"] == "Definitie"
+    assert answer["answer"].endswith(f"[1] {title} — Sociaal Domein Achterhoek — regio Achterhoek — september 2022 — "
+                                     "onderdeel: Definitie")
+
+
 def test_a_lead_in_is_quoted_with_the_list_it_introduces(builder: ExtractiveAnswerBuilder) -> None:
     answer = builder.run(query="Wat moet de gemeente binnen vijf werkdagen doen na een verzoek om toewijzing?",
                          documents=[_doc("a", RULE, section="OP274")])["answer"]
