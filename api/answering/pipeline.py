@@ -74,6 +74,7 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
     if ranker is not None:
         pipe.connect("encoder.embedding", "ranker.query_embedding")
         pipe.connect("ranker.candidates", "answer.candidates")
+        pipe.connect("ranker.idf", "answer.idf")
     pipe.connect("retriever.documents", "lookup.documents")
     pipe.connect("lookup.documents", "ranker.documents")
     pipe.connect("ranker.documents", "answer.documents")

@@ -194,10 +194,12 @@ class ExtractiveAnswerBuilder:
 
     @component.output_types(answer=dict)
     def run(self, query: str, documents: list[Document], asked: str | None = None,
-            candidates: list[Document] | None = None) -> dict[str, Any]:
+            candidates: list[Document] | None = None, idf: dict[str, float] | None = None) -> dict[str, Any]:
         """`asked`: the words whose specific terms (codes, numbers, names) a shown passage must hold; for a follow-up
         the message as typed (see FollowUpContext.message), by default the query. `candidates`: all ranked
-        candidates (the reranker's), from which the learned selection cites whole sources (see sources.py)."""
+        candidates (the reranker's), from which the learned selection cites whole sources (see sources.py).
+        `idf`: the index's IDF of the candidates' words (the reranker's), which weighs the question's words when
+        the sentence to quote is chosen."""
         exact = self._exact_answer(query, documents)
         if exact is not None:
             return {"answer": exact}
@@ -210,7 +212,7 @@ class ExtractiveAnswerBuilder:
         asked = asked or query
         asked = question_sentence(asked) or asked
         if self.selection == "learned":
-            return {"answer": self._learned_answer(query, documents, asked, own, candidates)}
+            return {"answer": self._learned_answer(query, documents, asked, own, candidates, idf)}
         query_terms = set(self._analyzer.terms(query))
         expansion = self._vocabulary.expand(query).terms
         relevance = relevance_of(documents[0], query_terms, self._analyzer) if documents else 0.0
@@ -258,7 +260,8 @@ class ExtractiveAnswerBuilder:
 
     def _learned_answer(self, query: str, documents: list[Document], asked: str,
                         own: set[str] | frozenset[str] = frozenset(),
-                        candidates: list[Document] | None = None) -> dict[str, Any]:
+                        candidates: list[Document] | None = None,
+                        idf: dict[str, float] | None = None) -> dict[str, Any]:
         """Answer from the learned reranker's probabilities (documents[i].score) over the first `max_citations`
         passages: abstain when the best is below `min_probability`, cite those (in their order) that reach
         `cite_ratio` of the best one, each as a whole source with its passages among `candidates` (sources.py).
@@ -289,7 +292,7 @@ class ExtractiveAnswerBuilder:
         analysed = {d.id: self._analyse(d) for d in members}
         # Which sentence answers: the question's content words decide, not the words that ask ("Hoe werkt ...?"
         # made an agenda's "09 Hoe verder?" the best sentence of a passage about nothing asked).
-        weights = self._term_weights(list(analysed.values()), query_terms - self._asking, expansion, own)
+        weights = self._term_weights(list(analysed.values()), query_terms - self._asking, expansion, own, idf)
         best_sentences = {d.id: self._best_sentences(analysed[d.id], weights, requirement) for d in members}
         # The value check looks at the shown passages only, as before sources were grouped: more text per source
         # would otherwise find a value for questions the documents do not answer.
@@ -429,15 +432,22 @@ class ExtractiveAnswerBuilder:
 
     @staticmethod
     def _term_weights(passages: list[list[tuple[str, set[str]]]], query_terms: set[str],
-                      expansion: dict[str, float], own: set[str] | frozenset[str] = frozenset()) -> dict[str, float]:
+                      expansion: dict[str, float], own: set[str] | frozenset[str] = frozenset(),
+                      idf: dict[str, float] | None = None) -> dict[str, float]:
         """Query terms weighted by a local IDF over the candidate sentences (rare terms count more); the terms of a
-        follow-up as typed (`own`) count double."""
+        follow-up as typed (`own`) count double. With the index's `idf` the local IDF is multiplied by it: among
+        the candidates the question's topic is common (all are about "indexering") and a side word rare ("werkt"
+        in "gezinsgericht werkt"), in the whole corpus the other way round. Measured on the dev split (answered
+        questions without a conversation): the answer's text holds the evidence for 46 instead of 44 of 81
+        reference and 41 instead of 40 of 63 seeds questions, its first sentence for 30/28 and 34/31, with a
+        median of 55 instead of 65 words (reference); the highlighted quotes hold it for 53/55 and 47/47."""
         sentences = [terms for passage in passages for _, terms in passage]
         n = max(len(sentences), 1)
         weights = {}
         for term, base in [*((t, 1.0) for t in query_terms), *expansion.items()]:
             df = sum(term in s for s in sentences)
-            weights[term] = max(weights.get(term, 0.0), base * math.log(1 + n / (1 + df)))
+            weight = base * math.log(1 + n / (1 + df)) * (idf.get(term, 1.0) if idf else 1.0)
+            weights[term] = max(weights.get(term, 0.0), weight)
         for term in own & set(weights):
             weights[term] *= 2.0
         return weights
