@@ -11,16 +11,20 @@ _ABBREVIATIONS = (
     "mevr.", "mw.", "drs.", "mr.", "ir.", "dr.", "prof.", "z.o.z.", "e.v.", "t/m.", "blz.", "pag.",
 )
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9À-Ö])")
+# Also before a list item run into the same line ("... .nl. - Alle feedback ...": a list whose items a converter
+# made one paragraph).
+_ITEM_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=(?:[-•*]\s+)?[\"'“‘(]?[A-Z0-9À-Ö])")
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split a paragraph into sentences; never splits inside a known abbreviation or '1. ' numbering."""
+def split_sentences(text: str, list_items: bool = False) -> list[str]:
+    """Split a paragraph into sentences; never splits inside a known abbreviation or '1. ' numbering. With
+    `list_items`, a list item run into the line ("... mailen. - De SDD neemt ...") starts a sentence of its own."""
     text = " ".join(text.split())
     if not text:
         return []
     sentences: list[str] = []
     start = 0
-    for match in _BOUNDARY.finditer(text):
+    for match in (_ITEM_BOUNDARY if list_items else _BOUNDARY).finditer(text):
         candidate = text[start : match.start()].rstrip()
         last_word = candidate.rsplit(" ", 1)[-1].lower()
         if last_word in _ABBREVIATIONS or re.fullmatch(r"\(?(?:\d{1,2}|[a-z])[.)]", last_word):

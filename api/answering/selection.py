@@ -427,7 +427,7 @@ class ExtractiveAnswerBuilder:
                     lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"  # a sentence broken over two lines
                 else:
                     lines.append(line)
-        sentences = [s for line in lines for s in split_sentences(line)]
+        sentences = [s for line in lines for s in split_sentences(line, list_items=True)]
         return [(s, set(self._analyzer.terms(s))) for s in sentences]
 
     @staticmethod

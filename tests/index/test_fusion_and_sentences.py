@@ -130,3 +130,12 @@ def test_lowercase_after_a_full_stop_is_no_boundary() -> None:
 def test_whitespace_is_normalised_and_empty_text_gives_nothing() -> None:
     assert split_sentences("  Een\u00a0zin.\n\nTwee   zinnen. ") == ["Een zin.", "Twee zinnen."]
     assert split_sentences("   ") == []
+
+
+def test_list_items_run_into_one_line_are_sentences_when_asked() -> None:
+    line = ("- Bezwaar graag voor 2 november mailen naar contractmanagement@drechtsteden.nl. - Alle feedback z.s.m. "
+            "mailen. Dat is alles.")
+    assert split_sentences(line, list_items=True) == [
+        "- Bezwaar graag voor 2 november mailen naar contractmanagement@drechtsteden.nl.",
+        "- Alle feedback z.s.m. mailen.", "Dat is alles."]
+    assert len(split_sentences(line)) == 2  # passages are cut as before: the index does not change
