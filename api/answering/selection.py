@@ -500,7 +500,9 @@ class ExtractiveAnswerBuilder:
 
     def _source_line(self, doc: Document) -> str:
         meta = doc.meta
-        parts = [meta.get("title", ""), meta.get("publisher", ""), scope_label(meta.get("scope", "landelijk"))]
+        publisher = meta.get("publisher", "")
+        publisher = "uitgever onbekend" if publisher == "onbekend" else publisher  # "— onbekend —" reads as nothing
+        parts = [meta.get("title", ""), publisher, scope_label(meta.get("scope", "landelijk"))]
         label = date_label(meta.get("date"), meta.get("date_estimated", False))
         if label:
             parts.append(label)

@@ -281,7 +281,8 @@ function renderCitations(turn) {
     button.dataset.n = String(citation.n);
     button.setAttribute("aria-expanded", "false");
     button.setAttribute("aria-label", `Bron ${citation.n} openen: ${citation.title}`);
-    const meta = [citation.publisher, regionLabel(citation.scope), citation.date_label || citation.date, where(citation)]
+    const publisher = citation.publisher === "onbekend" ? "uitgever onbekend" : citation.publisher;
+    const meta = [publisher, regionLabel(citation.scope), citation.date_label || citation.date, where(citation)]
       .filter(Boolean).join(" · ");
     const text = el("span");
     text.append(el("span", "citation-title", citation.title), el("span", "citation-meta", meta));

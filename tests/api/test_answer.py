@@ -311,6 +311,13 @@ def test_a_citation_names_its_section_without_repeating_the_document_title(build
                                      "onderdeel: Definitie")
 
 
+def test_an_unknown_publisher_is_named_as_unknown(builder: ExtractiveAnswerBuilder) -> None:
+    doc = _doc("a", "De aanbieder verzendt het stopbericht binnen vijf werkdagen.", publisher="onbekend")
+    answer = builder.run(query="Binnen hoeveel werkdagen stuur ik het stopbericht?", documents=[doc])["answer"]
+    assert "[1] Titel a — uitgever onbekend — regio Achterhoek" in answer["answer"]
+    assert answer["citations"][0]["publisher"] == "onbekend"  # the API keeps the field as it is
+
+
 def test_a_lead_in_is_quoted_with_the_list_it_introduces(builder: ExtractiveAnswerBuilder) -> None:
     answer = builder.run(query="Wat moet de gemeente binnen vijf werkdagen doen na een verzoek om toewijzing?",
                          documents=[_doc("a", RULE, section="OP274")])["answer"]
