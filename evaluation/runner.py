@@ -37,10 +37,15 @@ def evaluate_mode(service: QAService, items: list[EvalItem]) -> dict[str, Any]:
         cited = [item.is_hit(c.document_id, c.text, c.file) for c in response.citations] if response.answered else []
         # What the user reads first: the evidence in a citation's quoted sentences, not only in its whole text.
         quoted = [item.is_hit(c.document_id, c.quote, c.file) for c in response.citations] if response.answered else []
+        # What the user reads before the sources: the answer's text, sentence by sentence with its source number.
+        by_n = {c.n: c for c in response.citations}
+        read = [n in by_n and item.is_hit(by_n[n].document_id, text, by_n[n].file)
+                for n, text in read_out(response.answer)] if response.answered else []
         words = [len(c.text.split()) for c in response.citations]
         rows.append({
             "id": item.id, "split": item.split, "answerable": item.answerable, "rank": first_hit_rank(hits),
             "cited_rank": first_hit_rank(cited), "quoted_rank": first_hit_rank(quoted),
+            "read_rank": first_hit_rank(read),
             "citation_words": round(sum(words) / len(words), 1) if words else None,
             "answered": response.answered, "relevance": response.relevance, "tags": list(item.tags),
             "top": [d.meta.get("file") if item.files else d.meta.get("document_id") for d in docs[:3]], **extra,
@@ -49,6 +54,15 @@ def evaluate_mode(service: QAService, items: list[EvalItem]) -> dict[str, Any]:
     if summary := followup_summary(rows):
         result["followups"] = summary
     return result
+
+
+_READ = re.compile(r"(.+?)\s*\[(\d+)\]")
+
+
+def read_out(answer: str) -> list[tuple[int, str]]:
+    """The answer's text before its notes and sources, as (source number, the sentences read from it) in order."""
+    body = answer.split("\n\n", 1)[0]
+    return [(int(m[2]), m[1].strip()) for m in _READ.finditer(body)]
 
 
 def typo(question: str, rng: random.Random) -> str:
@@ -78,6 +92,9 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         metrics |= {f"cited_{k}": v for k, v in retrieval_metrics([r.get("cited_rank") for r in answerable]).items()
                     if k != "hit@5"} | {"cited": retrieval_metrics([r.get("cited_rank") for r in answerable])["hit@5"]}
         metrics["quoted"] = retrieval_metrics([r.get("quoted_rank") for r in answerable])["hit@5"]
+        read = [r.get("read_rank") for r in answerable]
+        metrics["read"] = sum(1 for r in read if r is not None) / max(len(read), 1)
+        metrics["read_first"] = sum(1 for r in read if r == 1) / max(len(read), 1)
         lengths = [r["citation_words"] for r in answerable if r.get("citation_words")]
         metrics["citation_words"] = sum(lengths) / len(lengths) if lengths else 0.0
         metrics |= abstention_metrics([r["answered"] for r in answerable], [r["answered"] for r in unanswerable])
@@ -144,8 +161,8 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
 def print_report(results: dict[str, Any]) -> None:
     modes = results["modes"]
     splits = [s for s in next(iter(modes.values()))["summary"] if s != "suggested_min_relevance"]
-    keys = ["hit@1", "hit@5", "mrr@10", "cited", "cited_mrr@10", "quoted", "citation_words", "abstain_correct",
-            "abstain_total", "wrongly_abstained_rate"]
+    keys = ["hit@1", "hit@5", "mrr@10", "cited", "cited_mrr@10", "quoted", "read", "read_first", "citation_words",
+            "abstain_correct", "abstain_total", "wrongly_abstained_rate"]
     for split in splits:
         print(f"\n== {split} ==")
         print(f"{'metric':<24}" + "".join(f"{m:>10}" for m in modes))

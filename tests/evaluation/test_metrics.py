@@ -109,3 +109,17 @@ def test_summarise_reports_per_split_and_overall() -> None:
     assert overall["abstention_accuracy"] == 0.5
     # Calibrated on answerable questions that were retrieved (rank not None): relevances 0.9 and 0.3.
     assert summary["suggested_min_relevance"] == pytest.approx(0.2999)
+
+
+def test_the_answer_text_is_read_sentence_by_sentence_with_its_source_numbers() -> None:
+    from evaluation.runner import read_out
+
+    answer = ("De aanbieder stuurt het startbericht binnen 5 werkdagen. [2] Het 305-bericht meldt de start. [1]"
+              "\n\nLet op: [2] komt uit een oudere versie.\n\nBronnen:\n[1] A\n[2] B")
+    assert read_out(answer) == [(2, "De aanbieder stuurt het startbericht binnen 5 werkdagen."),
+                                (1, "Het 305-bericht meldt de start.")]
+    rows = [{"split": "s", "answerable": True, "rank": 1, "answered": True, "relevance": 0.9, "read_rank": 1},
+            {"split": "s", "answerable": True, "rank": 2, "answered": True, "relevance": 0.9, "read_rank": 2},
+            {"split": "s", "answerable": True, "rank": 3, "answered": True, "relevance": 0.9, "read_rank": None}]
+    summary = summarise(rows)["s"]
+    assert (summary["read"], summary["read_first"]) == (round(2 / 3, 4), round(1 / 3, 4))
