@@ -5,7 +5,8 @@ Zoektermen ...) that all say part of the same rule. Cited one by one they fill t
 rule, and the passage that says it best (the Definitie) often ranks below its file's summary. Here the ranked
 candidates are walked in order and every candidate joins the source of a better-ranked one it belongs to: any
 passage of a short document, or in a long one a section with its own sub-sections. A source holds its best-ranked
-passages (at most `max_members`, `max_words` words together); its place is that of its best passage.
+passages up to `max_words` words together (a rule of 260 words whole: a cap of 3 passages left out the Regeltekst
+of rules cut in 7-8 small parts); its place is that of its best passage.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def same_source(a: Document, b: Document) -> bool:
     return _within(path_a, path_b)
 
 
-def group_sources(ranked: Sequence[Document], limit: int, max_members: int = 3,
+def group_sources(ranked: Sequence[Document], limit: int, max_members: int | None = None,
                   max_words: int = 300) -> list[list[Document]]:
     """The first `limit` sources of `ranked`, each its passages in rank order (the first is the best-ranked).
     A keyword list joins only a source that has nothing else to show; a source's other passages replace it."""
@@ -85,7 +86,7 @@ def group_sources(ranked: Sequence[Document], limit: int, max_members: int = 3,
             group[0] = doc
             continue
         words = sum(len((d.content or "").split()) for d in group)
-        if len(group) < max_members and words + len((doc.content or "").split()) <= max_words:
+        if (max_members is None or len(group) < max_members) and words + len((doc.content or "").split()) <= max_words:
             group.append(doc)
     return groups
 

@@ -68,3 +68,5 @@ def test_table_rows_stay_sources_of_their_own_and_sources_have_a_size() -> None:
     (group,) = group_sources(parts, limit=5)
     assert len(group) == 2  # 240 words; a third part would pass 300
     assert len(group_sources([passage("a", "x", 1), passage("b", "x", 1), passage("c", "x", 1)], limit=2)) == 2
+    small = [passage("op033x2", f"Deel {i}", i, text=" ".join(["woord"] * 30)) for i in range(7)]
+    assert len(group_sources(small, limit=5)[0]) == 7  # a rule in 7 small parts (210 words) is cited whole
