@@ -132,10 +132,12 @@ def _with_list(sentences: list[str], i: int) -> list[str]:
 
 def _source_quote(options: list[tuple[bool, Document, list[str], float]], doc: Document, sentences: list[str],
                   score: float) -> str:
-    """What a citation of several passages highlights: the sentences quoted from `doc` and, when another of its
-    passages has a sentence matching about as well (`_QUOTE_SHARE`, as for the answer's text), that one too, in
-    the document's order. The answer's text keeps only `doc`'s sentences; a source holds the answer in two of its
-    parts often enough (a rule's Definitie and its Toepassing) that one highlight would miss it in the other."""
+    """What a citation of several passages highlights and the answer's text reads: the sentences quoted from `doc`
+    and, when another of its passages has a sentence matching about as well (`_QUOTE_SHARE`, as for the answer's
+    text), that one too, in the document's order. A source holds the answer in two of its parts often enough (a
+    rule's Definitie and its Toepassing) that one sentence would miss it in the other. Reading both in the answer's
+    text too (dev, answered questions without a conversation): the evidence in it 42 -> 46 of 81 reference and
+    40 -> 43 of 63 seeds questions, in its first sentence 30 -> 32 and 32 -> 35, median 64 -> 68 and 40 -> 46 words."""
     if score <= 0 or all(is_deferral(s) for s in sentences):
         return " ".join(sentences)
     others = [(d, sents, sc) for _, d, sents, sc in options
@@ -351,9 +353,11 @@ class ExtractiveAnswerBuilder:
         """The answer: the quoted sentences (those of `quoted`, default all) with their numbers, then every source.
         `sources_of`: for a citation of several passages, its text, their ids and what it highlights (default: the
         quoted passage and its sentences)."""
-        body = " ".join(f"{' '.join(sents)} [{n}]" for n, _, sents in picked if quoted is None or n in quoted)
-        sources = "\n".join(f"[{n}] {self._source_line(doc)}" for n, doc, _ in picked)
         sources_of = sources_of or {}
+        # A source's text is read as it is highlighted: with the sentence of a second part that matches about as well.
+        body = " ".join(f"{sources_of[n][2] if n in sources_of else ' '.join(sents)} [{n}]"
+                        for n, _, sents in picked if quoted is None or n in quoted)
+        sources = "\n".join(f"[{n}] {self._source_line(doc)}" for n, doc, _ in picked)
         citations = []
         for n, doc, sents in picked:
             text, passage_ids, quote = sources_of.get(n, (None, None, " ".join(sents)))
