@@ -59,6 +59,7 @@ _LONG_QUOTE_WORDS = 60
 _OPPOSITES = [("start starten gestart begint begin aanvang 305", "stop stopt gestopt einde eindigt beëindigd "
                "beëindiging beëindigen afloopt 307")]
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)]|[a-z][.)])\s+")
+_LIST_MARK = re.compile(r"^\s*[-*•]\s+")  # a list item read on its own, in running text, without its dash
 _LIST_WORDS = 70  # a lead-in with its list items is quoted up to this many words
 # The words that ask for a value; a sentence sharing only these with the question ("Dag Datum Tijd ..." for "Op
 # welke datum ...?") holds a value, but not the one asked for. Used with FUNCTION_WORDS (welke, hoeveel ...).
@@ -355,7 +356,7 @@ class ExtractiveAnswerBuilder:
         quoted passage and its sentences)."""
         sources_of = sources_of or {}
         # A source's text is read as it is highlighted: with the sentence of a second part that matches about as well.
-        body = " ".join(f"{sources_of[n][2] if n in sources_of else ' '.join(sents)} [{n}]"
+        body = " ".join(f"{_LIST_MARK.sub('', sources_of[n][2] if n in sources_of else ' '.join(sents))} [{n}]"
                         for n, _, sents in picked if quoted is None or n in quoted)
         sources = "\n".join(f"[{n}] {self._source_line(doc)}" for n, doc, _ in picked)
         citations = []

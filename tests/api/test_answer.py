@@ -541,6 +541,13 @@ def test_the_corpus_weighs_the_question_words_so_a_side_word_is_not_read_out() -
     assert "gezinsgericht werkt" not in body(idf=idf) and "manier van indexering" in body(idf=idf)
 
 
+def test_a_list_item_read_on_its_own_loses_its_dash_in_the_answer_text(builder: ExtractiveAnswerBuilder) -> None:
+    doc = _doc("a", "- Bezwaar tegen de indexering graag voor 2 november mailen naar contractmanagement.")
+    answer = builder.run(query="Tot wanneer kan ik bezwaar maken tegen de indexering?", documents=[doc])["answer"]
+    assert answer["answer"].startswith("Bezwaar tegen de indexering graag voor 2 november mailen")
+    assert answer["citations"][0]["quote"].startswith("- Bezwaar")  # the source's own text, as highlighted
+
+
 def test_the_words_that_ask_do_not_make_a_sentence_an_answer() -> None:
     """"Hoe werkt de indexering?": an agenda's "Hoe verder?" shares only the asking word; it stays a listed source
     and is not read out as part of the answer."""
