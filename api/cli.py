@@ -65,7 +65,8 @@ def _service(settings: Settings, purpose: str = "ask", public_url: str | None = 
 
     service = QAService(settings, purpose=purpose, public_url=public_url)
     try:
-        service.start(progress=_Progress("Index opbouwen"), progress_bar=sys.stderr.isatty())
+        service.start(progress=_Progress("Index opbouwen"), progress_bar=sys.stderr.isatty(),
+                      training_progress=_Bar("Ranker trainen (eenmalig)", "vraag"))
     except VraagbaakError as exc:
         service.close()
         _fail(exc.detail)

@@ -14,7 +14,7 @@ from haystack import Document, Pipeline
 from api.answering.calibration import Calibration
 from api.answering.followups import FollowUpContext
 from api.answering.pipeline import build_abbreviations, build_query_pipeline, build_speller, run_in_order
-from api.answering.ranker_model import RankerModel, ranker_dir
+from api.answering.ranker_model import INFO_FILE, RankerModel, ranker_dir
 from api.errors import ErrorCode, VraagbaakError
 from api.schemas import AskResponse, Citation, Passage, SearchResponse
 from api.slots import FairSlots
@@ -75,15 +75,36 @@ class QAService:
         # At most this many questions run the pipeline at once (see AnswerSettings.concurrency).
         self._slots = FairSlots(settings.answer.concurrency or os.cpu_count() or 1)
 
-    def start(self, progress: Callable[[int, int, str], None] | None = None, progress_bar: bool = False) -> None:
-        """Load the model and open the index; an empty embedded index is built from the corpus first."""
+    def start(self, progress: Callable[[int, int, str], None] | None = None, progress_bar: bool = False,
+              training_progress: Callable[[int, int], None] | None = None) -> None:
+        """Load the model and open the index; an empty embedded index is built from the corpus first, and the
+        reranker trained for it (`training_progress(done, total)` follows the training questions)."""
         self.model.warm_up()
         self.store = open_store(self.settings, self.model, self.purpose, self.public_url)
         if self.store.count_documents() == 0:
             logger.info("Index is leeg: opbouwen uit %s", self.settings.corpus_dir)
             self.build_report = run_ingest(self.settings, self.store, self.model,
                                            progress=progress, progress_bar=progress_bar)
+            self._train_after_build(training_progress)
         self.start_pipeline()
+
+    def _train_after_build(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Train the reranker for a newly built index when none is trained (`ranker.train_on_build`); a corpus too
+        small to learn from keeps the rule-based ranking, and says why."""
+        from api.answering.training import train_ranker
+
+        r = self.settings.ranker
+        if (not r.enabled or not r.train_on_build or self.store is None or self.build_report is None
+                or not self.build_report.indexed or (ranker_dir(self.settings.data_dir) / INFO_FILE).exists()):
+            return
+        logger.info("Ranker trainen voor de nieuwe index (eenmalig; 'vraagbaak train' traint opnieuw)")
+        try:
+            report = train_ranker(self.settings, self.store, self.model, build_speller(self.settings, self.store),
+                                  progress=progress)
+        except ValueError as exc:
+            logger.warning("Ranker niet getraind (%s): regelgebaseerde rangschikking", exc)
+            return
+        logger.info("Ranker getraind in %.1f s op %d paren", report.seconds, report.usable_pairs)
 
     def start_pipeline(self) -> None:
         """(Re)build the query pipeline and the region list on the opened index."""

@@ -50,6 +50,9 @@ class RankerSettings(BaseModel):
     """The learned reranker (`vraagbaak train`); without a trained model the rule-based ranking is used."""
 
     enabled: bool = True
+    # Train the reranker when a service builds an empty index (the first `vraagbaak ask`, `serve` or `eval`), so a
+    # new user gets the learned ranking without a second command; `vraagbaak train` trains again after changes.
+    train_on_build: bool = True
     candidates: int = Field(30, ge=5, description="Fused candidates the reranker scores.")
     # "fused": the passages keep the hybrid retrieval's order and the model decides whether to answer and what to
     # cite; "model": ordered by the model's probability (measured worse on the dev split, see README).

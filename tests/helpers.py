@@ -55,7 +55,10 @@ def make_data_dir(path: Path, model_cache: Path) -> Path:
 
 
 def settings_for(data_dir: Path, corpus_dir: Path = CORPUS, **overrides: Any) -> Settings:
-    """Explicit settings for a test; nothing comes from the developer's environment (see conftest)."""
+    """Explicit settings for a test; nothing comes from the developer's environment (see conftest). A test's new
+    index is not trained on its first build (`ranker.train_on_build`) unless the test asks for it: the tests of
+    the rule-based ranking need none, and the learned ones train explicitly."""
+    overrides.setdefault("ranker", {"train_on_build": False})
     return Settings(data_dir=data_dir, corpus_dir=corpus_dir, **overrides)
 
 
@@ -80,6 +83,7 @@ def cli_env(data_dir: Path, corpus_dir: Path = CORPUS, **extra: str) -> dict[str
         VRAAGBAAK_CORPUS_DIR=str(corpus_dir),
         PYTHONUNBUFFERED="1",
         HF_HUB_OFFLINE="1",
+        VRAAGBAAK_RANKER__TRAIN_ON_BUILD="false",  # see settings_for
     )
     env.update(extra)
     return env

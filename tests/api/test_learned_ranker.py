@@ -198,3 +198,32 @@ def test_a_citation_is_a_source_with_its_passages_not_a_fragment_of_one(trained:
     # cited one passage at a time, two of the five places went to one source
     singles = [passages[c.passage_id] for c in fragments.citations]
     assert any(same_source(a, b) for i, a in enumerate(singles) for b in singles[i + 1:])
+
+
+def test_a_new_index_is_trained_on_its_first_build_and_not_again(
+        data_dir, embedding_model: EmbeddingModel, tmp_path) -> None:  # noqa: ANN001
+    """A new user's first `vraagbaak ask` builds the index and trains the reranker for it (ranker.train_on_build):
+    the learned ranking answers without a second command. A corpus too small to learn from keeps the rules."""
+    from tests.helpers import settings_for
+
+    settings = settings_for(data_dir, ranker={"train_on_build": True})
+    with QAService(settings) as service:
+        service.model = embedding_model
+        done: list[tuple[int, int]] = []
+        service.start(training_progress=lambda i, n: done.append((i, n)))
+        assert service.learned and service.ranker_status()["ranking"] == "geleerd"
+        assert done and done[-1][0] == done[-1][1]  # the training questions were followed to the end
+        trained_at = service.ranker_status()["trained_at"]
+    with QAService(settings) as service:  # the index is there: started again, it keeps its model
+        service.model = embedding_model
+        service.start()
+        assert service.learned and service.ranker_status()["trained_at"] == trained_at
+
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    (tiny / "notitie.md").write_text("# Notitie\n\nHet startbericht gaat binnen vijf werkdagen.\n", encoding="utf-8")
+    small = settings_for(tmp_path / "tiny-data", tiny, ranker={"train_on_build": True})
+    with QAService(small) as service:
+        service.model = embedding_model
+        service.start()
+        assert not service.learned and service.ranker_status()["ranking"] == "regels"
