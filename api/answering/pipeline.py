@@ -54,7 +54,7 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
         rank: Any = LearnedReranker(ranker, settings.stemmer, r.top_k, k.order)
         answer = ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences, settings.stemmer,
                                          "learned", k.min_probability, k.cite_ratio, k.require_value, abbreviations,
-                                         a.group_sources)
+                                         a.group_sources, rank.idf)
     else:
         rank = AnswerTypeRanker(penalty=r.answer_type_penalty, stemmer=settings.stemmer)
         answer = ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences, settings.stemmer,
@@ -74,7 +74,6 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
     if ranker is not None:
         pipe.connect("encoder.embedding", "ranker.query_embedding")
         pipe.connect("ranker.candidates", "answer.candidates")
-        pipe.connect("ranker.idf", "answer.idf")
     pipe.connect("retriever.documents", "lookup.documents")
     pipe.connect("lookup.documents", "ranker.documents")
     pipe.connect("ranker.documents", "answer.documents")

@@ -41,13 +41,16 @@ class LearnedReranker:
                 "init_parameters": {"model": self.model.info.get("trained_at"), "stemmer": self.stemmer,
                                     "top_k": self.top_k, "order": self.order}}
 
-    @component.output_types(documents=list[Document], candidates=list[Document], idf=dict[str, float])
+    def idf(self, term: str) -> float:
+        """The IDF of an index term in the index the model was trained for (the answer stage weighs the question's
+        words with it, selection.py)."""
+        return self._featurizer.idf(term)
+
+    @component.output_types(documents=list[Document], candidates=list[Document])
     def run(self, query: str, documents: list[Document], query_embedding: list[float] | None = None,
             top_k: int | None = None) -> dict[str, Any]:
-        """`idf`: the index's IDF of every word of the candidates, for the answer stage to weigh the question's
-        words by how much they say in the whole corpus (selection.py)."""
         if not documents:
-            return {"documents": [], "candidates": [], "idf": {}}
+            return {"documents": [], "candidates": []}
         probabilities = self.model.probabilities(self._featurizer.matrix(query, query_embedding, documents))
         scored = [replace(d, score=float(p), meta={**d.meta, "fused_score": d.score, "rerank_score": float(p)})
                   for d, p in zip(documents, probabilities, strict=True)]
@@ -56,6 +59,4 @@ class LearnedReranker:
         if self.order == "model":
             rest.sort(key=lambda d: d.score or 0.0, reverse=True)
         ranked = exact + rest
-        words = {t for d in documents for t in self._featurizer.analyzer.terms(d.content or "")}
-        return {"documents": ranked[: max(top_k or self.top_k, len(exact))], "candidates": ranked,
-                "idf": {t: self._featurizer.idf(t) for t in words}}
+        return {"documents": ranked[: max(top_k or self.top_k, len(exact))], "candidates": ranked}

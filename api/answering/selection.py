@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from haystack import Document, component
@@ -174,7 +175,8 @@ class ExtractiveAnswerBuilder:
     def __init__(self, min_relevance: float = 0.5, max_citations: int = 3, max_sentences: int = 3,
                  stemmer: str = "dutch", selection: str = "rules", min_probability: float = 0.1,
                  cite_ratio: float = 0.5, require_value: bool = True,
-                 abbreviations: Abbreviations | None = None, group_sources: bool = True) -> None:
+                 abbreviations: Abbreviations | None = None, group_sources: bool = True,
+                 idf: Callable[[str], float] | None = None) -> None:
         if selection not in ("rules", "learned"):
             raise ValueError(f"selection must be rules or learned, not {selection!r}")
         self.min_relevance = min_relevance
@@ -187,6 +189,7 @@ class ExtractiveAnswerBuilder:
         self.require_value = require_value
         self.abbreviations = abbreviations
         self.group_sources = group_sources
+        self.idf = idf  # the index's IDF of a term (the learned reranker's): weighs the question's words
         self._analyzer = DutchAnalyzer(stemmer)
         self._vocabulary = DomainVocabulary(self._analyzer)
         self._message_type = MessageTypeCheck(self._analyzer)
@@ -197,12 +200,10 @@ class ExtractiveAnswerBuilder:
 
     @component.output_types(answer=dict)
     def run(self, query: str, documents: list[Document], asked: str | None = None,
-            candidates: list[Document] | None = None, idf: dict[str, float] | None = None) -> dict[str, Any]:
+            candidates: list[Document] | None = None) -> dict[str, Any]:
         """`asked`: the words whose specific terms (codes, numbers, names) a shown passage must hold; for a follow-up
         the message as typed (see FollowUpContext.message), by default the query. `candidates`: all ranked
-        candidates (the reranker's), from which the learned selection cites whole sources (see sources.py).
-        `idf`: the index's IDF of the candidates' words (the reranker's), which weighs the question's words when
-        the sentence to quote is chosen."""
+        candidates (the reranker's), from which the learned selection cites whole sources (see sources.py)."""
         exact = self._exact_answer(query, documents)
         if exact is not None:
             return {"answer": exact}
@@ -215,7 +216,7 @@ class ExtractiveAnswerBuilder:
         asked = asked or query
         asked = question_sentence(asked) or asked
         if self.selection == "learned":
-            return {"answer": self._learned_answer(query, documents, asked, own, candidates, idf)}
+            return {"answer": self._learned_answer(query, documents, asked, own, candidates)}
         query_terms = set(self._analyzer.terms(query))
         expansion = self._vocabulary.expand(query).terms
         relevance = relevance_of(documents[0], query_terms, self._analyzer) if documents else 0.0
@@ -263,8 +264,7 @@ class ExtractiveAnswerBuilder:
 
     def _learned_answer(self, query: str, documents: list[Document], asked: str,
                         own: set[str] | frozenset[str] = frozenset(),
-                        candidates: list[Document] | None = None,
-                        idf: dict[str, float] | None = None) -> dict[str, Any]:
+                        candidates: list[Document] | None = None) -> dict[str, Any]:
         """Answer from the learned reranker's probabilities (documents[i].score) over the first `max_citations`
         passages: abstain when the best is below `min_probability`, cite those (in their order) that reach
         `cite_ratio` of the best one, each as a whole source with its passages among `candidates` (sources.py).
@@ -295,7 +295,7 @@ class ExtractiveAnswerBuilder:
         analysed = {d.id: self._analyse(d) for d in members}
         # Which sentence answers: the question's content words decide, not the words that ask ("Hoe werkt ...?"
         # made an agenda's "09 Hoe verder?" the best sentence of a passage about nothing asked).
-        weights = self._term_weights(list(analysed.values()), query_terms - self._asking, expansion, own, idf)
+        weights = self._term_weights(list(analysed.values()), query_terms - self._asking, expansion, own, self.idf)
         best_sentences = {d.id: self._best_sentences(analysed[d.id], weights, requirement) for d in members}
         # The value check looks at the shown passages only, as before sources were grouped: more text per source
         # would otherwise find a value for questions the documents do not answer.
@@ -438,7 +438,7 @@ class ExtractiveAnswerBuilder:
     @staticmethod
     def _term_weights(passages: list[list[tuple[str, set[str]]]], query_terms: set[str],
                       expansion: dict[str, float], own: set[str] | frozenset[str] = frozenset(),
-                      idf: dict[str, float] | None = None) -> dict[str, float]:
+                      idf: Callable[[str], float] | None = None) -> dict[str, float]:
         """Query terms weighted by a local IDF over the candidate sentences (rare terms count more); the terms of a
         follow-up as typed (`own`) count double. With the index's `idf` the local IDF is multiplied by its square
         root: among the candidates the question's topic is common (all are about "indexering") and a side word rare
@@ -451,7 +451,7 @@ class ExtractiveAnswerBuilder:
         weights = {}
         for term, base in [*((t, 1.0) for t in query_terms), *expansion.items()]:
             df = sum(term in s for s in sentences)
-            weight = base * math.log(1 + n / (1 + df)) * (math.sqrt(idf.get(term, 1.0)) if idf else 1.0)
+            weight = base * math.log(1 + n / (1 + df)) * (math.sqrt(idf(term)) if idf else 1.0)
             weights[term] = max(weights.get(term, 0.0), weight)
         for term in own & set(weights):
             weights[term] *= 2.0
