@@ -11,7 +11,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from ingest.versions import link_derived_versions, mark_superseded
+from ingest.versions import MONTHS, link_derived_versions, mark_superseded
 
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -172,11 +172,13 @@ def derive_entries(corpus_dir: Path) -> list[DocumentEntry]:
         text = path.suffix.lower() in (".md", ".markdown", ".txt", ".text")
         found = file_metadata(path) if not text else {}
         date_value = found.get("date") if _DATE.match(found.get("date") or "") else None
-        publisher, stated = _stated(path) if text else (None, None)
+        opening = _opening_lines(path) if text else []
+        publisher, stated = _stated(opening[:20])
         entries.append(
             DocumentEntry(
                 id=f"{slug}-{digest}",
-                title=(found.get("title") if _title_fits(found.get("title"), path.name) else _guess_title(path))[:200],
+                title=(found.get("title") if _title_fits(found.get("title"), path.name)
+                       else _guess_title(path, opening if text else None))[:200],
                 publisher=publisher or "onbekend",
                 date=stated or date_value,
                 date_estimated=bool(date_value) and not stated,  # a file's own date may be that of a copy or a template
@@ -206,19 +208,17 @@ def _title_fits(title: str | None, file_name: str) -> bool:
     return all(code.lower() in name for code in _CODE.findall(title))
 
 
-_MONTH_NAMES = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-                "november", "december")
-_WRITTEN_DATE = re.compile(rf"^(?:(\d{{1,2}})\s+)?({'|'.join(_MONTH_NAMES)})\s+((?:19|20)\d{{2}})$", re.IGNORECASE)
+_WRITTEN_DATE = re.compile(rf"^(?:(\d{{1,2}})\s+)?({'|'.join(MONTHS)})\s+((?:19|20)\d{{2}})$", re.IGNORECASE)
 # Headings that open a document without naming it: a table of contents, a version table, a date.
 _NOT_A_TITLE = re.compile(r"^(?:inhoud(?:sopgave)?|table of contents|contents|versiebeheer|colofon|voorwoord|"
                           r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{4}-\d{2}-\d{2})\W*$", re.IGNORECASE)
 
 
-def _opening_lines(path: Path, count: int = 40) -> list[str]:
+def _opening_lines(path: Path) -> list[str]:
     """The first non-empty lines of a text file, without code fences and front matter lines."""
     try:
         with path.open(encoding="utf-8", errors="replace") as handle:
-            lines = [line.strip() for _, line in zip(range(count), handle, strict=False)]
+            lines = [line.strip() for _, line in zip(range(40), handle, strict=False)]
     except OSError:
         return []
     return [line for line in lines if line and not line.startswith(("```", "~~~", "---"))]
@@ -229,7 +229,7 @@ def _written_date(line: str) -> str | None:
     match = _WRITTEN_DATE.match(line.strip("#*_ \t"))
     if not match:
         return None
-    month = _MONTH_NAMES.index(match[2].lower()) + 1
+    month = MONTHS[match[2].lower()]
     if not match[1]:
         return f"{match[3]}-{month:02d}"
     try:
@@ -238,11 +238,11 @@ def _written_date(line: str) -> str | None:
         return None
 
 
-def _guess_title(path: Path) -> str:
+def _guess_title(path: Path, opening: list[str] | None = None) -> str:
     """The first heading of a text when it names the document; else the file name ("procesbeschrijving ijw 3.2").
     A sub-heading after other text names a section ("onderstaande berichtstromen ...\n## VOT"), and a date or a
     table of contents ("# Inhoud") names nothing."""
-    lines = _opening_lines(path)
+    lines = _opening_lines(path) if opening is None else opening
     at = next((i for i, line in enumerate(lines) if line.startswith("#") and line.lstrip("#").strip()), None)
     if at is not None:
         line = lines[at]
@@ -256,12 +256,12 @@ def _guess_title(path: Path) -> str:
 _STATED = re.compile(r"^\W*(auteur|uitgever|organisatie|publicatiedatum|datum)\W*:\s*(.+?)\s*$", re.IGNORECASE)
 
 
-def _stated(path: Path) -> tuple[str | None, str | None]:
-    """(publisher, date) as a text states them on its first lines: "Auteur: Ministerie van VWS" and
+def _stated(lines: list[str]) -> tuple[str | None, str | None]:
+    """(publisher, date) as a text states them on its first `lines`: "Auteur: Ministerie van VWS" and
     "Publicatiedatum: 1 januari 2026" in a header block, else a line that is only a date ("## 30 september 2021"
     under the title of a process description)."""
     publisher = written = alone = None
-    for line in _opening_lines(path, 20):
+    for line in lines:
         if match := _STATED.match(line):
             value = match[2].strip("*_ ")  # "**Auteur:** Ministerie van VWS"
             if match[1].lower() in ("auteur", "uitgever", "organisatie"):

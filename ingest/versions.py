@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ingest.manifest import DocumentEntry
 
-_MONTHS = {m: i for i, m in enumerate(("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+MONTHS = {m: i for i, m in enumerate(("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
                                         "september", "oktober", "november", "december"), start=1)}
 _SEP = r"[-_ .]"
 _VERSION = re.compile(rf"(?:^|{_SEP})(?:v|versie{_SEP}?|version{_SEP}?)(\d+(?:[._ ]\d+)*)(?={_SEP}|$)", re.I)
@@ -24,7 +24,7 @@ _QUALIFIER = re.compile(rf"(?:^|{_SEP})(revisie|patch|release|rev|r){_SEP}?(\d+)
 _BARE_VERSION = re.compile(rf"(?:^|{_SEP})(\d+\.\d+(?:\.\d+)*)(?={_SEP}|$)")
 _COMPACT_DATE = re.compile(rf"(?:^|{_SEP})((?:19|20)\d{{2}})(\d{{2}})(\d{{2}})(?={_SEP}|$)")
 _WORD_DATE = re.compile(
-    rf"(?:^|{_SEP})(\d{{1,2}}){_SEP}({'|'.join(_MONTHS)}){_SEP}((?:19|20)\d{{2}})(?={_SEP}|$)", re.I
+    rf"(?:^|{_SEP})(\d{{1,2}}){_SEP}({'|'.join(MONTHS)}){_SEP}((?:19|20)\d{{2}})(?={_SEP}|$)", re.I
 )
 _NOISE = {"definitief", "concept", "final", "def", "per", "van", "de", "het", "en", "versie", "v"}
 
@@ -61,7 +61,7 @@ def read_name(file: str) -> NameVersion:
         if found_date:
             rest = rest.replace(match[0], " ")
     if not found_date and (match := _WORD_DATE.search(rest)):
-        found_date = _valid_date(int(match[3]), _MONTHS[match[2].lower()], int(match[1]))
+        found_date = _valid_date(int(match[3]), MONTHS[match[2].lower()], int(match[1]))
         rest = rest.replace(match[0], " ")
     matches = list(_VERSION.finditer(rest)) or list(_BARE_VERSION.finditer(rest))[:1]
     for match in matches:  # "v2.1.04 - versie 3": one version of several parts

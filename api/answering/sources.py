@@ -69,8 +69,7 @@ def same_source(a: Document, b: Document) -> bool:
     return _within(path_a, path_b)
 
 
-def group_sources(ranked: Sequence[Document], limit: int, max_members: int | None = None,
-                  max_words: int = 300) -> list[list[Document]]:
+def group_sources(ranked: Sequence[Document], limit: int, max_words: int = 300) -> list[list[Document]]:
     """The first `limit` sources of `ranked`, each its passages in rank order (the first is the best-ranked).
     A keyword list joins only a source that has nothing else to show; a source's other passages replace it."""
     groups: list[list[Document]] = []
@@ -86,7 +85,7 @@ def group_sources(ranked: Sequence[Document], limit: int, max_members: int | Non
             group[0] = doc
             continue
         words = sum(len((d.content or "").split()) for d in group)
-        if (max_members is None or len(group) < max_members) and words + len((doc.content or "").split()) <= max_words:
+        if words + len((doc.content or "").split()) <= max_words:
             group.append(doc)
     return groups
 
