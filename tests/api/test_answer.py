@@ -562,3 +562,18 @@ def test_the_words_that_ask_do_not_make_a_sentence_an_answer() -> None:
     body, sources = answer["answer"].split("\n\nBronnen:\n")
     assert [c["passage_id"] for c in answer["citations"]] == ["idx", "agenda"] and "[2]" in sources
     assert "indexering gaat veranderen" in body and "Hoe verder" not in body
+
+
+def test_the_sentence_after_the_best_is_read_with_it_when_it_matches_the_question_as_well(
+        builder: ExtractiveAnswerBuilder) -> None:
+    """The best match names the subject, the next sentence gives the value asked for; an unrelated next sentence
+    is left out."""
+    text = ("Het tarief voor ambulante jeugdhulp wordt aangepast aan de nieuwe cao. "
+            "Het nieuwe tarief voor ambulante jeugdhulp geldt per 1 januari 2026. "
+            "De vergadering sluit om vier uur.")
+    answer = builder.run("Wordt het tarief voor ambulante jeugdhulp aangepast?", [_doc("a", text)])["answer"]
+
+    assert answer["answered"]
+    body = answer["answer"].split("\n\nBronnen:")[0]
+    assert "aangepast aan de nieuwe cao" in body and "geldt per 1 januari 2026" in body
+    assert "vergadering" not in body
