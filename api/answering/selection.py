@@ -334,10 +334,14 @@ class ExtractiveAnswerBuilder:
             return self._abstain(documents, relevance)
         if all(is_deferral(s) for s in picked[0][2]):
             return self._not_known_yet(picked[0][1], picked[0][2], relevance)
-        # Every shown source is cited (what retrieval found stays checkable); the answer's text quotes only those
-        # whose sentence matches the question about as well as the best one (0.6, as the rule-based selection).
+        # Every shown source is cited (what retrieval found stays checkable); the answer's text reads the best-ranked
+        # source and those whose sentence matches the question about as well as the best match (0.6), as the
+        # rule-based selection does. Reading the first source only when its sentence matched that well left the
+        # evidence unread when it was cited first (dev, answered questions without a conversation; before / after:
+        # the answer's text holds the evidence for 47/52 of 81 reference and 46/50 of 63 seeds questions, its first
+        # sentence for 33/37 and 37/40, at a median of 71/78 and 54/58 words).
         best = max(scores.values(), default=0.0)
-        quoted = {n for n, score in scores.items() if score >= _QUOTE_SHARE * best} or {1}
+        quoted = {1} | {n for n, score in scores.items() if score >= _QUOTE_SHARE * best}
         return self._answered(picked, relevance, quoted, texts)
 
     def _quote_of(self, doc: Document, analysed: list[tuple[str, set[str]]], best: tuple[list[str], float],

@@ -577,3 +577,20 @@ def test_the_sentence_after_the_best_is_read_with_it_when_it_matches_the_questio
     body = answer["answer"].split("\n\nBronnen:")[0]
     assert "aangepast aan de nieuwe cao" in body and "geldt per 1 januari 2026" in body
     assert "vergadering" not in body
+
+
+def test_the_best_ranked_source_is_always_read_out() -> None:
+    """Retrieval ranked the source with the value first; another source shares more words with the question. The
+    answer's text reads both, the best-ranked first."""
+    learned = ExtractiveAnswerBuilder(min_relevance=0.0, max_citations=5, selection="learned", min_probability=0.0,
+                                      cite_ratio=0.0)
+    duration = _doc("duur", "Maximale duur van het onderzoek: 14 dagen.", 0.9)
+    principle = _doc("wpb", "Gemeenten mogen uitsluitend onderzoek doen naar het woonplaatsbeginsel bij een "
+                            "gecertificeerde instelling als de woonplaats van de jeugdige onduidelijk is.", 0.8)
+
+    answer = learned.run("Hoe lang mag een gemeente onderzoek doen naar het woonplaatsbeginsel bij een "
+                         "gecertificeerde instelling?", [duration, principle])["answer"]
+
+    body = answer["answer"].split("\n\nBronnen:")[0]
+    assert body.startswith("Maximale duur van het onderzoek: 14 dagen. [1]")
+    assert "woonplaatsbeginsel" in body
