@@ -492,6 +492,7 @@ class ExtractiveAnswerBuilder:
         about something else answers nothing ("Dag Datum Tijd ..." for "Op welke datum gaat de release live?")."""
         sentences = [sentence for sentence, _ in analysed]
         scored = []
+        asked, other = opposite
         for i, (sentence, terms) in enumerate(analysed):
             if sentence.endswith("?") and i + 1 < len(sentences):
                 continue  # a FAQ question: quote its answer instead
@@ -499,7 +500,6 @@ class ExtractiveAnswerBuilder:
                 continue  # asked for a number, a date or an amount: this sentence has none
             if topical is not None and not terms & topical:
                 continue
-            asked, other = opposite
             if terms & other and not terms & asked:
                 continue  # about the start of care when the stop was asked: no answer to it
             scored.append((_match(terms, weights), -i, i))
@@ -513,6 +513,7 @@ class ExtractiveAnswerBuilder:
         elif i > 0 and sentences[i].split()[0].lower() in {"dit", "dat", "deze", "daarom", "hierdoor"}:
             chosen.insert(0, sentences[i - 1])
         elif (len(chosen) == 1 and following and not following[0].endswith("?")
+              and not (following[1] & other and not following[1] & asked)
               and _match(following[1], weights) >= _NEXT_SHARE * score):
             chosen.append(following[0])
         return chosen, score

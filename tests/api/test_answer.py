@@ -594,3 +594,14 @@ def test_the_best_ranked_source_is_always_read_out() -> None:
     body = answer["answer"].split("\n\nBronnen:")[0]
     assert body.startswith("Maximale duur van het onderzoek: 14 dagen. [1]")
     assert "woonplaatsbeginsel" in body
+
+
+def test_the_sentence_after_the_best_is_not_read_when_it_is_about_the_other_end_of_care(
+        builder: ExtractiveAnswerBuilder) -> None:
+    text = ("De aanbieder verstuurt het stopbericht binnen vijf werkdagen na het einde van de zorg. "
+            "De aanbieder verstuurt het startbericht binnen vijf werkdagen na de start van de zorg.")
+    answer = builder.run("Binnen hoeveel werkdagen verstuurt de aanbieder het stopbericht na het einde van de zorg?",
+                         [_doc("a", text)])["answer"]
+
+    body = answer["answer"].split("\n\nBronnen:")[0]
+    assert "stopbericht binnen vijf werkdagen" in body and "startbericht" not in body
