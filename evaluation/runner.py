@@ -6,6 +6,7 @@ import json
 import platform
 import random
 import re
+import statistics
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -42,11 +43,12 @@ def evaluate_mode(service: QAService, items: list[EvalItem]) -> dict[str, Any]:
         read = [n in by_n and item.is_hit(by_n[n].document_id, text, by_n[n].file)
                 for n, text in read_out(response.answer)] if response.answered else []
         words = [len(c.text.split()) for c in response.citations]
+        read_words = len(answer_text(response.answer).split()) if response.answered else None
         rows.append({
             "id": item.id, "split": item.split, "answerable": item.answerable, "rank": first_hit_rank(hits),
             "cited_rank": first_hit_rank(cited), "quoted_rank": first_hit_rank(quoted),
             "read_rank": first_hit_rank(read),
-            "citation_words": round(sum(words) / len(words), 1) if words else None,
+            "citation_words": round(sum(words) / len(words), 1) if words else None, "answer_words": read_words,
             "answered": response.answered, "relevance": response.relevance, "tags": list(item.tags),
             "top": [d.meta.get("file") if item.files else d.meta.get("document_id") for d in docs[:3]], **extra,
         })
@@ -59,10 +61,14 @@ def evaluate_mode(service: QAService, items: list[EvalItem]) -> dict[str, Any]:
 _READ = re.compile(r"(.+?)\s*\[(\d+)\]")
 
 
+def answer_text(answer: str) -> str:
+    """The answer's text before its notes and sources: what a user reads before opening a source."""
+    return answer.split("\n\n", 1)[0]
+
+
 def read_out(answer: str) -> list[tuple[int, str]]:
     """The answer's text before its notes and sources, as (source number, the sentences read from it) in order."""
-    body = answer.split("\n\n", 1)[0]
-    return [(int(m[2]), m[1].strip()) for m in _READ.finditer(body)]
+    return [(int(m[2]), m[1].strip()) for m in _READ.finditer(answer_text(answer))]
 
 
 def typo(question: str, rng: random.Random) -> str:
@@ -97,6 +103,9 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         metrics["read_first"] = sum(1 for r in read if r == 1) / max(len(read), 1)
         lengths = [r["citation_words"] for r in answerable if r.get("citation_words")]
         metrics["citation_words"] = sum(lengths) / len(lengths) if lengths else 0.0
+        # What the user reads for the evidence above: the median length of an answered question's text.
+        read_words = [r["answer_words"] for r in answerable if r.get("answer_words")]
+        metrics["answer_words"] = float(statistics.median(read_words)) if read_words else 0.0
         metrics |= abstention_metrics([r["answered"] for r in answerable], [r["answered"] for r in unanswerable])
         metrics["answerable"] = len(answerable)
         metrics["unanswerable"] = len(unanswerable)
@@ -161,8 +170,8 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
 def print_report(results: dict[str, Any]) -> None:
     modes = results["modes"]
     splits = [s for s in next(iter(modes.values()))["summary"] if s != "suggested_min_relevance"]
-    keys = ["hit@1", "hit@5", "mrr@10", "cited", "cited_mrr@10", "quoted", "read", "read_first", "citation_words",
-            "abstain_correct", "abstain_total", "wrongly_abstained_rate"]
+    keys = ["hit@1", "hit@5", "mrr@10", "cited", "cited_mrr@10", "quoted", "read", "read_first", "answer_words",
+            "citation_words", "abstain_correct", "abstain_total", "wrongly_abstained_rate"]
     for split in splits:
         print(f"\n== {split} ==")
         print(f"{'metric':<24}" + "".join(f"{m:>10}" for m in modes))

@@ -112,14 +112,21 @@ def test_summarise_reports_per_split_and_overall() -> None:
 
 
 def test_the_answer_text_is_read_sentence_by_sentence_with_its_source_numbers() -> None:
-    from evaluation.runner import read_out
+    from evaluation.runner import answer_text, read_out
 
     answer = ("De aanbieder stuurt het startbericht binnen 5 werkdagen. [2] Het 305-bericht meldt de start. [1]"
               "\n\nLet op: [2] komt uit een oudere versie.\n\nBronnen:\n[1] A\n[2] B")
     assert read_out(answer) == [(2, "De aanbieder stuurt het startbericht binnen 5 werkdagen."),
                                 (1, "Het 305-bericht meldt de start.")]
-    rows = [{"split": "s", "answerable": True, "rank": 1, "answered": True, "relevance": 0.9, "read_rank": 1},
-            {"split": "s", "answerable": True, "rank": 2, "answered": True, "relevance": 0.9, "read_rank": 2},
-            {"split": "s", "answerable": True, "rank": 3, "answered": True, "relevance": 0.9, "read_rank": None}]
+    assert answer_text(answer) == ("De aanbieder stuurt het startbericht binnen 5 werkdagen. [2] Het 305-bericht "
+                                   "meldt de start. [1]")
+    rows = [{"split": "s", "answerable": True, "rank": 1, "answered": True, "relevance": 0.9, "read_rank": 1,
+             "answer_words": 12},
+            {"split": "s", "answerable": True, "rank": 2, "answered": True, "relevance": 0.9, "read_rank": 2,
+             "answer_words": 40},
+            {"split": "s", "answerable": True, "rank": 3, "answered": True, "relevance": 0.9, "read_rank": None,
+             "answer_words": 20},
+            {"split": "s", "answerable": False, "rank": None, "answered": True, "relevance": 0.9, "answer_words": 99}]
     summary = summarise(rows)["s"]
     assert (summary["read"], summary["read_first"]) == (round(2 / 3, 4), round(1 / 3, 4))
+    assert summary["answer_words"] == 20.0  # the median over the answerable questions only
