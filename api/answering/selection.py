@@ -29,18 +29,13 @@ from index.vocabulary import DomainVocabulary
 
 _SHORT_SENTENCE = 8
 _QUOTE_SHARE = 0.6  # a cited passage is quoted in the answer's text when its sentence scores this share of the best
-# The sentence after the best one is read with it when it completes it: when it matches the question this share as
-# well, refers back to it ("Dit betekent ..."), or gives the value the question asks for and the best one lacks
-# ("Per wanneer ...?" -> "... die nu onder het abonnementstarief vallen." + "De beoogde ingangsdatum 1.1.2026.").
-# Measured on the dev split (answered questions without a conversation, before / with the share): the answer's first
-# sentence holds the evidence for 32/33 of 81 reference and 35/37 of 63 seeds questions, the answer's text for 46/47
-# and 43/46, the quotes for 56/57 and 49/52, at a median of 71/71 and 47/54 words. Always reading the next sentence
-# gained a little more (text 50 and 49) for 96 and 74 words; a share of 0.3 was between. Referring back and the value
-# (`vraagbaak eval --split dev`, after the best-ranked source was always read): seeds quoted 0.841 -> 0.864, read
-# 0.795 -> 0.818 (two questions), reference unchanged, median words of the answer 57 -> 57 and 77 -> 78.5.
+# The sentence after the best one is read with it when it matches the question this share as well: the best match
+# often names the subject and the next one gives the value ("Per wanneer ...?" -> "... wordt aangepast." + "De beoogde
+# ingangsdatum is 1.1.2026."). Measured on the dev split (answered questions without a conversation, before / with):
+# the answer's first sentence holds the evidence for 32/33 of 81 reference and 35/37 of 63 seeds questions, the
+# answer's text for 46/47 and 43/46, the quotes for 56/57 and 49/52, at a median of 71/71 and 47/54 words. Always
+# reading the next sentence gained a little more (text 50 and 49) for 96 and 74 words; a share of 0.3 was between.
 _NEXT_SHARE = 0.6
-# A sentence opening with one of these words goes on from the sentence before it.
-_REFERS_BACK = frozenset({"dit", "dat", "deze", "daarom", "hierdoor"})
 _ROW_QUOTE_WORDS = 80  # a table row up to this length is quoted whole
 _REGIONS = {"landelijk": "landelijk"}
 
@@ -313,9 +308,7 @@ class ExtractiveAnswerBuilder:
         # Which sentence answers: the question's content words decide, not the words that ask ("Hoe werkt ...?"
         # made an agenda's "09 Hoe verder?" the best sentence of a passage about nothing asked).
         weights = self._term_weights(list(analysed.values()), query_terms - self._asking, expansion, own, self.idf)
-        wanted = AnswerRequirement(query, when_asks_date=True)
-        best_sentences = {d.id: self._best_sentences(analysed[d.id], weights, requirement, wanted=wanted)
-                          for d in members}
+        best_sentences = {d.id: self._best_sentences(analysed[d.id], weights, requirement) for d in members}
         # The value check looks at the shown passages only, as before sources were grouped: more text per source
         # would otherwise find a value for questions the documents do not answer.
         if (requirement and self.require_value
@@ -493,13 +486,10 @@ class ExtractiveAnswerBuilder:
     def _best_sentences(analysed: list[tuple[str, set[str]]], weights: dict[str, float],
                         requirement: AnswerRequirement,
                         opposite: tuple[set[str], set[str]] = (set(), set()),
-                        topical: set[str] | None = None,
-                        wanted: AnswerRequirement | None = None) -> tuple[list[str], float]:
-        """The best sentence (with its list or lead-in, or with the next sentence when that completes it, see
-        `_NEXT_SHARE`). With `topical` (a question asking for a value, in a passage whose section is not about the
-        question), a sentence must share one of those terms: a date in a sentence about something else answers
-        nothing ("Dag Datum Tijd ..." for "Op welke datum gaat de release live?"). `wanted`: the kind of value the
-        question asks for, a date for "wanneer" included, that the next sentence may supply."""
+                        topical: set[str] | None = None) -> tuple[list[str], float]:
+        """The best sentence (with its list or lead-in). With `topical` (a question asking for a value, in a passage
+        whose section is not about the question), a sentence must share one of those terms: a date in a sentence
+        about something else answers nothing ("Dag Datum Tijd ..." for "Op welke datum gaat de release live?")."""
         sentences = [sentence for sentence, _ in analysed]
         scored = []
         asked, other = opposite
@@ -520,14 +510,12 @@ class ExtractiveAnswerBuilder:
         following = analysed[i + 1] if i + 1 < len(analysed) else None
         if len(chosen) == 1 and len(sentences[i].split()) < _SHORT_SENTENCE and following:
             chosen.append(following[0])  # "Ja." alone says nothing: add its explanation
-        elif i > 0 and sentences[i].split()[0].lower() in _REFERS_BACK:
+        elif i > 0 and sentences[i].split()[0].lower() in {"dit", "dat", "deze", "daarom", "hierdoor"}:
             chosen.insert(0, sentences[i - 1])
         elif (len(chosen) == 1 and following and not following[0].endswith("?")
               and not (following[1] & other and not following[1] & asked)
-              and (_match(following[1], weights) >= _NEXT_SHARE * score
-                   or (following[0].split() or [""])[0].lower().strip(",:") in _REFERS_BACK
-                   or (wanted and not wanted.satisfied_by(sentences[i]) and wanted.satisfied_by(following[0])))):
-            chosen.append(following[0])  # it completes the best sentence: see _NEXT_SHARE
+              and _match(following[1], weights) >= _NEXT_SHARE * score):
+            chosen.append(following[0])
         return chosen, score
 
     @staticmethod
