@@ -491,8 +491,12 @@ class ExtractiveAnswerBuilder:
         whose section is not about the question), a sentence must share one of those terms: a date in a sentence
         about something else answers nothing ("Dag Datum Tijd ..." for "Op welke datum gaat de release live?")."""
         sentences = [sentence for sentence, _ in analysed]
-        scored = []
         asked, other = opposite
+
+        def other_end_only(terms: set[str]) -> bool:
+            return bool(terms & other) and not terms & asked  # about the start of care when the stop was asked
+
+        scored = []
         for i, (sentence, terms) in enumerate(analysed):
             if sentence.endswith("?") and i + 1 < len(sentences):
                 continue  # a FAQ question: quote its answer instead
@@ -500,8 +504,8 @@ class ExtractiveAnswerBuilder:
                 continue  # asked for a number, a date or an amount: this sentence has none
             if topical is not None and not terms & topical:
                 continue
-            if terms & other and not terms & asked:
-                continue  # about the start of care when the stop was asked: no answer to it
+            if other_end_only(terms):
+                continue  # no answer to it
             scored.append((_match(terms, weights), -i, i))
         if not scored:
             return [], 0.0
@@ -513,7 +517,7 @@ class ExtractiveAnswerBuilder:
         elif i > 0 and sentences[i].split()[0].lower() in {"dit", "dat", "deze", "daarom", "hierdoor"}:
             chosen.insert(0, sentences[i - 1])
         elif (len(chosen) == 1 and following and not following[0].endswith("?")
-              and not (following[1] & other and not following[1] & asked)
+              and not other_end_only(following[1])
               and _match(following[1], weights) >= _NEXT_SHARE * score):
             chosen.append(following[0])
         return chosen, score
