@@ -176,3 +176,19 @@ def test_reference_items_match_by_file_and_evidence() -> None:
     assert item.is_hit("", "Code: 54; Omschrijving: Jeugd-ggz", "jw/codelijsten/JZ020_Productcategorie.md")
     assert not item.is_hit("", "Code: 54; Omschrijving: Jeugd-ggz", "istandaarden/wmo/codelijsten/WJ001_Retourcode.md")
     assert not item.is_hit("", "Code: 45; Omschrijving: Jeugdhulp ambulant", item.files[0])
+
+
+def test_code_questions_name_a_meaning_that_stands_in_every_named_list() -> None:
+    """reference_codes_dev.jsonl: each evidence (a code's meaning) is in each code list the item names, on a row of
+    its own, so the question can be hit in either copy (jw or wmo)."""
+    reference = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+    if not reference.is_dir():
+        pytest.skip(f"referentiecorpus {reference} ontbreekt")
+    items = load_items(DATASETS / "reference_codes_dev.jsonl")
+    assert len({i.id for i in items}) == len(items) >= 14
+    for item in items:
+        assert item.answerable and item.files and item.evidence, item.id
+        for name in item.files:
+            rows = [line for line in (reference / name).read_text(encoding="utf-8").splitlines()
+                    if line.startswith("|")]
+            assert any(e in row for e in item.evidence for row in rows), (item.id, name)
