@@ -10,7 +10,7 @@ import pytest
 
 from evaluation.dataset import DATASETS, DEFAULT_SETS, EvalItem, load_items, normalise
 from ingest.manifest import load_manifest
-from tests.helpers import CORPUS, expected_chunks, settings_for
+from tests.helpers import CORPUS, REPO, expected_chunks, settings_for
 
 NBSP = "\u00a0"
 
@@ -181,7 +181,7 @@ def test_reference_items_match_by_file_and_evidence() -> None:
 def test_code_questions_name_a_meaning_that_stands_in_every_named_list() -> None:
     """reference_codes_dev.jsonl: each evidence (a code's meaning) is in each code list the item names, on a row of
     its own, so the question can be hit in either copy (jw or wmo)."""
-    reference = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+    reference = REPO.parent / "shared" / "reference"
     if not reference.is_dir():
         pytest.skip(f"referentiecorpus {reference} ontbreekt")
     items = load_items(DATASETS / "reference_codes_dev.jsonl")
