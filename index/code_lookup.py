@@ -15,6 +15,7 @@ from haystack.dataclasses import SparseEmbedding
 
 from index.codes import codes_in_question
 from index.fusion import fuse
+from index.retriever import without_copies
 from index.store import VraagbaakDocumentStore
 
 EXACT = "exact"
@@ -83,7 +84,8 @@ class CodeLookup:
         wanted = set(codes)
         # A row that defines the code (it is the row's key, "Code: 8848; Betekenis: ...") before rows that use it.
         rows.sort(key=lambda d: (d.meta.get("key_code") in wanted, d.score or 0.0), reverse=True)
-        rows = _each_code_in_turn(rows, codes)
+        # The same row in two documents (a table published twice) takes one place, as in the hybrid ranking.
+        rows = _each_code_in_turn(without_copies(rows), codes)
         top = max((d.score or 0.0 for d in documents), default=0.0)
         exact = [
             replace(d, score=top + float(self.max_rows - rank),

@@ -20,8 +20,12 @@ _MARKUP = "*_`'\" \t"
 
 # Question side: a number is a code only right after a word that names one ("productcode 54001",
 # "productcategorie 54", "retourcode 8848", "eenheid 14"), in "wat betekent 8848?", or as the last word of a
-# "wat is/betekent ...?" question or of one that names a code ("Welke code voor reden beëindiging is 33?");
-# mixed codes (54Z01, JZ020) always are.
+# "wat is/betekent ...?" question or of one that names a code ("Welke code voor reden beëindiging is 33?").
+# A mixed code (54Z01, JZ020, JW305) is recognisable on its own, but it is looked up only when the question is about
+# it: the same, or a question that asks what something is or compares ("verschil", "hetzelfde"), or one of at most
+# three words ("Vecozo foutmelding BRS13"). "Wanneer stuur ik een JW305?" names a message in passing, as
+# "Wanneer stuur ik een 317-bericht?" does: its rows (a case description's "Stap 2; ...; Berichten: JW305") were
+# put before the passages that answer.
 _TOKEN = re.compile(r"[0-9A-Za-z]+")
 # Words that name a code or a code list ("eenheid 14", "reden beëindiging 33", "frequentie 2").
 _CODE_WORD = re.compile(r"(?:code|codes|categorie|categorieën|categorieen|eenheid|frequentie|beëindiging|beeindiging)$",
@@ -84,13 +88,15 @@ def codes_in_question(question: str) -> list[str]:
     previous = ""
     # Only a question about what a message is ("Wat is een 317-bericht?", "het verschil tussen 315 en 317")
     # looks its number up; "Mag een 305-bericht later?" asks about the procedure, not the code.
-    defining = bool(_WHAT.match(question)) or bool(re.search(r"\bverschil\b", question, re.IGNORECASE))
+    defining = bool(_WHAT.match(question)) or bool(re.search(r"\b(?:verschil|hetzelfde)\b", question, re.IGNORECASE))
+    short = len(_TOKEN.findall(question)) <= 3
     for match in _TOKEN.finditer(question):
         token = match.group(0)
         code = token.upper()
         is_code = False
         if _MIXED.match(code) and not code.isdigit():
-            is_code = True
+            is_code = (defining or short or bool(_CODE_WORD.search(previous))
+                       or bool(_MEANS.search(question[: match.start()])))
         elif token.isdigit():
             # "productcode 54001", "bericht 315", "het 317-bericht", "een 305 bericht"
             named = bool(_CODE_WORD.search(previous)) or (len(token) == 3 and defining and (

@@ -216,9 +216,9 @@ class ExtractiveAnswerBuilder:
         """`asked`: the words whose specific terms (codes, numbers, names) a shown passage must hold; for a follow-up
         the message as typed (see FollowUpContext.message), by default the query. `candidates`: all ranked
         candidates (the reranker's), from which the learned selection cites whole sources (see sources.py)."""
-        exact = self._exact_answer(query, documents)
-        if exact is not None:
-            return {"answer": exact}
+        rows = self._exact_rows(query, documents)
+        if rows and self.selection != "learned":
+            return {"answer": self._answered([(n, d, [self._row_quote(d)]) for n, d in enumerate(rows, start=1)], 1.0)}
         # A case told before the question ("VOT binnengekregen, volgens de BRP ...; hoeveel tijd heb ik ...?") names
         # the situation; the terms a passage must hold are those of the sentence that asks (dev: one of 91
         # answerable reference questions no longer wrongly refused, the same unanswerable ones refused).
@@ -228,7 +228,7 @@ class ExtractiveAnswerBuilder:
         asked = asked or query
         asked = question_sentence(asked) or asked
         if self.selection == "learned":
-            return {"answer": self._learned_answer(query, documents, asked, own, candidates)}
+            return {"answer": self._learned_answer(query, documents, asked, own, candidates, rows)}
         query_terms = set(self._analyzer.terms(query))
         expansion = self._vocabulary.expand(query).terms
         relevance = relevance_of(documents[0], query_terms, self._analyzer) if documents else 0.0
@@ -276,24 +276,28 @@ class ExtractiveAnswerBuilder:
 
     def _learned_answer(self, query: str, documents: list[Document], asked: str,
                         own: set[str] | frozenset[str] = frozenset(),
-                        candidates: list[Document] | None = None) -> dict[str, Any]:
+                        candidates: list[Document] | None = None,
+                        rows: list[Document] | None = None) -> dict[str, Any]:
         """Answer from the learned reranker's probabilities (documents[i].score) over the first `max_citations`
         passages: abstain when the best is below `min_probability`, cite those (in their order) that reach
         `cite_ratio` of the best one, each as a whole source with its passages among `candidates` (sources.py).
         A cited source is never dropped for lack of a matching sentence; the sentence quoted from it is the one of
-        its passages that matches the question best."""
+        its passages that matches the question best.
+
+        `rows`: the table rows holding the code the question asks about (see _exact_rows). They are the answer: read
+        whole and cited first, and the other shown sources are cited after them, unread, as for any answer."""
         shown = documents[: self.max_citations]
         probability = max((float(d.score or 0.0) for d in shown), default=0.0)
         query_terms = set(self._analyzer.terms(query))
         # Whether the documents answer at all: the best passage's closeness and term coverage (relevance_of), kept
         # because it separated answerable from unanswerable dev questions better than the model's probability.
         relevance = relevance_of(documents[0], query_terms, self._analyzer) if documents else 0.0
-        if relevance < self.min_relevance or probability < self.min_probability:
+        if not rows and (relevance < self.min_relevance or probability < self.min_probability):
             return self._abstain(documents, relevance)
         # A specific term of the question that none of the shown passages holds: they are about something else.
         lacking = [missing_terms(asked, d.content or "", self._metadata_text(d), self._analyzer,
                                  self.abbreviations) for d in shown]
-        if all(lacking):
+        if all(lacking) and not rows:
             return self._abstain(documents, relevance, lacking[0])
         chosen = [d for d in shown if float(d.score or 0.0) >= self.cite_ratio * probability]
         expansion = self._vocabulary.expand(query).terms
@@ -303,6 +307,10 @@ class ExtractiveAnswerBuilder:
             groups = group_sources(ranked, self.max_citations)
         else:
             groups = [[d] for d in chosen]
+        lead = [(n, d, [self._row_quote(d)]) for n, d in enumerate(rows or [], start=1)]
+        if lead:  # the rows are cited as they are; the other sources after them
+            row_ids = {d.id for d in rows or []}
+            groups = [g for g in groups if not row_ids & {d.id for d in g}][: max(self.max_citations - len(lead), 0)]
         members = [d for group in groups for d in group]
         analysed = {d.id: self._analyse(d) for d in members}
         # Which sentence answers: the question's content words decide, not the words that ask ("Hoe werkt ...?"
@@ -311,11 +319,11 @@ class ExtractiveAnswerBuilder:
         best_sentences = {d.id: self._best_sentences(analysed[d.id], weights, requirement) for d in members}
         # The value check looks at the shown passages only, as before sources were grouped: more text per source
         # would otherwise find a value for questions the documents do not answer.
-        if (requirement and self.require_value
+        if (requirement and self.require_value and not lead
                 and not any(best_sentences[d.id][0] if d.id in best_sentences
                             else self._best_sentences(self._analyse(d), weights, requirement)[0] for d in chosen)):
             return self._abstain(documents, relevance, [requirement.label])
-        picked: list[tuple[int, Document, list[str]]] = []
+        picked: list[tuple[int, Document, list[str]]] = list(lead)
         texts: dict[int, tuple[str, list[str], str]] = {}
         scores: dict[int, float] = {}
         for group in groups:
@@ -330,6 +338,8 @@ class ExtractiveAnswerBuilder:
             if len(group) > 1:
                 quote = _source_quote(options, doc, sentences, score)
                 texts[len(picked)] = (source_text(group), [d.id for d in group], quote)
+        if lead:
+            return self._answered(picked, 1.0, {n for n, _, _ in lead}, texts)
         if not picked:
             return self._abstain(documents, relevance)
         if all(is_deferral(s) for s in picked[0][2]):
@@ -383,8 +393,8 @@ class ExtractiveAnswerBuilder:
         return {"answered": True, "answer": f"{body}{notes}\n\nBronnen:\n{sources}", "citations": citations,
                 "relevance": relevance}
 
-    def _exact_answer(self, query: str, documents: list[Document]) -> dict[str, Any] | None:
-        """The table rows that hold the asked code, quoted whole (a row is the answer); None to answer as usual.
+    def _exact_rows(self, query: str, documents: list[Document]) -> list[Document]:
+        """The table rows that hold the asked code, to be quoted whole (a row is the answer); none to answer as usual.
 
         A row that lacks another specific term of the question ("... in regio X") is not taken; rows after the
         first are added only when they match about as well and, like it, define the code or only use it (a code
@@ -397,7 +407,7 @@ class ExtractiveAnswerBuilder:
                                                                  self._analyzer, self.abbreviations)
                                         if t.upper() not in asked]]
         if not rows or (len(asked) > 1 and not asked <= {c for d in rows for c in d.meta.get("matched_codes", [])}):
-            return None  # "het verschil tussen 315 en 317" with rows for only one of them: answer as usual
+            return []  # "het verschil tussen 315 en 317" with rows for only one of them: answer as usual
         best = float(rows[0].meta.get("exact_score") or 0.0)
         unique: dict[str, Document] = {}
         for row in rows:  # the same row in two lists (jw and wmo): quoted once
@@ -410,7 +420,7 @@ class ExtractiveAnswerBuilder:
         else:
             chosen = [rows[0], *(d for d in rows[1:] if _defines(d) == _defines(rows[0])
                                  and float(d.meta.get("exact_score") or 0.0) >= 0.5 * best)]
-        return self._answered([(n, d, [self._row_quote(d)]) for n, d in enumerate(chosen, start=1)], 1.0)
+        return chosen
 
     def _row_on_subject(self, query: str, doc: Document) -> bool:
         """A table row shares more with the question than a name or number ("... in Zwolle?" vs a row of municipality

@@ -232,6 +232,24 @@ def test_exact_row_is_quoted_whole_with_sheet_and_row(builder: ExtractiveAnswerB
     assert answer["answer"].endswith("onderdeel: blad Conversie, rij 5")
 
 
+def test_learned_answer_reads_the_exact_row_and_cites_the_other_shown_sources_after_it() -> None:
+    """The row holding the asked code is the answer, read whole; what else retrieval showed stays checkable: cited
+    after it, unread (reference blind sets: 0.768 -> 0.782 cited, the same rows read first)."""
+    learned = ExtractiveAnswerBuilder(min_relevance=0.0, max_citations=5, selection="learned", min_probability=0.0,
+                                      cite_ratio=0.0)
+    rule = _doc("a", "Een fictieve productcode 99X02 wordt per 2099 omgezet; de toewijzing loopt door tot de "
+                     "einddatum.", 0.4)
+    docs = [_row("t", _ROW, "99X02", 1.0, sheet="Conversie", row=5), rule, _doc("b", _ROW, 0.3)]
+
+    answer = learned.run("Naar welk subsegment gaat productcode 99X02?", docs)["answer"]
+
+    assert answer["answered"] and answer["relevance"] == 1.0
+    assert [c["passage_id"] for c in answer["citations"]] == ["t", "a"]  # the copy of the row is not cited twice
+    assert answer["citations"][0]["quote"] == _ROW
+    assert answer["answer"].startswith(f"{_ROW} [1]\n\nBronnen:\n[1] Titel t")
+    assert "[2] Titel a" in answer["answer"] and "[2]" not in answer["answer"].split("Bronnen:")[0]
+
+
 def test_markdown_row_source_names_section_and_row(builder: ExtractiveAnswerBuilder) -> None:
     docs = [_row("m", "Code: 97; Omschrijving: Fictieve jeugdhulp", "97", 1.0, row=3)]
     answer = builder.run("Wat betekent productcategorie 97?", docs)["answer"]

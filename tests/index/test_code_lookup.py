@@ -57,6 +57,11 @@ def _open_store(backend: str, folder: Path, dim: int) -> VraagbaakDocumentStore:
         ("waar staat 45a48 voor", ["45A48"]),
         ("Wat betekent code 01 bij de eenheid?", ["01"]),
         ("Is OP271 hetzelfde als JZ020?", ["OP271", "JZ020"]),
+        ("Wat betekent foutcode IB103?", ["IB103"]),
+        ("Naar welk subsegment gaat productcode 54Z01?", ["54Z01"]),
+        ("Vecozo foutmelding BRS13", ["BRS13"]),  # nothing else asked: the code is the question
+        ("Wanneer stuur ik een JW305?", []),  # a message named in passing is no lookup, as "317-bericht" below
+        ("Welke gegevens moeten in een JW301 staan?", []),
         ("Wat betekent eenheid 14 in een toewijzing?", ["14"]),
         ("Welke code voor reden beëindiging is 33?", ["33"]),
         ("Hoeveel codes zijn er sinds 2015?", []),
@@ -174,6 +179,24 @@ def test_rows_defining_the_code_go_before_rows_using_it(row_store: VraagbaakDocu
                                                  top_k=3)["documents"]
     assert [d.meta["key_code"] for d in docs] == ["99X01", None]
     assert docs[0].score > docs[1].score and docs[0].meta["exact_score"] < docs[1].meta["exact_score"]
+
+
+def test_a_row_published_twice_takes_one_place(tmp_path: Path) -> None:
+    """The same table in two documents (a case description as .md twice) gave three of the five shown places to
+    one row; like the hybrid ranking, the lookup keeps the best copy."""
+    store = _open_store("edge", tmp_path / "data", 2)
+    encoder = BM25Encoder(DutchAnalyzer())
+    text = "Stap: 2; Omschrijving: De aanbieder stuurt een fictief startbericht; Berichten: 99X05"
+    store.write_documents([
+        Document(id=_row_id(10 + i), content=text, embedding=[1.0, 0.0], sparse_embedding=encoder.encode_passage(text),
+                 meta={"document_id": f"copy-{i}", "scope": "landelijk", "row": 2, "codes": ["99X05"]})
+        for i in range(2)])
+    try:
+        docs = CodeLookup(store, max_rows=3).run("Wat is 99X05?", [], query_embedding=[1.0, 0.0],
+                                                  top_k=5)["documents"]
+    finally:
+        store.close()
+    assert len(docs) == 1 and docs[0].meta["match"] == EXACT
 
 
 def test_lookup_without_a_code_or_switched_off_changes_nothing(row_store: VraagbaakDocumentStore) -> None:
@@ -333,7 +356,9 @@ def reference_service(tmp_path_factory: pytest.TempPathFactory, model_cache: Pat
         target = corpus / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(REFERENCE / name, target)
-    service = QAService(settings_for(make_data_dir(root / "data", model_cache), corpus))
+    # Trained when built, as a user's index is: the code answers go through the learned selection.
+    service = QAService(settings_for(make_data_dir(root / "data", model_cache), corpus,
+                                     ranker={"train_on_build": True}))
     service.start()
     try:
         yield service
@@ -378,3 +403,25 @@ def test_reference_product_code_with_letters(reference_service: QAService) -> No
 def test_reference_code_named_by_its_list(reference_service: QAService, question: str, quote: str) -> None:
     response = reference_service.ask(question)
     assert response.answered and response.citations[0].quote.startswith(quote)
+
+
+@pytest.mark.slow
+@pytest.mark.reference
+def test_reference_code_answer_reads_its_row_and_cites_what_else_was_found(reference_service: QAService) -> None:
+    assert reference_service.learned  # the learned selection (trained when the index was built)
+    response = reference_service.ask("Wat betekent retourcode 8848?")
+    body = response.answer.split("\n\nBronnen:")[0]
+    assert response.citations[0].row is not None and body.endswith("[1]") and "[2]" not in body
+    assert len(response.citations) > 1  # the other shown sources stay checkable, after the row
+
+
+@pytest.mark.slow
+@pytest.mark.reference
+def test_reference_code_named_in_passing_is_searched_not_looked_up(reference_service: QAService) -> None:
+    """A question that names a code while asking about something else gets the hybrid ranking, not the code's row
+    forced first; asked about, the same code is looked up."""
+    def exact(question: str) -> list[bool]:
+        return [p.match == "exact" for p in reference_service.search(question).passages]
+
+    assert not any(exact("Mag ik 11X31 nog declareren als de hulp al gestopt is?"))
+    assert exact("Wat is 11X31?")[0]
