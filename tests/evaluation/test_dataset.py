@@ -192,3 +192,18 @@ def test_code_questions_name_a_meaning_that_stands_in_every_named_list() -> None
             rows = [line for line in (reference / name).read_text(encoding="utf-8").splitlines()
                     if line.startswith("|")]
             assert any(e in row for e in item.evidence for row in rows), (item.id, name)
+
+
+def test_codes_in_passing_have_their_evidence_in_the_named_rule() -> None:
+    """reference_codes_passing_dev.jsonl: questions that name a message code while asking about a procedure; each
+    evidence is a line of a file the item names (whitespace as in the rule's text)."""
+    reference = REPO.parent / "shared" / "reference"
+    if not reference.is_dir():
+        pytest.skip(f"referentiecorpus {reference} ontbreekt")
+    items = load_items(DATASETS / "reference_codes_passing_dev.jsonl")
+    assert len({i.id for i in items}) == len(items) >= 6
+    for item in items:
+        assert item.answerable and item.files and item.evidence and "code-in-passing" in item.tags, item.id
+        texts = [(reference / name).read_text(encoding="utf-8") for name in item.files]
+        for evidence in item.evidence:
+            assert any(evidence in text for text in texts), (item.id, evidence)
