@@ -218,7 +218,7 @@ class ExtractiveAnswerBuilder:
         candidates (the reranker's), from which the learned selection cites whole sources (see sources.py)."""
         rows = self._exact_rows(query, documents)
         if rows and self.selection != "learned":
-            return {"answer": self._answered([(n, d, [self._row_quote(d)]) for n, d in enumerate(rows, start=1)], 1.0)}
+            return {"answer": self._answered(self._row_picks(rows), 1.0)}
         # A case told before the question ("VOT binnengekregen, volgens de BRP ...; hoeveel tijd heb ik ...?") names
         # the situation; the terms a passage must hold are those of the sentence that asks (dev: one of 91
         # answerable reference questions no longer wrongly refused, the same unanswerable ones refused).
@@ -307,9 +307,9 @@ class ExtractiveAnswerBuilder:
             groups = group_sources(ranked, self.max_citations)
         else:
             groups = [[d] for d in chosen]
-        lead = [(n, d, [self._row_quote(d)]) for n, d in enumerate(rows or [], start=1)]
+        lead = self._row_picks(rows or [])
         if lead:  # the rows are cited as they are; the other sources after them
-            row_ids = {d.id for d in rows or []}
+            row_ids = {d.id for _, d, _ in lead}
             groups = [g for g in groups if not row_ids & {d.id for d in g}][: max(self.max_citations - len(lead), 0)]
         members = [d for group in groups for d in group]
         analysed = {d.id: self._analyse(d) for d in members}
@@ -421,6 +421,10 @@ class ExtractiveAnswerBuilder:
             chosen = [rows[0], *(d for d in rows[1:] if _defines(d) == _defines(rows[0])
                                  and float(d.meta.get("exact_score") or 0.0) >= 0.5 * best)]
         return chosen
+
+    def _row_picks(self, rows: list[Document]) -> list[tuple[int, Document, list[str]]]:
+        """The rows holding the asked code as numbered citations, each quoted whole."""
+        return [(n, d, [self._row_quote(d)]) for n, d in enumerate(rows, start=1)]
 
     def _row_on_subject(self, query: str, doc: Document) -> bool:
         """A table row shares more with the question than a name or number ("... in Zwolle?" vs a row of municipality

@@ -178,13 +178,18 @@ def test_reference_items_match_by_file_and_evidence() -> None:
     assert not item.is_hit("", "Code: 45; Omschrijving: Jeugdhulp ambulant", item.files[0])
 
 
-def test_code_questions_name_a_meaning_that_stands_in_every_named_list() -> None:
-    """reference_codes_dev.jsonl: each evidence (a code's meaning) is in each code list the item names, on a row of
-    its own, so the question can be hit in either copy (jw or wmo)."""
+def _reference_set(name: str) -> tuple[Path, list[EvalItem]]:
+    """The reference corpus and the items of one of its question sets; skipped without the corpus."""
     reference = REPO.parent / "shared" / "reference"
     if not reference.is_dir():
         pytest.skip(f"referentiecorpus {reference} ontbreekt")
-    items = load_items(DATASETS / "reference_codes_dev.jsonl")
+    return reference, load_items(DATASETS / name)
+
+
+def test_code_questions_name_a_meaning_that_stands_in_every_named_list() -> None:
+    """reference_codes_dev.jsonl: each evidence (a code's meaning) is in each code list the item names, on a row of
+    its own, so the question can be hit in either copy (jw or wmo)."""
+    reference, items = _reference_set("reference_codes_dev.jsonl")
     assert len({i.id for i in items}) == len(items) >= 14
     for item in items:
         assert item.answerable and item.files and item.evidence, item.id
@@ -197,10 +202,7 @@ def test_code_questions_name_a_meaning_that_stands_in_every_named_list() -> None
 def test_codes_in_passing_have_their_evidence_in_the_named_rule() -> None:
     """reference_codes_passing_dev.jsonl: questions that name a message code while asking about a procedure; each
     evidence is a line of a file the item names (whitespace as in the rule's text)."""
-    reference = REPO.parent / "shared" / "reference"
-    if not reference.is_dir():
-        pytest.skip(f"referentiecorpus {reference} ontbreekt")
-    items = load_items(DATASETS / "reference_codes_passing_dev.jsonl")
+    reference, items = _reference_set("reference_codes_passing_dev.jsonl")
     assert len({i.id for i in items}) == len(items) >= 6
     for item in items:
         assert item.answerable and item.files and item.evidence and "code-in-passing" in item.tags, item.id
