@@ -97,6 +97,15 @@ def specific_terms(question: str) -> list[str]:
     return sorted(fold(t) for t in terms if len(t) >= 2 or t.isdigit())
 
 
+_SEPARATED_NUMBER = re.compile(r"\d+(?:[.,]\d+)+")
+
+
+def _mentions_number(folded: str, number: str) -> bool:
+    """Whether the text has the number as a whole: "3.3" in "iJw 3.3" or "3.3.1", not in "3.2", "13.3" or "3.35"."""
+    return any(re.search(rf"(?<![\d.,]){re.escape(form)}(?!,?\d)", folded)
+               for form in {number, re.sub(r"[.,]", "", number)})
+
+
 def _initials(text: str) -> set[str]:
     """Acronyms of multi-word names in metadata: 'Sociaal Domein Achterhoek' -> 'sda'."""
     words = re.findall(r"\b[A-Z][\w-]*", text)
@@ -113,6 +122,13 @@ def missing_terms(question: str, passage: str, metadata_text: str = "",
     missing = []
     folded = fold(f"{passage} {metadata_text}")
     for term in specific_terms(question):
+        if _SEPARATED_NUMBER.fullmatch(term):
+            # "3.3", "1.000", "25,50": the analyzer splits a number at its separators, so "release 3.3" would count
+            # as mentioned by any passage with a 3 in it. Such a number is mentioned only as a whole (or, for
+            # thousands, without its separators: "1.000" / "1000").
+            if not _mentions_number(folded, term):
+                missing.append(term)
+            continue
         stems = analyzer.terms(term) or [term]
         if all(stem in available or stem.rstrip("s") in available for stem in stems):
             continue

@@ -6,6 +6,7 @@ import pytest
 from haystack import Document
 from haystack.core.serialization import component_from_dict, component_to_dict
 
+from api.answering.abstention import missing_terms
 from api.answering.selection import ExtractiveAnswerBuilder, relevance_of, scope_label
 from api.dates import date_label
 from index.analyzer import DutchAnalyzer
@@ -181,6 +182,22 @@ def test_question_about_a_year_the_passage_does_not_mention_abstains(
     answer = builder.run("Wat is het uurtarief voor individuele begeleiding in 2031?", [doc])["answer"]
     assert answer["answered"] is False
     assert "2031" in answer["answer"]
+
+
+def test_a_version_number_is_mentioned_only_as_a_whole(builder: ExtractiveAnswerBuilder) -> None:
+    # The analyzer cuts "3.3" into "3" and "3": a passage about release 3.2 held both, so a question about 3.3 was
+    # answered with the dates of 3.2.
+    doc = _doc("a", "Beide releases iWmo 3.2 en iJw 3.2 zijn op 3 april 2023 van kracht geworden.")
+    answer = builder.run("Per wanneer gaat iJw release 3.3 in?", [doc])["answer"]
+    assert answer["answered"] is False
+    assert "3.3" in answer["answer"]
+    newer = _doc("b", "Release iJw 3.3.1 gaat op 1 januari 2027 in; de releases iWmo en iJw 3.3 volgen samen.")
+    assert builder.run("Per wanneer gaat iJw release 3.3 in?", [newer])["answer"]["answered"] is True
+
+
+def test_a_number_with_separators_matches_a_passage_without_them() -> None:
+    assert missing_terms("Geldt dit vanaf 1.000 euro?", "Vanaf 1000 euro geldt de meldplicht.") == []
+    assert missing_terms("Wat staat er in artikel 13.3?", "Artikel 113.3 en artikel 13.35 regelen dit.") == ["13.3"]
 
 
 def test_input_documents_are_not_changed(builder: ExtractiveAnswerBuilder) -> None:
