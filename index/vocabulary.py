@@ -50,7 +50,7 @@ _GROUPS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("pgb", "persoonsgebonden budget"), ("pgb", "persoonsgebonden budget")),
     (("evaluatie", "evalueren", "evaluatiegesprek"), ("evaluatie", "evaluatieformulier")),
     (("werkdagen", "dagen"), ("werkdagen",)),
-    (("termijn", "hoe snel", "hoe lang", "deadline", "uiterlijk"), ("binnen", "werkdagen", "termijn")),
+    (("termijn", "hoe snel", "hoe lang", "hoelang", "deadline", "uiterlijk"), ("binnen", "werkdagen", "termijn")),
     (("plekken", "plaatsen", "capaciteit"), ("plekken", "plekbezetting")),
     (("betaling", "betalen", "uitbetaling"), ("betaling", "bevoorschotting")),
     (("release", "nieuwe versie standaard"), ("release", "istandaard")),

@@ -43,7 +43,7 @@ _EXPECTATIONS: list[tuple[re.Pattern[str], re.Pattern[str], str]] = [
                 r"prijs|kost|kosten|euro|bijdrage)"), _HAS_AMOUNT, "bedrag"),
     (re.compile(rf"{_OPENING}(?:op welke datum|welke datum|in welk jaar|welke dag)\b"), _HAS_DATE, "datum"),
     (re.compile(rf"{_OPENING}(?:hoe vaak|hoe frequent)\b"), _HAS_FREQUENCY, "frequentie"),
-    (re.compile(rf"{_OPENING}(?:hoeveel|hoe lang|wat is de maximale|wat is de termijn|welke termijn)\b"), _HAS_NUMBER,
+    (re.compile(rf"{_OPENING}(?:hoeveel|hoe ?lang|wat is de maximale|wat is de termijn|welke termijn)\b"), _HAS_NUMBER,
      "aantal"),
 ]
 # "Tot wanneer ...?", "Wanneer is de volgende ...?" mostly ask for a date but may be answered by a condition ("zodra

@@ -36,7 +36,7 @@ MODEL_FEATURES = (
 _NUMBER = re.compile(r"\b\d[\d.,]*\b|\b(?:twee|drie|vier|vijf|zes|zeven|acht|negen|tien|twaalf|twintig|dertig|"
                      r"veertig|zestig|honderd)\b", re.IGNORECASE)
 # Words that open a question asking for a quantity; a learned weight decides what it is worth.
-_ASKS_VALUE = re.compile(r"\b(?:hoeveel|hoe lang|hoe snel|hoe vaak|binnen welke|welke termijn|wanneer|"
+_ASKS_VALUE = re.compile(r"\b(?:hoeveel|hoe ?lang|hoe snel|hoe vaak|binnen welke|welke termijn|wanneer|"
                          r"hoe hoog|uiterlijk|termijn|deadline)\b", re.IGNORECASE)
 
 

@@ -90,6 +90,15 @@ def test_within_which_term_asks_for_a_number() -> None:
     assert not requirement.satisfied_by("De gemeente reageert tijdig.")
 
 
+def test_hoelang_written_as_one_word_asks_for_a_value_as_hoe_lang_does() -> None:
+    for question in ("Hoe lang mag de gemeente doen over een declaratie?",
+                     "Hoelang mag de gemeente doen over een declaratie?"):
+        requirement = AnswerRequirement(question)
+        assert requirement.label == "aantal"
+        assert requirement.satisfied_by("De gemeente reageert binnen tien werkdagen.")
+        assert not requirement.satisfied_by("De gemeente reageert tijdig.")
+
+
 def test_a_rule_under_a_condition_the_question_does_not_mention_goes_below_the_general_rule() -> None:
     special = Document(id="s", content="De gemeente wijst binnen twee weken af.", score=1.0, meta={
         "title": "OP359 — Indien een verzoek om toewijzing wordt afgewezen op basis van het woonplaatsbeginsel, "

@@ -152,6 +152,13 @@ def test_paraphrase_of_care_start_expands_to_305(analyzer: DutchAnalyzer) -> Non
     assert "305" in DomainVocabulary(analyzer).expand("Welk bericht stuur ik als de zorg start?").terms
 
 
+def test_hoelang_as_one_word_asks_for_a_term_as_hoe_lang_does(analyzer: DutchAnalyzer) -> None:
+    vocabulary = DomainVocabulary(analyzer)
+    apart = vocabulary.expand("Hoe lang krijgen aanbieders een contract?").terms
+    together = vocabulary.expand("Voor hoelang krijgen aanbieders een contract?").terms
+    assert "termijn" in apart and "termijn" in together
+
+
 def test_terms_already_in_the_query_are_not_added_again(analyzer: DutchAnalyzer) -> None:
     expansion = DomainVocabulary(analyzer).expand("startbericht 305")
     assert "305" not in expansion.terms
