@@ -13,18 +13,22 @@ _ABBREVIATIONS = (
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9À-Ö])")
 # Also before a list item run into the same line ("... .nl. - Alle feedback ...": a list whose items a converter
 # made one paragraph).
+# Users type on in lower case after a full stop ("... geen reactie. hoe lang mag de gemeente ...?").
+_TYPED_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Za-z0-9À-ÖØ-öø-ÿ])")
 _ITEM_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=(?:[-•*]\s+)?[\"'“‘(]?[A-Z0-9À-Ö])")
 
 
-def split_sentences(text: str, list_items: bool = False) -> list[str]:
+def split_sentences(text: str, list_items: bool = False, typed: bool = False) -> list[str]:
     """Split a paragraph into sentences; never splits inside a known abbreviation or '1. ' numbering. With
-    `list_items`, a list item run into the line ("... mailen. - De SDD neemt ...") starts a sentence of its own."""
+    `list_items`, a list item run into the line ("... mailen. - De SDD neemt ...") starts a sentence of its own; with
+    `typed` (a user's message), a sentence may also start in lower case."""
     text = " ".join(text.split())
     if not text:
         return []
     sentences: list[str] = []
     start = 0
-    for match in (_ITEM_BOUNDARY if list_items else _BOUNDARY).finditer(text):
+    boundary = _TYPED_BOUNDARY if typed else _ITEM_BOUNDARY if list_items else _BOUNDARY
+    for match in boundary.finditer(text):
         candidate = text[start : match.start()].rstrip()
         last_word = candidate.rsplit(" ", 1)[-1].lower()
         if last_word in _ABBREVIATIONS or re.fullmatch(r"\(?(?:\d{1,2}|[a-z])[.)]", last_word):
@@ -40,7 +44,7 @@ def split_sentences(text: str, list_items: bool = False) -> list[str]:
 def question_sentence(text: str) -> str | None:
     """The last sentence when it asks something and the text has more than that sentence; else None. A short
     afterthought ("Vanwege privacy?") is no question of its own."""
-    sentences = split_sentences(text)
+    sentences = split_sentences(text, typed=True)
     if len(sentences) < 2 or not sentences[-1].rstrip().endswith("?") or len(sentences[-1].split()) < 4:
         return None
     return sentences[-1]

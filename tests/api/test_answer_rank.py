@@ -99,6 +99,13 @@ def test_hoelang_written_as_one_word_asks_for_a_value_as_hoe_lang_does() -> None
         assert not requirement.satisfied_by("De gemeente reageert tijdig.")
 
 
+def test_a_case_typed_on_in_lower_case_still_asks_for_a_value() -> None:
+    requirement = AnswerRequirement("we hebben gedeclareerd maar krijgen geen reactie. hoe lang mag de gemeente "
+                                    "daarover doen?")
+    assert requirement.label == "aantal"
+    assert not requirement.satisfied_by("De aanbieder dient actie te ondernemen.")
+
+
 def test_a_rule_under_a_condition_the_question_does_not_mention_goes_below_the_general_rule() -> None:
     special = Document(id="s", content="De gemeente wijst binnen twee weken af.", score=1.0, meta={
         "title": "OP359 — Indien een verzoek om toewijzing wordt afgewezen op basis van het woonplaatsbeginsel, "

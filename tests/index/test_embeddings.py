@@ -196,6 +196,10 @@ def test_components_do_not_share_state_between_runs(embedding_model: EmbeddingMo
     ("Welk bericht stuur ik als de zorg start?", None),  # one sentence: the question itself
     ("Waarom verdwijnt de cliënt uit het bericht? Vanwege privacy?", None),  # a short afterthought
     ("Wat stuurt de gemeente terug? (Cliënt ander subsegment 317)", None),  # a follow-up's carried context
+    # typed on in lower case after the full stop, as users do
+    ("we hebben gedeclareerd maar krijgen geen reactie. hoe lang mag de gemeente daarover doen?",
+     "hoe lang mag de gemeente daarover doen?"),
+    ("Wij leveren o.a. begeleiding en dagbesteding. mag dat in één toewijzing?", "mag dat in één toewijzing?"),
 ])
 def test_question_sentence(text: str, expected: str | None) -> None:
     assert question_sentence(text) == expected
