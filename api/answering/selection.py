@@ -227,6 +227,8 @@ class ExtractiveAnswerBuilder:
         own = set(self._analyzer.terms(asked)) if asked and asked != query else set()
         asked = asked or query
         asked = question_sentence(asked) or asked
+        if not own and asked != query:
+            own = set(self._analyzer.terms(asked))  # a case's asking sentence chooses the quote over its situation
         if self.selection == "learned":
             return {"answer": self._learned_answer(query, documents, asked, own, candidates, rows)}
         query_terms = set(self._analyzer.terms(query))

@@ -558,6 +558,17 @@ def test_a_second_highlighted_part_keeps_its_whole_sentence() -> None:
                                                "binnen vijf werkdagen: - een antwoordbericht worden verstuurd.")
 
 
+def test_a_case_told_first_is_answered_by_the_sentence_on_what_it_asks_not_the_one_retelling_the_case() -> None:
+    learned = ExtractiveAnswerBuilder(min_relevance=0.0, max_citations=5, selection="learned", min_probability=0.0,
+                                      cite_ratio=0.0)
+    faq = _doc("faq", "Er zijn gemeenten waar de aanbieder geen rol heeft in wijzigingen. Een verzoek om wijziging "
+                      "wordt daar afgewezen met reden 4 (past niet binnen contract).", 0.9)
+    question = ("Aanbieder stuurt een VOW, maar bij ons heeft de aanbieder geen rol in het doorgeven van wijzigingen. "
+                "Met welke reden wordt dat afgewezen?")
+    answer = learned.run(question, [faq])["answer"]
+    assert answer["answer"].startswith("Een verzoek om wijziging wordt daar afgewezen met reden 4")
+
+
 def test_the_corpus_weighs_the_question_words_so_a_side_word_is_not_read_out() -> None:
     """Among candidates that are all about "indexering" that word is common and "werkt" rare; in the corpus it is the
     other way round. With the index's IDF a sentence sharing only "werkt" stays a listed source."""
