@@ -37,6 +37,10 @@ STOPWORDS: frozenset[str] = frozenset(w for w in _SNOWBALL_NL if w not in _KEEP)
 # joined form is kept as well ("sub-segment" -> sub, segment, subsegment).
 _TOKEN = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:[-'’][0-9A-Za-zÀ-ÖØ-öø-ÿ]+)*")
 _MESSAGE_CODE = re.compile(r"^(?:jw|wmo|ijw|iwmo)(\d{3})$")
+# A data element of the message standard written as one word ("RedenAfwijzingVerzoek", "GeleverdVolume"): its
+# capitalised parts are the words a user types ("reden afwijzing", "geleverd volume").
+_ELEMENT = re.compile(r"^(?:[A-Z][a-zà-öø-ÿ]+){2,}$")
+_ELEMENT_PART = re.compile(r"[A-Z][a-zà-öø-ÿ]+")
 
 
 def fold(text: str) -> str:
@@ -101,6 +105,9 @@ class DutchAnalyzer:
                 yield word
                 continue
             yield self._stem(word)
+            if _ELEMENT.match(original):
+                yield from (self._stem(fold(p)) for p in _ELEMENT_PART.findall(original)
+                            if fold(p) not in STOPWORDS and len(p) >= 2)
             if compounds and n < len(parts):  # the hyphen-joined form (last candidate) adds no new parts
                 yield from (self._stem(p) for p in self._splitter.split(word) if p not in STOPWORDS)
 

@@ -26,7 +26,7 @@ from ingest.pipeline import build_indexing_pipeline
 
 # Documents per pipeline run: big enough for efficient embedding batches, small enough to make progress.
 BATCH_DOCUMENTS = 16
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"  # 2: data elements ("GeleverdVolume") also as their parts
 UPLOAD_ORIGIN = "upload"  # payload `origin` of passages of documents uploaded through the API (api/documents.py)
 
 

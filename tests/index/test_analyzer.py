@@ -83,6 +83,29 @@ def test_hyphenated_words_give_parts_and_joined_form(analyzer: DutchAnalyzer) ->
     assert "subsegment" in analyzer.terms("sub-segment")
 
 
+def test_a_data_element_of_the_standard_also_gives_the_words_it_is_made_of(analyzer: DutchAnalyzer) -> None:
+    plain = DutchAnalyzer("none")
+    assert plain.terms("RedenAfwijzingVerzoek") == ["redenafwijzingverzoek", "reden", "afwijzing", "verzoek"]
+    assert plain.terms("TeWijzigenProduct") == ["tewijzigenproduct", "wijzigen", "product"]  # "te": a stopword
+    # a user's words find the element: the same stems on both sides
+    assert set(analyzer.terms("geleverd volume")) <= set(analyzer.terms("Vul GeleverdVolume in."))
+    # codes, acronyms and ordinary capitalised words are not elements
+    assert plain.terms("OP033x2 IAJ Jeugdwet") == ["op033x2", "iaj", "jeugdwet"]
+
+
+def test_a_question_in_the_users_words_finds_the_passage_naming_the_element_by_bm25(analyzer: DutchAnalyzer) -> None:
+    encoder = BM25Encoder(analyzer)
+    element = encoder.encode_passage("Hierbij wordt RedenAfwijzingVerzoek gevuld met de waarde 4.")
+    other = encoder.encode_passage("Hierbij wordt het bericht gevuld met de waarde 4.")
+    query = encoder.encode_query("Met welke reden afwijzing wijs ik het verzoek af?")
+
+    def score(passage: object) -> float:
+        weights = dict(zip(passage.indices, passage.values, strict=True))
+        return sum(weights.get(i, 0.0) * v for i, v in zip(query.indices, query.values, strict=True))
+
+    assert score(element) > score(other)
+
+
 def test_stemmer_none_only_folds(analyzer: DutchAnalyzer) -> None:
     assert DutchAnalyzer("none").terms("Werkdagen Toewijzingen") == ["werkdagen", "toewijzingen"]
 
