@@ -13,9 +13,9 @@ _ABBREVIATIONS = (
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9À-Ö])")
 # Also before a list item run into the same line ("... .nl. - Alle feedback ...": a list whose items a converter
 # made one paragraph).
+_ITEM_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=(?:[-•*]\s+)?[\"'“‘(]?[A-Z0-9À-Ö])")
 # Users type on in lower case after a full stop ("... geen reactie. hoe lang mag de gemeente ...?").
 _TYPED_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Za-z0-9À-ÖØ-öø-ÿ])")
-_ITEM_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=(?:[-•*]\s+)?[\"'“‘(]?[A-Z0-9À-Ö])")
 
 
 def split_sentences(text: str, list_items: bool = False, typed: bool = False) -> list[str]:
