@@ -106,8 +106,8 @@ class DutchAnalyzer:
                 continue
             yield self._stem(word)
             if _ELEMENT.match(original):
-                parts = (fold(p) for p in _ELEMENT_PART.findall(original))
-                yield from (self._stem(p) for p in parts if p not in STOPWORDS)
+                element_words = (fold(p) for p in _ELEMENT_PART.findall(original))
+                yield from (self._stem(w) for w in element_words if w not in STOPWORDS)
             if compounds and n < len(parts):  # the hyphen-joined form (last candidate) adds no new parts
                 yield from (self._stem(p) for p in self._splitter.split(word) if p not in STOPWORDS)
 
