@@ -4,7 +4,8 @@ Replaces the hand-written answer-type rules (answer_type_rules.py) when a model 
 (`vraagbaak train`). With order "fused" (the default: ordering by the model measured worse on the dev split) the
 candidates keep the retrieval's order and the probability decides whether to answer and which passages to cite
 (selection.py); with order "model" they are sorted by it. Exact code rows (a table lookup rather than a judgement)
-stay on top.
+stay on top. Passages that only list search terms (a rule's "Zoektermen", "Kernbegrippen") come after the others:
+their words help retrieval find the rule, but read on their own they answer nothing (dev MRR 0.625 -> 0.634).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from haystack import Document, component
 
 from api.answering.features import Featurizer
 from api.answering.ranker_model import RankerModel
+from api.answering.sources import is_keyword_list
 from index.analyzer import DutchAnalyzer
 from index.code_lookup import EXACT
 
@@ -58,5 +60,5 @@ class LearnedReranker:
         rest = [d for d in scored if d.meta.get("match") != EXACT]
         if self.order == "model":
             rest.sort(key=lambda d: d.score or 0.0, reverse=True)
-        ranked = exact + rest
+        ranked = exact + [d for d in rest if not is_keyword_list(d)] + [d for d in rest if is_keyword_list(d)]
         return {"documents": ranked[: max(top_k or self.top_k, len(exact))], "candidates": ranked}

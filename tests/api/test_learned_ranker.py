@@ -121,6 +121,25 @@ def test_order_by_the_model_sorts_by_probability(trained: Settings, embedding_mo
     assert [d.id for d in ranked] == ["1", "0"] and ranked[0].score > ranked[1].score
 
 
+def test_a_list_of_search_terms_comes_after_the_passages_that_say_something(
+        trained: Settings, embedding_model: EmbeddingModel) -> None:
+    from api.answering.reranker import LearnedReranker
+
+    model = RankerModel.load(ranker_dir(trained.data_dir))
+    rule = ["OP271 - De aanbieder verzendt een startbericht binnen vijf werkdagen"]
+    docs = [Document(id=str(i), content=text, meta={"dense_score": 0.9 - i / 10, "dense_rank": i + 1,
+                                                   "bm25_score": 9.0 - i, "bm25_rank": i + 1, "heading_path": path})
+            for i, (text, path) in enumerate([("startbericht, termijn, vijf werkdagen, 305", [*rule, "Zoektermen"]),
+                                              ("De aanbieder verstuurt het startbericht binnen vijf werkdagen.",
+                                               [*rule, "Definitie"]),
+                                              ("Gemeentecodes en hun namen.", ["Codelijst gemeenten"])])]
+    query = "Wanneer stuur ik het startbericht?"
+    vector = embedding_model.embed_queries([query])[0]
+    for order in ("fused", "model"):
+        ranked = LearnedReranker(model, order=order).run(query, docs, vector)["documents"]
+        assert ranked[-1].id == "0" and len(ranked) == 3
+
+
 def test_health_names_the_ranking(trained: Settings) -> None:
     with TestClient(create_app(trained)) as client:
         ranker = client.get("/health").json()["ranker"]
