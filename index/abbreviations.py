@@ -22,6 +22,18 @@ _SHORT = r"[A-Z][A-Za-z]{0,3}[A-Z][A-Za-z]{0,2}|[A-Z]{2,6}"
 _SHORT_IN_BRACKETS = re.compile(rf"\(\s*({_SHORT})\s*\)")
 _SHORT_THEN_LONG = re.compile(rf"\b({_SHORT})\s*\(\s*([^\n()]{{3,90}})\)")
 _WORD = re.compile(r"[\wÀ-ÿ'’-]+")
+# A message code as a table cell (305, JW305, WMO305) next to a header that names messages or a type.
+_MESSAGE_CELL = re.compile(r"^(?:i?jw|i?wmo)?\s?-?(\d{3})$", re.IGNORECASE)
+_ROW_WEIGHT = 100  # a table row defines a name; a name in brackets only uses it
+_FIELD = re.compile(r"([^:;\n]{2,40}):\s*([^;\n]{1,80})")
+_NOUN_WITH_CODE = re.compile(r"\b([A-Za-zÀ-ÿ-]*bericht)\s*\(\s*(?:i?jw|i?wmo)?\s?-?(\d{3})\s*\)", re.IGNORECASE)
+# A message code in a question: "JW305", "WMO-307", "305-bericht", "berichttype 315", "de 305" (an article before a
+# bare number, no unit after it).
+_UNIT = r"(?:euro|eur|uur|uren|minuten|dagen|werkdagen|weken|maanden|jaar|jaren|procent|%|km|kilometer)\b"
+_MESSAGE_IN_QUESTION = re.compile(
+    r"\b(?:i?jw|i?wmo)\s?-?(\d{3})\b|\b(\d{3})\s?-?\s?berichte?n?\b|\bbericht(?:type)?\s+(\d{3})\b"
+    rf"|\b(?:de|een|het|die|deze|dat|elke|geen)\s+(\d{{3}})\b(?!\s*{_UNIT})(?![.,]\d)(?!\s?-?\s?bericht)",
+    re.IGNORECASE)
 
 
 def long_form(words: list[str], short: str) -> str | None:
@@ -75,6 +87,38 @@ def mine(texts: Iterable[str | tuple[str, str | None]],
     return dict(found)
 
 
+def mine_message_names(texts: Iterable[str]) -> dict[str, list[str]]:
+    """Message code (its three digits) -> its names, the one the texts use most first: "startbericht" before
+    "startzorgbericht" where the rules say "startbericht". Names come from table rows that pair a message type with a
+    name ("Berichttype: 305; Berichtnaam: Startzorgbericht") and from "Startzorgbericht (JW305)". A name found with
+    several codes ("antwoordbericht (319)", "antwoordbericht (325)") names only the one a table row gives it, else
+    the one it is written with most."""
+    texts = list(texts)
+    found: dict[str, Counter[str]] = defaultdict(Counter)
+    for text in texts:
+        for line in text.split("\n") if "naam" in text.lower() else ():
+            code = name = None
+            for header, value in _FIELD.findall(line):
+                header = fold(header.strip())
+                cell = _MESSAGE_CELL.match(value.strip())
+                if code is None and cell and re.search(r"bericht|type", header):
+                    code = cell.group(1)
+                elif name is None and header.endswith("naam"):
+                    name = value.strip()
+            if code and name:
+                found[code][fold(name)] += _ROW_WEIGHT
+        for match in _NOUN_WITH_CODE.finditer(text):
+            found[match.group(2)][fold(match.group(1))] += 1
+    owner = {name: max(found, key=lambda code: (found[code][name], code))
+             for name in {n for names in found.values() for n in names}}
+    if not owner:
+        return {}
+    everything = "\n".join(texts).lower()  # names hold no accents to fold ("startbericht")
+    usage = {name: everything.count(name) for name in owner}
+    return {code: sorted(own, key=lambda n: (-usage[n], n))
+            for code, names in found.items() if (own := [n for n in names if owner[n] == code])}
+
+
 @dataclass
 class Abbreviations:
     """The corpus's short forms and their long forms."""
@@ -82,6 +126,7 @@ class Abbreviations:
     forms: dict[str, Counter[str]]
     analyzer: DutchAnalyzer = field(default_factory=DutchAnalyzer)
     regional: dict[str, frozenset[str]] = field(default_factory=dict)  # short forms only regional documents define
+    messages: dict[str, list[str]] = field(default_factory=dict)  # message code -> its names (mine_message_names)
     _stems: dict[str, list[set[str]]] = field(init=False, repr=False)  # each long form's analysed words
 
     def __post_init__(self) -> None:
@@ -94,7 +139,9 @@ class Abbreviations:
         """From the passages' texts, or (text, scope) pairs: then a short form that only regional documents define
         is expanded only for callers of those regions (the expansion is shown under "Gezocht naar")."""
         where: dict[str, set[str]] = {}
-        return cls(mine(texts, where), analyzer or DutchAnalyzer(), regional_words(where))
+        texts = list(texts)
+        messages = mine_message_names(t if isinstance(t, str) else t[0] for t in texts)
+        return cls(mine(texts, where), analyzer or DutchAnalyzer(), regional_words(where), messages)
 
     def __len__(self) -> int:
         return len(self._stems)
@@ -134,3 +181,16 @@ class Abbreviations:
         """Whether the analysed words `available` hold one of the long forms of `short` completely."""
         key = self._key(short)
         return key is not None and any(s <= available for s in self._stems[key])
+
+    def messages_in_query(self, query: str) -> list[tuple[str, str]]:
+        """(the code as typed, its name) for each message code in the question whose name the corpus defines:
+        "de JW305" -> ("JW305", "startbericht"), "een 307-bericht" -> ("307-bericht", "stopbericht")."""
+        pairs: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for match in _MESSAGE_IN_QUESTION.finditer(query):
+            group = next(i for i, g in enumerate(match.groups(), start=1) if g)
+            code = match.group(group)
+            if code in self.messages and code not in seen:
+                seen.add(code)  # "berichttype 319", "de 305": the number stands for the name, the words stay
+                pairs.append((match.group(0) if group <= 2 else code, self.messages[code][0]))
+        return pairs

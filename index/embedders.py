@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -95,11 +96,16 @@ class QueryEncoder:
                   "expand_dense": self.expand_dense}
         return {"type": f"{__name__}.QueryEncoder", "init_parameters": params}
 
-    def _dense_query(self, query: str, dense_text: str) -> list[float]:
+    def _dense_query(self, query: str, dense_text: str, named: Sequence[tuple[str, str]] = ()) -> list[float]:
         """The question's embedding. A question told as a case ("Een cliënt werd opgenomen, dus ... Nu blijkt ...
         Hoeveel tijd hebben we om ...?") is searched with the mean of the whole text and its last question
-        sentence: the case alone pulls towards passages about the case, the question sentence alone lacks it."""
+        sentence: the case alone pulls towards passages about the case, the question sentence alone lacks it.
+        `named`: message codes as typed and their names, which the embedding reads instead of the codes (a code is
+        only digits to it: with "JW305" the rule on the startbericht was at dense rank 73, with "startbericht" 2)."""
         asked = question_sentence(query)
+        for typed, name in named:
+            dense_text = dense_text.replace(typed, name)
+            asked = asked.replace(typed, name) if asked is not None else None
         if asked is None:
             return self.model.embed_queries([dense_text])[0].tolist()
         whole, sentence = self.model.embed_queries([dense_text, asked])
@@ -120,6 +126,21 @@ class QueryEncoder:
                 spelled.append(long)
         return spelled
 
+    def _named_messages(self, query: str, extra: dict[str, float]) -> list[tuple[str, str]]:
+        """(code as typed, its name) for the message codes the question uses ("JW305" -> "startbericht") and whose
+        name it does not already hold; the name's words join the BM25 terms `extra` at the vocabulary's weight."""
+        if self.abbreviations is None:
+            return []
+        present = set(self._encoder.analyzer.terms(query))
+        named = []
+        for typed, name in self.abbreviations.messages_in_query(query):
+            new = [t for t in self._encoder.analyzer.terms(name) if t not in present]
+            for term in new:
+                extra[term] = max(extra.get(term, 0.0), self._vocabulary.weight)
+            if new:
+                named.append((typed, name))
+        return named
+
     @component.output_types(embedding=list[float], sparse_embedding=SparseEmbedding, expansion=str, query=str)
     def run(self, query: str, context: str | None = None, allowed: list[str] | None = None,
             context_vectors: list[list[float]] | None = None) -> dict[str, Any]:
@@ -138,7 +159,8 @@ class QueryEncoder:
         dense_text = f"{query} ({expansion.text})" if self.expand_dense and expansion and expansion.text else query
         extra = dict(expansion.terms) if expansion else {}
         spelled = self._spelled_out(query, extra, scopes)
-        embedding = self._dense_query(query, dense_text)
+        named = self._named_messages(query, extra)
+        embedding = self._dense_query(query, dense_text, named)
         if context and self.context_weight > 0:
             for term in self._encoder.analyzer.terms(context):
                 extra[term] = max(extra.get(term, 0.0), self.context_weight)
@@ -151,5 +173,5 @@ class QueryEncoder:
             embedding = (mixed / max(float(np.linalg.norm(mixed)), 1e-9)).tolist()
         sparse = self._encoder.encode_query(query, extra or None)
         searched = " ".join([*dict.fromkeys(corrections.values()), *([expansion.text] if expansion else []),
-                             *spelled]).strip()
+                             *spelled, *(n for _, n in named)]).strip()
         return {"embedding": embedding, "sparse_embedding": sparse, "expansion": searched, "query": query}

@@ -191,7 +191,7 @@ class VraagbaakDocumentStore:
     def texts(self) -> list[tuple[str, str | None]]:
         """Every passage's text with its context header (the words a question can be corrected to), with the
         passage's scope (its region, or "landelijk")."""
-        return [(f"{p.get('context') or ''} {p.get('content') or ''}", p.get("scope"))
+        return [(f"{p.get('context') or ''}\n{p.get('content') or ''}", p.get("scope"))
                 for _, p, _ in self.backend.scroll(fields=["context", "content", "scope"])]
 
     def regions(self) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from api.answering.abstention import missing_terms
-from index.abbreviations import Abbreviations, long_form, mine
+from index.abbreviations import Abbreviations, long_form, mine, mine_message_names
 from index.analyzer import DutchAnalyzer
 from index.embedders import QueryEncoder
 from index.embedding_model import EmbeddingModel
@@ -82,3 +82,58 @@ def test_a_short_form_only_regional_documents_define_is_expanded_only_for_those_
     assert abbreviations.in_query(query) == [("VOT", "verzoek om toewijzing"), ("HO", "huishoudelijke ondersteuning")]
     assert abbreviations.in_query(query, frozenset({"drechtsteden", "landelijk"})) == abbreviations.in_query(query)
     assert abbreviations.in_query(query, frozenset({"achterhoek", "landelijk"})) == [("VOT", "verzoek om toewijzing")]
+
+
+MESSAGE_TEXTS = [
+    "Berichttype: 305; Berichtnaam: Startzorgbericht; Maximale reactietermijn: 5 werkdagen",
+    "Berichttype: 319; Berichtnaam: Antwoordbericht; Maximale reactietermijn: 5 werkdagen",
+    "De aanbieder stuurt een Startzorgbericht (JW305) als de zorg begint.",
+    "OP271: de aanbieder verstuurt het startbericht binnen vijf werkdagen. Een startbericht is verplicht.",
+    "De gemeente keurt af met een antwoordbericht (325) en later een antwoordbericht (325).",
+    "Het Stopbericht (JW307) meldt het einde van de zorg.",
+]
+
+
+def test_message_names_are_mined_from_table_rows_and_brackets_the_most_used_first() -> None:
+    names = mine_message_names(MESSAGE_TEXTS)
+    # the row and the brackets name 305 "startzorgbericht"; "startbericht" is never written with the code here
+    assert names["305"] == ["startzorgbericht"]
+    assert names["307"] == ["stopbericht"]
+    # "antwoordbericht" is written with 325 twice, but a table row gives it to 319: it names 319 only
+    assert names["319"] == ["antwoordbericht"] and "325" not in names
+    with_rules = mine_message_names([*MESSAGE_TEXTS, "Het Startbericht (JW305) gaat binnen vijf werkdagen."])
+    assert with_rules["305"] == ["startbericht", "startzorgbericht"]  # written 3 times against 2
+    assert mine_message_names(["Code: 305; Omschrijving: Iets anders", "geen codes hier"]) == {}
+
+
+def test_message_codes_in_a_question() -> None:
+    abbreviations = Abbreviations.from_texts(MESSAGE_TEXTS)
+    assert abbreviations.messages_in_query("Wanneer moet ik de JW305 versturen?") == [("JW305", "startzorgbericht")]
+    assert abbreviations.messages_in_query("een WMO-307 of een 305-bericht?") == [
+        ("WMO-307", "stopbericht"), ("305-bericht", "startzorgbericht")]
+    assert abbreviations.messages_in_query("stuur ik de 305 of berichttype 319?") == [
+        ("305", "startzorgbericht"), ("319", "antwoordbericht")]
+    # a number with a unit, or one no definition names, is no message
+    assert abbreviations.messages_in_query("de 305 uur kost 305 euro") == []
+    assert abbreviations.messages_in_query("Wanneer stuur ik een JW301?") == []
+
+
+def test_the_dense_query_reads_the_message_name_where_the_user_typed_the_code(
+        embedding_model: EmbeddingModel) -> None:
+    abbreviations = Abbreviations.from_texts(MESSAGE_TEXTS)
+    encoder = QueryEncoder(embedding_model, abbreviations=abbreviations)
+    coded = encoder.run("Wanneer stuur ik de JW305?")
+    named = QueryEncoder(embedding_model).run("Wanneer stuur ik de startzorgbericht?")
+    plain = QueryEncoder(embedding_model).run("Wanneer stuur ik de JW305?")
+    assert coded["embedding"] == pytest.approx(named["embedding"], abs=1e-6)
+    assert plain["embedding"] != pytest.approx(named["embedding"], abs=1e-3)
+    assert "startzorgbericht" in coded["expansion"]
+    start = term_id(DutchAnalyzer().terms("startzorgbericht")[0])
+    jw305 = term_id(DutchAnalyzer().terms("JW305")[0])
+    weights = dict(zip(coded["sparse_embedding"].indices, coded["sparse_embedding"].values, strict=True))
+    assert 0 < weights[start] < weights[jw305]  # BM25 keeps the code as typed, the name below it
+    # a case question's asking sentence reads the name too
+    case = encoder.run("De jongere is gisteren gestart. Wanneer moet de JW305 eruit?")
+    case_named = QueryEncoder(embedding_model).run(
+        "De jongere is gisteren gestart. Wanneer moet de startzorgbericht eruit?")
+    assert case["embedding"] == pytest.approx(case_named["embedding"], abs=1e-6)
