@@ -128,10 +128,13 @@ class Abbreviations:
     regional: dict[str, frozenset[str]] = field(default_factory=dict)  # short forms only regional documents define
     messages: dict[str, list[str]] = field(default_factory=dict)  # message code -> its names (mine_message_names)
     _stems: dict[str, list[set[str]]] = field(init=False, repr=False)  # each long form's analysed words
+    _message_stems: dict[str, list[set[str]]] = field(init=False, repr=False)  # each message name's analysed words
 
     def __post_init__(self) -> None:
         self._stems = {short: stems for short, longs in self.forms.items()
                        if (stems := [s for lf in longs if (s := set(self.analyzer.terms(lf)))])}
+        self._message_stems = {code: [s for name in names if (s := set(self.analyzer.terms(name)))]
+                               for code, names in self.messages.items()}
 
     @classmethod
     def from_texts(cls, texts: Iterable[str | tuple[str, str | None]],
@@ -178,9 +181,13 @@ class Abbreviations:
         return {short: self.long_forms(short)[0] for short in self._stems if not is_dutch_word(short)}
 
     def spelled_out(self, short: str, available: set[str]) -> bool:
-        """Whether the analysed words `available` hold one of the long forms of `short` completely."""
+        """Whether the analysed words `available` hold one of the long forms of `short` completely; for a message
+        code ("JW315", "315") one of its names ("verzoek om toewijzing")."""
         key = self._key(short)
-        return key is not None and any(s <= available for s in self._stems[key])
+        if key is not None and any(s <= available for s in self._stems[key]):
+            return True
+        code = _MESSAGE_CELL.match(short)
+        return code is not None and any(s <= available for s in self._message_stems.get(code.group(1), []))
 
     def messages_in_query(self, query: str) -> list[tuple[str, str]]:
         """(the code as typed, its name) for each message code in the question whose name the corpus defines:

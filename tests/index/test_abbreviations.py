@@ -137,3 +137,14 @@ def test_the_dense_query_reads_the_message_name_where_the_user_typed_the_code(
     case_named = QueryEncoder(embedding_model).run(
         "De jongere is gisteren gestart. Wanneer moet de startzorgbericht eruit?")
     assert case["embedding"] == pytest.approx(case_named["embedding"], abs=1e-6)
+
+
+def test_a_message_code_is_mentioned_by_a_passage_that_names_the_message() -> None:
+    abbreviations = Abbreviations.from_texts(MESSAGE_TEXTS)
+    analyzer = DutchAnalyzer()
+    question = "Binnen welke termijn moet de gemeente reageren op een JW307?"
+    passage = "Na ontvangst van het stopbericht verwerkt de gemeente het binnen vijf werkdagen."
+    assert missing_terms(question, passage, analyzer=analyzer) == ["jw307"]
+    assert missing_terms(question, passage, analyzer=analyzer, abbreviations=abbreviations) == []
+    assert missing_terms(question, "De gemeente reageert binnen vijf werkdagen.", analyzer=analyzer,
+                         abbreviations=abbreviations) == ["jw307"]
