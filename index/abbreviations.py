@@ -26,7 +26,7 @@ _WORD = re.compile(r"[\wÀ-ÿ'’-]+")
 _MESSAGE_CELL = re.compile(r"^(?:i?jw|i?wmo)?\s?-?(\d{3})$", re.IGNORECASE)
 _ROW_WEIGHT = 100  # a table row defines a name; a name in brackets only uses it
 _FIELD = re.compile(r"([^:;\n]{2,40}):\s*([^;\n]{1,80})")
-_NOUN_WITH_CODE = re.compile(r"\b([A-Za-zÀ-ÿ-]*bericht)\s*\(\s*(?:i?jw|i?wmo)?\s?-?(\d{3})\s*\)", re.IGNORECASE)
+_NOUN_WITH_CODE = re.compile(r"\b([A-Za-zÀ-ÿ-]{2,}bericht)\s*\(\s*(?:i?jw|i?wmo)?\s?-?(\d{3})\s*\)", re.IGNORECASE)
 # A message code in a question: "JW305", "WMO-307", "305-bericht", "berichttype 315", "de 305" (an article before a
 # bare number, no unit after it).
 _UNIT = r"(?:euro|eur|uur|uren|minuten|dagen|werkdagen|weken|maanden|jaar|jaren|procent|%|km|kilometer)\b"
@@ -92,7 +92,7 @@ def mine_message_names(texts: Iterable[str]) -> dict[str, list[str]]:
     "startzorgbericht" where the rules say "startbericht". Names come from table rows that pair a message type with a
     name ("Berichttype: 305; Berichtnaam: Startzorgbericht") and from "Startzorgbericht (JW305)". A name found with
     several codes ("antwoordbericht (319)", "antwoordbericht (325)") names only the one a table row gives it, else
-    the one it is written with most."""
+    the one it is written with most (with none on a tie)."""
     texts = list(texts)
     found: dict[str, Counter[str]] = defaultdict(Counter)
     for text in texts:
@@ -109,14 +109,17 @@ def mine_message_names(texts: Iterable[str]) -> dict[str, list[str]]:
                 found[code][fold(name)] += _ROW_WEIGHT
         for match in _NOUN_WITH_CODE.finditer(text):
             found[match.group(2)][fold(match.group(1))] += 1
-    owner = {name: max(found, key=lambda code: (found[code][name], code))
-             for name in {n for names in found.values() for n in names}}
+    owner = {}
+    for name in {n for names in found.values() for n in names}:
+        counts = sorted((found[code][name], code) for code in found if found[code][name])
+        if len(counts) == 1 or counts[-1][0] > counts[-2][0]:  # a tie ("retourbericht (324)", "(326)"): no owner
+            owner[name] = counts[-1][1]
     if not owner:
         return {}
     everything = "\n".join(texts).lower()  # names hold no accents to fold ("startbericht")
     usage = {name: everything.count(name) for name in owner}
     return {code: sorted(own, key=lambda n: (-usage[n], n))
-            for code, names in found.items() if (own := [n for n in names if owner[n] == code])}
+            for code, names in found.items() if (own := [n for n in names if owner.get(n) == code])}
 
 
 @dataclass

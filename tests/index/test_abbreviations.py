@@ -104,6 +104,9 @@ def test_message_names_are_mined_from_table_rows_and_brackets_the_most_used_firs
     with_rules = mine_message_names([*MESSAGE_TEXTS, "Het Startbericht (JW305) gaat binnen vijf werkdagen."])
     assert with_rules["305"] == ["startbericht", "startzorgbericht"]  # written 3 times against 2
     assert mine_message_names(["Code: 305; Omschrijving: Iets anders", "geen codes hier"]) == {}
+    # a bare "bericht (305)" is no name; a name written as often with two codes names neither
+    assert mine_message_names(["Stuur het bericht (305).", "retourbericht (324) en retourbericht (326)",
+                               "Het Stopbericht (307)"]) == {"307": ["stopbericht"]}
 
 
 def test_message_codes_in_a_question() -> None:
