@@ -201,6 +201,7 @@ class Abbreviations:
             group = next(i for i, g in enumerate(match.groups(), start=1) if g)
             code = match.group(group)
             if code in self.messages and code not in seen:
-                seen.add(code)  # "berichttype 319", "de 305": the number stands for the name, the words stay
+                seen.add(code)
+                # "JW305", "305-bericht" stand for the name as a whole; in "berichttype 319", "de 305" the number does
                 pairs.append((match.group(0) if group <= 2 else code, self.messages[code][0]))
         return pairs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -104,8 +105,9 @@ class QueryEncoder:
         only digits to it: with "JW305" the rule on the startbericht was at dense rank 73, with "startbericht" 2)."""
         asked = question_sentence(query)
         for typed, name in named:
-            dense_text = dense_text.replace(typed, name)
-            asked = asked.replace(typed, name) if asked is not None else None
+            as_typed = re.compile(rf"(?<![\w-]){re.escape(typed)}(?![\w-])")
+            dense_text = as_typed.sub(name, dense_text)
+            asked = as_typed.sub(name, asked) if asked is not None else None
         if asked is None:
             return self.model.embed_queries([dense_text])[0].tolist()
         whole, sentence = self.model.embed_queries([dense_text, asked])

@@ -135,6 +135,10 @@ def test_the_dense_query_reads_the_message_name_where_the_user_typed_the_code(
     jw305 = term_id(DutchAnalyzer().terms("JW305")[0])
     weights = dict(zip(coded["sparse_embedding"].indices, coded["sparse_embedding"].values, strict=True))
     assert 0 < weights[start] < weights[jw305]  # BM25 keeps the code as typed, the name below it
+    # only the code as a word is read as the name: "13050" and "JW3050" stay
+    other = encoder.run("Wanneer stuur ik de JW305, met bedrag 13050?")
+    other_named = QueryEncoder(embedding_model).run("Wanneer stuur ik de startzorgbericht, met bedrag 13050?")
+    assert other["embedding"] == pytest.approx(other_named["embedding"], abs=1e-6)
     # a case question's asking sentence reads the name too
     case = encoder.run("De jongere is gisteren gestart. Wanneer moet de JW305 eruit?")
     case_named = QueryEncoder(embedding_model).run(
