@@ -94,9 +94,10 @@ def mine_message_names(texts: Iterable[str]) -> dict[str, list[str]]:
     several codes ("antwoordbericht (319)", "antwoordbericht (325)") names only the one a table row gives it, else
     the one it is written with most (with none on a tie)."""
     texts = list(texts)
+    lowered = [text.lower() for text in texts]  # names hold no accents to fold ("startbericht")
     found: dict[str, Counter[str]] = defaultdict(Counter)
-    for text in texts:
-        for line in text.split("\n") if "naam" in text.lower() else ():
+    for text, low in zip(texts, lowered, strict=True):
+        for line in text.split("\n") if "naam" in low else ():
             code = name = None
             for header, value in _FIELD.findall(line):
                 header = fold(header.strip())
@@ -116,7 +117,7 @@ def mine_message_names(texts: Iterable[str]) -> dict[str, list[str]]:
             owner[name] = counts[-1][1]
     if not owner:
         return {}
-    everything = "\n".join(texts).lower()  # names hold no accents to fold ("startbericht")
+    everything = "\n".join(lowered)
     usage = {name: everything.count(name) for name in owner}
     return {code: sorted(own, key=lambda n: (-usage[n], n))
             for code, names in found.items() if (own := [n for n in names if owner.get(n) == code])}

@@ -113,35 +113,25 @@ class QueryEncoder:
         whole, sentence = self.model.embed_queries([dense_text, asked])
         return ((whole + sentence) / 2).tolist()
 
-    def _spelled_out(self, query: str, extra: dict[str, float], allowed: frozenset[str] | None = None) -> list[str]:
-        """The long forms of the short forms in the query ("VOT" -> "verzoek om toewijzing"), added to the BM25
-        terms `extra` at the vocabulary's weight; returns them as searched."""
+    def _defined_forms(self, query: str, extra: dict[str, float],
+                       allowed: frozenset[str] | None = None) -> tuple[list[str], list[tuple[str, str]]]:
+        """What the corpus defines for the question's short forms and message codes, whose words join the BM25
+        terms `extra` at the vocabulary's weight: the long forms ("VOT" -> "verzoek om toewijzing"), and (code as
+        typed, its name) for the message codes ("JW305" -> "startbericht"). Each only when it adds words the
+        question does not already hold."""
         if self.abbreviations is None:
-            return []
+            return [], []
         present = set(self._encoder.analyzer.terms(query))
-        spelled = []
-        for _short, long in self.abbreviations.in_query(query, allowed):
-            new = [t for t in self._encoder.analyzer.terms(long) if t not in present]
-            for term in new:
-                extra[term] = max(extra.get(term, 0.0), self._vocabulary.weight)
-            if new:
-                spelled.append(long)
-        return spelled
 
-    def _named_messages(self, query: str, extra: dict[str, float]) -> list[tuple[str, str]]:
-        """(code as typed, its name) for the message codes the question uses ("JW305" -> "startbericht") and whose
-        name it does not already hold; the name's words join the BM25 terms `extra` at the vocabulary's weight."""
-        if self.abbreviations is None:
-            return []
-        present = set(self._encoder.analyzer.terms(query))
-        named = []
-        for typed, name in self.abbreviations.messages_in_query(query):
-            new = [t for t in self._encoder.analyzer.terms(name) if t not in present]
+        def adds(text: str) -> bool:
+            new = [t for t in self._encoder.analyzer.terms(text) if t not in present]
             for term in new:
                 extra[term] = max(extra.get(term, 0.0), self._vocabulary.weight)
-            if new:
-                named.append((typed, name))
-        return named
+            return bool(new)
+
+        spelled = [long for _short, long in self.abbreviations.in_query(query, allowed) if adds(long)]
+        named = [(typed, name) for typed, name in self.abbreviations.messages_in_query(query) if adds(name)]
+        return spelled, named
 
     @component.output_types(embedding=list[float], sparse_embedding=SparseEmbedding, expansion=str, query=str)
     def run(self, query: str, context: str | None = None, allowed: list[str] | None = None,
@@ -160,8 +150,7 @@ class QueryEncoder:
         expansion = self._vocabulary.expand(query) if self.expand_synonyms else None
         dense_text = f"{query} ({expansion.text})" if self.expand_dense and expansion and expansion.text else query
         extra = dict(expansion.terms) if expansion else {}
-        spelled = self._spelled_out(query, extra, scopes)
-        named = self._named_messages(query, extra)
+        spelled, named = self._defined_forms(query, extra, scopes)
         embedding = self._dense_query(query, dense_text, named)
         if context and self.context_weight > 0:
             for term in self._encoder.analyzer.terms(context):
