@@ -5,6 +5,10 @@ word and the embedding drifts. The index's own words (and the domain vocabulary)
 word is searched as a dictionary word when it is one edit (insert, delete, substitute, swap two neighbours) from a
 word the passages use at least twice, and it neither occurs in the passages, nor shares a stem with a word that
 does, nor is a common Dutch word (wordfreq). Names (a capital mid-sentence), codes and short words never change.
+
+A word typed without its accents ("beeindiging", "clienten") is searched as the documents write it ("beëindiging",
+"cliënten") when they write it mostly that way. BM25 folds accents anyway; the embedding model does not, and reads
+the typed form as other word pieces.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ class Speller:
     # Words that only regional documents use, with those regions: a caller bound to other regions is never
     # corrected to them (the correction is shown, so it would tell a word of another region's documents).
     regional: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Folded word -> the accented form the documents mostly write ("beeindiging" -> "beëindiging").
+    accents: dict[str, str] = field(default_factory=dict)
     _by_delete: dict[str, list[str]] = field(init=False, repr=False)
     _stems: set[str] = field(init=False, repr=False)
 
@@ -77,17 +83,19 @@ class Speller:
         """The passages' words (a text, or a (text, scope) pair), and the domain vocabulary's ("stratbericht" is
         "startbericht", which the vocabulary knows as 305 even where the documents write "Start zorg")."""
         counts: Counter[str] = Counter()
+        accented: Counter[str] = Counter()
         where: dict[str, set[str]] = {}
         for item in texts:
             text, scope = item if isinstance(item, tuple) else (item, None)
             words = [w for w in _WORD.findall(fold(text)) if len(w) >= _MIN_LENGTH - 1]
             counts.update(words)
+            accented.update(w for w in _WORD.findall(text.lower()) if not w.isascii() and len(w) >= _MIN_LENGTH)
             for word in set(words):
                 where.setdefault(word, set()).add(scope or NATIONAL)
         for word in vocabulary_words():
             counts[word] = max(counts[word], _MIN_COUNT)
             where[word] = {NATIONAL}
-        return cls(counts, analyzer or DutchAnalyzer(), regional_words(where))
+        return cls(counts, analyzer or DutchAnalyzer(), regional_words(where), accent_forms(counts, accented))
 
     def visible(self, word: str, allowed: frozenset[str] | None) -> bool:
         """Whether a caller bound to `allowed` regions (None: all) may see this word of the documents."""
@@ -112,6 +120,15 @@ class Speller:
                         key=lambda w: (-self.counts[w], w))
         return ranked[0] if ranked else None
 
+    def accented(self, word: str, allowed: frozenset[str] | None = None) -> str | None:
+        """The documents' accented form of a word typed without accents, in the typed word's case, or None."""
+        if not word.isascii():
+            return None
+        form = self.accents.get(word.lower())
+        if form is None or not self.visible(word.lower(), allowed):
+            return None
+        return form[0].upper() + form[1:] if word[0].isupper() else form
+
     def correct(self, question: str, allowed: frozenset[str] | None = None) -> tuple[str, dict[str, str]]:
         """The question with its typing errors corrected, and the corrections {typed: corrected}; a caller bound to
         `allowed` regions is only corrected to words of its regions' and national documents."""
@@ -122,13 +139,27 @@ class Speller:
             before = question[: match.start()].rstrip()
             if word[:1].isupper() and before and before[-1] not in ".?!:(\"'":
                 return word  # a name in the middle of a sentence ("Twente", "Zwolle")
-            better = self.suggestion(word, allowed)
+            better = self.accented(word, allowed) or self.suggestion(word, allowed)
             if better is None:
                 return word
             corrections[word] = better
             return better
 
         return _WORD.sub(replace, question), corrections
+
+
+def accent_forms(counts: Counter[str], accented: Counter[str]) -> dict[str, str]:
+    """Folded word -> its accented form, for words the documents write with accents at least twice and more than
+    twice as often as without ("client" stays: the standard's element names write it 675 times, "cliënt" 613)."""
+    best: dict[str, tuple[int, str]] = {}
+    total: Counter[str] = Counter()  # all accented forms of a folded word together
+    for form, n in accented.items():
+        folded = fold(form)
+        total[folded] += n
+        if n > best.get(folded, (0, ""))[0]:
+            best[folded] = (n, form)
+    return {folded: form for folded, (n, form) in best.items()
+            if n >= _MIN_COUNT and n > 2 * (counts[folded] - total[folded])}
 
 
 def regional_words(where: dict[str, set[str]]) -> dict[str, frozenset[str]]:

@@ -80,3 +80,15 @@ def test_a_word_of_regional_documents_is_a_correction_only_for_those_regions() -
     assert speller.correct(question, frozenset({"drechtsteden", "landelijk"}))[1] == {
         "bandbreedtemodl": "bandbreedtemodel", "startdatm": "startdatum"}
     assert speller.correct(question, frozenset({"achterhoek", "landelijk"}))[1] == {"startdatm": "startdatum"}
+
+
+def test_a_word_typed_without_its_accents_is_searched_as_the_documents_write_it() -> None:
+    texts = ["De beëindiging van de zorg voor cliënten. Na beëindiging volgt een bericht aan cliënten.",
+             "Client en ClientID zijn elementen; de client stuurt, de client ontvangt. Eén cliënt."]
+    speller = Speller.from_texts(texts)
+    assert speller.correct("Wat is de reden van beeindiging voor clienten?") == (
+        "Wat is de reden van beëindiging voor cliënten?", {"beeindiging": "beëindiging", "clienten": "cliënten"})
+    assert speller.correct("Beeindiging van de zorg")[0] == "Beëindiging van de zorg"  # the typed capital stays
+    # "client" is written without accents more often than with them: it is left as typed.
+    assert speller.correct("Wat doet de client?") == ("Wat doet de client?", {})
+    assert speller.correct("Wat is beëindiging?") == ("Wat is beëindiging?", {})  # already accented
