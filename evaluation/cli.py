@@ -31,6 +31,9 @@ def evaluate(
         "--typos", help="Elke vraag met één tikfout (twee letters verwisseld in het langste woord).")] = False,
     split: Annotated[str | None, typer.Option(
         "--split", help="dev, blind of all: de sets van die split voor dit corpus (zie evaluation/datasets).")] = None,
+    no_accents: Annotated[bool, typer.Option(
+        "--zonder-accenten", help="Elke vraag (en het gesprek ervoor) getypt zonder accenten: beeindiging, client."
+    )] = False,
 ) -> None:
     """Meet hit@1, hit@5, MRR@10, geciteerde antwoordpassages en terecht weigeren op de evaluatieset(s)."""
     settings = _settings(corpus)
@@ -41,7 +44,8 @@ def evaluate(
             dataset = sets_for(split, "reference" if corpus is not None else "seeds")
         except ValueError as exc:
             _fail(str(exc))
-    run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()], compare_with, typos)
+    run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()], compare_with, typos,
+                   no_accents)
 
 
 @app.command()

@@ -8,6 +8,7 @@ import random
 import re
 import statistics
 import time
+import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +89,18 @@ def with_typos(items: list[EvalItem], seed: int = 7) -> list[EvalItem]:
     return [replace(item, question=typo(item.question, rng)) for item in items]
 
 
+def without_accents(text: str) -> str:
+    """The text as typed without accents ("beëindiging" -> "beeindiging"), capitals kept."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def with_accents_dropped(items: list[EvalItem]) -> list[EvalItem]:
+    """Every question and the conversation before it typed without accents, as many chat users type."""
+    return [replace(item, question=without_accents(item.question),
+                    history=tuple(without_accents(h) for h in item.history))
+            for item in items]
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for split in sorted({r["split"] for r in rows}) + ["all"]:
@@ -117,10 +130,13 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, modes: list[str],
-                   compare_with: Path | None = None, typos: bool = False) -> dict[str, Any]:
+                   compare_with: Path | None = None, typos: bool = False,
+                   no_accents: bool = False) -> dict[str, Any]:
     items = [item for path in (datasets or list(DEFAULT_SETS)) for item in load_items(path)]
     if typos:
         items = with_typos(items)
+    if no_accents:
+        items = with_accents_dropped(items)
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": {"embedding_model": settings.embedding_model, "retrieval": settings.retrieval.model_dump(),
@@ -128,6 +144,7 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
                    "stemmer": settings.stemmer, "machine": platform.machine()},
         "datasets": sorted({i.split for i in items}),
         "typos": typos,
+        "no_accents": no_accents,
         "modes": {},
     }
     service = QAService(settings, purpose="eval")

@@ -82,3 +82,15 @@ def test_typo_swaps_two_neighbouring_letters_in_the_longest_word() -> None:
     assert len(changed) == 2 and changed[0] == changed[1][::-1]
     assert typed.replace(" ", "").startswith("Binnenhoeveeldagenmoethet")  # only the longest word
     assert typo("Mag dat?", random.Random(1)) == "Mag dat?"  # no word of 7 letters
+
+
+def test_questions_and_their_conversation_can_be_typed_without_accents() -> None:
+    from evaluation.dataset import EvalItem
+    from evaluation.runner import with_accents_dropped
+
+    item = EvalItem(id="x1", question="En bij beëindiging door de cliënt?", answerable=True,
+                    history=("Welke reden van beëindiging gebruik ik?",))
+    (typed,) = with_accents_dropped([item])
+    assert typed.question == "En bij beeindiging door de client?"
+    assert typed.history == ("Welke reden van beeindiging gebruik ik?",)
+    assert typed.id == "x1" and typed.answerable
