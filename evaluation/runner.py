@@ -8,7 +8,6 @@ import random
 import re
 import statistics
 import time
-import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from evaluation.compare import compare, load_results, print_comparison
 from evaluation.dataset import DEFAULT_SETS, EvalItem, load_items
 from evaluation.followups import FollowUpScorer, followup_summary, print_followups
 from evaluation.metrics import abstention_metrics, calibrate_threshold, first_hit_rank, retrieval_metrics
+from index.analyzer import strip_accents
 from index.settings import Settings, settings_for_corpus  # noqa: F401 (re-exported)
 from ingest.runner import run_ingest
 
@@ -89,15 +89,10 @@ def with_typos(items: list[EvalItem], seed: int = 7) -> list[EvalItem]:
     return [replace(item, question=typo(item.question, rng)) for item in items]
 
 
-def without_accents(text: str) -> str:
-    """The text as typed without accents ("beëindiging" -> "beeindiging"), capitals kept."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
 def with_accents_dropped(items: list[EvalItem]) -> list[EvalItem]:
     """Every question and the conversation before it typed without accents, as many chat users type."""
-    return [replace(item, question=without_accents(item.question),
-                    history=tuple(without_accents(h) for h in item.history))
+    return [replace(item, question=strip_accents(item.question),
+                    history=tuple(strip_accents(h) for h in item.history))
             for item in items]
 
 

@@ -43,10 +43,14 @@ _ELEMENT = re.compile(r"^(?:[A-Z][a-zà-öø-ÿ]+){2,}$")
 _ELEMENT_PART = re.compile(r"[A-Z][a-zà-öø-ÿ]+")
 
 
+def strip_accents(text: str) -> str:
+    """The text without its accents, capitals kept ("Financiële" -> "Financiele")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def fold(text: str) -> str:
     """Lowercase and strip accents ("financiële" -> "financiele")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return strip_accents(text).lower()
 
 
 _local = threading.local()

@@ -89,7 +89,8 @@ class Speller:
             text, scope = item if isinstance(item, tuple) else (item, None)
             words = [w for w in _WORD.findall(fold(text)) if len(w) >= _MIN_LENGTH - 1]
             counts.update(words)
-            accented.update(w for w in _WORD.findall(text.lower()) if not w.isascii() and len(w) >= _MIN_LENGTH)
+            if not text.isascii():  # most passages have no accented word: one scan less
+                accented.update(w for w in _WORD.findall(text.lower()) if not w.isascii() and len(w) >= _MIN_LENGTH)
             for word in set(words):
                 where.setdefault(word, set()).add(scope or NATIONAL)
         for word in vocabulary_words():
