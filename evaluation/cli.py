@@ -34,6 +34,9 @@ def evaluate(
     no_accents: Annotated[bool, typer.Option(
         "--zonder-accenten", help="Elke vraag (en het gesprek ervoor) getypt zonder accenten: beeindiging, client."
     )] = False,
+    lowercase: Annotated[bool, typer.Option(
+        "--kleine-letters", help="Elke vraag (en het gesprek ervoor) in kleine letters getypt: vot, jw305, brp."
+    )] = False,
 ) -> None:
     """Meet hit@1, hit@5, MRR@10, geciteerde antwoordpassages en terecht weigeren op de evaluatieset(s)."""
     settings = _settings(corpus)
@@ -45,7 +48,7 @@ def evaluate(
         except ValueError as exc:
             _fail(str(exc))
     run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()], compare_with, typos,
-                   no_accents)
+                   no_accents, lowercase)
 
 
 @app.command()

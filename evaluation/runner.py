@@ -96,6 +96,12 @@ def with_accents_dropped(items: list[EvalItem]) -> list[EvalItem]:
             for item in items]
 
 
+def with_lowercase(items: list[EvalItem]) -> list[EvalItem]:
+    """Every question and the conversation before it typed in lower case ("vot", "jw305", "brp"), as in chat."""
+    return [replace(item, question=item.question.lower(), history=tuple(h.lower() for h in item.history))
+            for item in items]
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for split in sorted({r["split"] for r in rows}) + ["all"]:
@@ -126,12 +132,14 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, modes: list[str],
                    compare_with: Path | None = None, typos: bool = False,
-                   no_accents: bool = False) -> dict[str, Any]:
+                   no_accents: bool = False, lowercase: bool = False) -> dict[str, Any]:
     items = [item for path in (datasets or list(DEFAULT_SETS)) for item in load_items(path)]
     if typos:
         items = with_typos(items)
     if no_accents:
         items = with_accents_dropped(items)
+    if lowercase:
+        items = with_lowercase(items)
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": {"embedding_model": settings.embedding_model, "retrieval": settings.retrieval.model_dump(),
@@ -140,6 +148,7 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
         "datasets": sorted({i.split for i in items}),
         "typos": typos,
         "no_accents": no_accents,
+        "lowercase": lowercase,
         "modes": {},
     }
     service = QAService(settings, purpose="eval")

@@ -9,6 +9,12 @@ does, nor is a common Dutch word (wordfreq). Names (a capital mid-sentence), cod
 A word typed without its accents ("beeindiging", "clienten") is searched as the documents write it ("beëindiging",
 "cliënten") when they write it mostly that way. BM25 folds accents anyway; the embedding model does not, and reads
 the typed form as other word pieces.
+
+Chat users also type in lower case: "vot", "twente", "vecozo". `truecase` gives such words the case the documents
+write them in mid-sentence ("VOT", "Twente", "VECOZO"), where they do so far more often than in lower case, so that
+the answer stage still sees a name or a short form as a specific term the passages must hold (see
+api/answering/abstention.py). Only that check uses it: searched in the documents' case, the embedding ranked two of
+130 dev questions lower.
 """
 
 from __future__ import annotations
@@ -27,6 +33,15 @@ from index.vocabulary import vocabulary_words
 NATIONAL = "landelijk"  # the scope of national documents: visible to every region
 
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+")
+# Whole tokens (a code "WMO301" holds no name "WMO"): with a capital, and all in lower case.
+_CAPITALISED = re.compile(r"(?<![0-9A-Za-zÀ-ÖØ-öø-ÿ])[0-9A-Za-zÀ-ÖØ-öø-ÿ]*[A-ZÀ-ÖØ-Þ][0-9A-Za-zÀ-ÖØ-öø-ÿ]*")
+_LOWER = re.compile(r"(?<![0-9A-Za-zÀ-ÖØ-öø-ÿ])[a-zß-öø-ÿ]+(?![0-9A-Za-zÀ-ÖØ-öø-ÿ])")
+# A capital after these (or at the start of a line) opens a sentence, a list item or a heading; after a field's
+# colon it is a value, often a name ("Gemeentenaam: Zwolle").
+_OPENERS = set(".?!;|#*-•>([\"'‘“–—")
+_TITLE_SHARE = 0.4  # a line with more capitalised words (after its first) than this is a title or heading
+_MIN_CASED = 3  # mid-sentence occurrences before a lower-case word counts as the documents' name or short form
+_CASE_RATIO = 4  # ... and this many times as often as in lower case
 _MIN_LENGTH = 5  # shorter words have too many neighbours one edit away
 _MIN_COUNT = 2  # a correction must be a word the documents use more than once
 # A word this common in Dutch (Zipf scale: 2 = about once per 10 million words) is no typing error, even when the
@@ -66,6 +81,8 @@ class Speller:
     regional: dict[str, frozenset[str]] = field(default_factory=dict)
     # Folded word -> the accented form the documents mostly write ("beeindiging" -> "beëindiging").
     accents: dict[str, str] = field(default_factory=dict)
+    # Lower-case word -> the case the documents write it in mid-sentence ("vot" -> "VOT", "twente" -> "Twente").
+    cases: dict[str, str] = field(default_factory=dict)
     _by_delete: dict[str, list[str]] = field(init=False, repr=False)
     _stems: set[str] = field(init=False, repr=False)
 
@@ -84,6 +101,8 @@ class Speller:
         "startbericht", which the vocabulary knows as 305 even where the documents write "Start zorg")."""
         counts: Counter[str] = Counter()
         accented: Counter[str] = Counter()
+        cased: Counter[str] = Counter()
+        lower: Counter[str] = Counter()
         where: dict[str, set[str]] = {}
         for item in texts:
             text, scope = item if isinstance(item, tuple) else (item, None)
@@ -91,12 +110,15 @@ class Speller:
             counts.update(words)
             if not text.isascii():  # most passages have no accented word: one scan less
                 accented.update(w for w in _WORD.findall(text.lower()) if not w.isascii() and len(w) >= _MIN_LENGTH)
+            cased.update(mid_sentence_capitals(text))
+            lower.update(_LOWER.findall(text))
             for word in set(words):
                 where.setdefault(word, set()).add(scope or NATIONAL)
         for word in vocabulary_words():
             counts[word] = max(counts[word], _MIN_COUNT)
             where[word] = {NATIONAL}
-        return cls(counts, analyzer or DutchAnalyzer(), regional_words(where), accent_forms(counts, accented))
+        return cls(counts, analyzer or DutchAnalyzer(), regional_words(where), accent_forms(counts, accented),
+                   case_forms(cased, lower))
 
     def visible(self, word: str, allowed: frozenset[str] | None) -> bool:
         """Whether a caller bound to `allowed` regions (None: all) may see this word of the documents."""
@@ -130,6 +152,14 @@ class Speller:
             return None
         return form[0].upper() + form[1:] if word[0].isupper() else form
 
+    def truecase(self, text: str) -> str:
+        """`text` typed all in lower case with each word in the case the documents write it ("vot" -> "VOT"); a text
+        with a capital anywhere is as the user typed it (they chose their case)."""
+        if text != text.lower():
+            return text
+        return _WORD.sub(lambda m: self.cases.get(m.group(0), m.group(0)) if m.group(0).islower() else m.group(0),
+                         text)
+
     def correct(self, question: str, allowed: frozenset[str] | None = None) -> tuple[str, dict[str, str]]:
         """The question with its typing errors corrected, and the corrections {typed: corrected}; a caller bound to
         `allowed` regions is only corrected to words of its regions' and national documents."""
@@ -161,6 +191,43 @@ def accent_forms(counts: Counter[str], accented: Counter[str]) -> dict[str, str]
             best[folded] = (n, form)
     return {folded: form for folded, (n, form) in best.items()
             if n >= _MIN_COUNT and n > 2 * (counts[folded] - total[folded])}
+
+
+def mid_sentence_capitals(text: str) -> list[str]:
+    """The words of `text` with a capital that do not open a sentence, line, list item or heading: names and short
+    forms ("Twente", "VOT", "Wmo"). Of a line in title case (a heading, a title) only the values after a colon."""
+    found = []
+    for line in text.split("\n"):
+        title: bool | None = None
+        for match in _CAPITALISED.finditer(line):
+            token = match.group(0)
+            if not token.isalpha():
+                continue
+            i = match.start() - 1
+            while i >= 0 and line[i] in " \t":
+                i -= 1
+            if i < 0 or line[i] in _OPENERS or line[i].isdigit():
+                continue
+            if title is None:
+                rest = _WORD.findall(line)[1:]
+                title = sum(1 for w in rest if w[0].isupper() and w[1:].islower()) > _TITLE_SHARE * len(rest)
+            if line[i] == ":" or not title:
+                found.append(token)
+    return found
+
+
+def case_forms(cased: Counter[str], lower: Counter[str]) -> dict[str, str]:
+    """Lower-case word -> the case the documents write it in mid-sentence: a short form ("VOT", "iWlz": two capitals
+    or more) written so at least `_MIN_CASED` times and `_CASE_RATIO` times as often as in lower case; a name
+    ("Twente", "Almere": one capital) that the documents never write in lower case."""
+    best: dict[str, tuple[int, str]] = {}
+    for form, n in cased.items():
+        key = form.lower()
+        if len(key) >= 2 and key not in STOPWORDS and n > best.get(key, (0, ""))[0]:
+            best[key] = (n, form)
+    return {key: form for key, (n, form) in best.items()
+            if (n >= _MIN_CASED and n >= _CASE_RATIO * lower[key] if sum(c.isupper() for c in form) >= 2
+                else lower[key] == 0)}
 
 
 def regional_words(where: dict[str, set[str]]) -> dict[str, frozenset[str]]:

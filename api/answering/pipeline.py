@@ -54,11 +54,12 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
         rank: Any = LearnedReranker(ranker, settings.stemmer, r.top_k, k.order)
         answer = ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences, settings.stemmer,
                                          "learned", k.min_probability, k.cite_ratio, k.require_value, abbreviations,
-                                         a.group_sources, rank.idf)
+                                         a.group_sources, rank.idf, speller.truecase if speller else None)
     else:
         rank = AnswerTypeRanker(penalty=r.answer_type_penalty, stemmer=settings.stemmer)
         answer = ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences, settings.stemmer,
-                                         abbreviations=abbreviations)
+                                         abbreviations=abbreviations,
+                                         truecase=speller.truecase if speller else None)
     pipe = Pipeline()
     pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense, speller,
                                                 r.context_weight, abbreviations))

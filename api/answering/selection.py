@@ -188,7 +188,8 @@ class ExtractiveAnswerBuilder:
                  stemmer: str = "dutch", selection: str = "rules", min_probability: float = 0.1,
                  cite_ratio: float = 0.5, require_value: bool = True,
                  abbreviations: Abbreviations | None = None, group_sources: bool = True,
-                 idf: Callable[[str], float] | None = None) -> None:
+                 idf: Callable[[str], float] | None = None,
+                 truecase: Callable[[str], str] | None = None) -> None:
         if selection not in ("rules", "learned"):
             raise ValueError(f"selection must be rules or learned, not {selection!r}")
         self.min_relevance = min_relevance
@@ -202,6 +203,9 @@ class ExtractiveAnswerBuilder:
         self.abbreviations = abbreviations
         self.group_sources = group_sources
         self.idf = idf  # the index's IDF of a term (the learned reranker's): weighs the question's words
+        # A question typed in lower case in the documents' case ("twente" -> "Twente", see Speller.truecase): the
+        # names and short forms it asks about stay specific terms a shown passage must hold.
+        self.truecase = truecase
         self._analyzer = DutchAnalyzer(stemmer)
         self._vocabulary = DomainVocabulary(self._analyzer)
         self._message_type = MessageTypeCheck(self._analyzer)
@@ -209,6 +213,9 @@ class ExtractiveAnswerBuilder:
         self._asking = set(self._analyzer.terms(" ".join(QUESTION_WORDS)))
         self._value_words = set(self._analyzer.terms(f"{_VALUE_QUESTION_WORDS} {' '.join(FUNCTION_WORDS)}"))
         self._opposites = [(set(self._analyzer.terms(a)), set(self._analyzer.terms(b))) for a, b in _OPPOSITES]
+
+    def _cased(self, text: str) -> str:
+        return self.truecase(text) if self.truecase is not None else text
 
     @component.output_types(answer=dict)
     def run(self, query: str, documents: list[Document], asked: str | None = None,
@@ -237,7 +244,7 @@ class ExtractiveAnswerBuilder:
         if relevance < self.min_relevance:
             return {"answer": self._abstain(documents, relevance)}
         candidates = documents[: self.max_citations]
-        lacking = [missing_terms(asked, d.content or "", self._metadata_text(d), self._analyzer,
+        lacking = [missing_terms(self._cased(asked), d.content or "", self._metadata_text(d), self._analyzer,
                                  self.abbreviations)
                    + self._message_type.missing(query, d.content or "", self._metadata_text(d)) for d in candidates]
         candidates = [d for d, missing in zip(candidates, lacking, strict=True) if not missing]
@@ -297,7 +304,7 @@ class ExtractiveAnswerBuilder:
         if not rows and (relevance < self.min_relevance or probability < self.min_probability):
             return self._abstain(documents, relevance)
         # A specific term of the question that none of the shown passages holds: they are about something else.
-        lacking = [missing_terms(asked, d.content or "", self._metadata_text(d), self._analyzer,
+        lacking = [missing_terms(self._cased(asked), d.content or "", self._metadata_text(d), self._analyzer,
                                  self.abbreviations) for d in shown]
         if all(lacking) and not rows:
             return self._abstain(documents, relevance, lacking[0])

@@ -184,6 +184,21 @@ def test_question_about_a_year_the_passage_does_not_mention_abstains(
     assert "2031" in answer["answer"]
 
 
+def test_a_name_typed_in_lower_case_is_still_a_term_the_passage_must_hold() -> None:
+    from index.spelling import Speller
+
+    speller = Speller.from_texts(["Gemeentecode: 0153; Gemeentenaam: Enschede; Jeugdzorgregio: Twente",
+                                  "Gemeentecode: 0200; Gemeentenaam: Apeldoorn; Jeugdzorgregio: Noord-Veluwe"])
+    doc = _doc("a", "Het uurtarief voor individuele begeleiding in de Achterhoek is vastgesteld op 62 euro.")
+    question = "wat is het uurtarief voor individuele begeleiding in twente?"
+    plain = ExtractiveAnswerBuilder(min_relevance=0.4)
+    assert plain.run(question, [doc])["answer"]["answered"] is True  # "twente" looks like any other word
+    cased = ExtractiveAnswerBuilder(min_relevance=0.4, truecase=speller.truecase)
+    answer = cased.run(question, [doc])["answer"]
+    assert answer["answered"] is False
+    assert "noemen niet: twente" in answer["answer"]
+
+
 def test_a_version_number_is_mentioned_only_as_a_whole(builder: ExtractiveAnswerBuilder) -> None:
     # The analyzer cuts "3.3" into "3" and "3": a passage about release 3.2 held both, so a question about 3.3 was
     # answered with the dates of 3.2.

@@ -94,3 +94,14 @@ def test_questions_and_their_conversation_can_be_typed_without_accents() -> None
     assert typed.question == "En bij beeindiging door de client?"
     assert typed.history == ("Welke reden van beeindiging gebruik ik?",)
     assert typed.id == "x1" and typed.answerable
+
+
+def test_questions_and_their_conversation_can_be_typed_in_lower_case() -> None:
+    from evaluation.dataset import EvalItem
+    from evaluation.runner import with_lowercase
+
+    item = EvalItem(id="x2", question="En bij een VOW in Twente?", answerable=True,
+                    history=("Binnen hoeveel werkdagen reageert de gemeente op een VOT?",))
+    (typed,) = with_lowercase([item])
+    assert typed.question == "en bij een vow in twente?"
+    assert typed.history == ("binnen hoeveel werkdagen reageert de gemeente op een vot?",)

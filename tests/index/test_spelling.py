@@ -92,3 +92,25 @@ def test_a_word_typed_without_its_accents_is_searched_as_the_documents_write_it(
     # "client" is written without accents more often than with them: it is left as typed.
     assert speller.correct("Wat doet de client?") == ("Wat doet de client?", {})
     assert speller.correct("Wat is beëindiging?") == ("Wat is beëindiging?", {})  # already accented
+
+
+CASED = [
+    "Titel | Verzoek Om Toewijzing > Afhandeling\nDe aanbieder stuurt een VOT. De gemeente beantwoordt de VOT binnen "
+    "drie werkdagen; een afgewezen VOT krijgt een reden. Het CIZ en de gemeente overleggen.",
+    "Gemeentecode: 0153; Gemeentenaam: Enschede; Jeugdzorgregio: Twente\nZorg in de regio. De zorg start.",
+    "Bericht: WMO301; Toelichting: het toewijzingsbericht voor de wmo, de wmo-toewijzing en de WMO301-regels.",
+]
+
+
+def test_a_question_typed_in_lower_case_gets_the_case_the_documents_write_its_names_in() -> None:
+    speller = Speller.from_texts(CASED)
+    assert speller.cases["vot"] == "VOT"  # a short form: three times mid-sentence, never in lower case
+    assert speller.cases["twente"] == "Twente"  # a name, as a field's value, never in lower case
+    assert "zorg" not in speller.cases  # capitalised in a title and opening a sentence, lower case mid-sentence
+    assert "wmo" not in speller.cases  # only inside the code WMO301, and written in lower case
+    assert "ciz" not in speller.cases  # a short form seen once is too little
+    assert speller.truecase("hoe lang mag een vot in twente duren?") == "hoe lang mag een VOT in Twente duren?"
+    # A question with a capital anywhere is left as typed: the user chose the case of every word.
+    assert speller.truecase("Hoe lang mag een vot duren?") == "Hoe lang mag een vot duren?"
+    # Not a correction to show: the searched question is the typed one.
+    assert speller.correct("hoe lang mag een vot duren?") == ("hoe lang mag een vot duren?", {})
