@@ -40,7 +40,7 @@ _LOWER = re.compile(r"(?<![0-9A-Za-zÀ-ÖØ-öø-ÿ])[a-zß-öø-ÿ]+(?![0-9A-Za
 # colon it is a value, often a name ("Gemeentenaam: Zwolle").
 _OPENERS = set(".?!;|#*-•>([\"'‘“–—")
 _TITLE_SHARE = 0.4  # a line with more capitalised words (after its first) than this is a title or heading
-_MIN_CASED = 3  # mid-sentence occurrences before a lower-case word counts as the documents' name or short form
+_MIN_CASED = 3  # mid-sentence occurrences before a lower-case word is taken for a short form of the documents
 _CASE_RATIO = 4  # ... and this many times as often as in lower case
 _MIN_LENGTH = 5  # shorter words have too many neighbours one edit away
 _MIN_COUNT = 2  # a correction must be a word the documents use more than once
