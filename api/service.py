@@ -78,8 +78,9 @@ class QAService:
     def start(self, progress: Callable[[int, int, str], None] | None = None, progress_bar: bool = False,
               training_progress: Callable[[int, int], None] | None = None) -> None:
         """Load the model and open the index; an empty embedded index is built from the corpus first, and the
-        reranker trained for it (`training_progress(done, total)` follows the training questions)."""
-        self.model.warm_up()
+        reranker trained for it (`training_progress(done, total)` follows the training questions). The passage model
+        loads only when passages are embedded."""
+        self.model.warm_up(passages=False)
         self.store = open_store(self.settings, self.model, self.purpose, self.public_url)
         if self.store.count_documents() == 0:
             logger.info("Index is leeg: opbouwen uit %s", self.settings.corpus_dir)

@@ -90,7 +90,7 @@ class QueryEncoder:
         self._vocabulary = DomainVocabulary(analyzer)
 
     def warm_up(self) -> None:
-        self.model.warm_up()
+        self.model.warm_up(passages=False)
 
     def to_dict(self) -> dict[str, Any]:
         params = {"model": vars(self.model.spec), "stemmer": self.stemmer, "expand_synonyms": self.expand_synonyms,

