@@ -8,6 +8,7 @@ import random
 import re
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,17 +90,20 @@ def with_typos(items: list[EvalItem], seed: int = 7) -> list[EvalItem]:
     return [replace(item, question=typo(item.question, rng)) for item in items]
 
 
-def with_accents_dropped(items: list[EvalItem]) -> list[EvalItem]:
-    """Every question and the conversation before it typed without accents, as many chat users type."""
-    return [replace(item, question=strip_accents(item.question),
-                    history=tuple(strip_accents(h) for h in item.history))
+def retyped(items: list[EvalItem], how: Callable[[str], str]) -> list[EvalItem]:
+    """Every question and the conversation before it typed `how` (without accents, in lower case ...)."""
+    return [replace(item, question=how(item.question), history=tuple(how(h) for h in item.history))
             for item in items]
+
+
+def with_accents_dropped(items: list[EvalItem]) -> list[EvalItem]:
+    """Typed without accents, as many chat users type."""
+    return retyped(items, strip_accents)
 
 
 def with_lowercase(items: list[EvalItem]) -> list[EvalItem]:
-    """Every question and the conversation before it typed in lower case ("vot", "jw305", "brp"), as in chat."""
-    return [replace(item, question=item.question.lower(), history=tuple(h.lower() for h in item.history))
-            for item in items]
+    """Typed in lower case ("vot", "jw305", "brp"), as in chat."""
+    return retyped(items, str.lower)
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -84,24 +84,20 @@ def test_typo_swaps_two_neighbouring_letters_in_the_longest_word() -> None:
     assert typo("Mag dat?", random.Random(1)) == "Mag dat?"  # no word of 7 letters
 
 
-def test_questions_and_their_conversation_can_be_typed_without_accents() -> None:
+@pytest.mark.parametrize(("how", "question", "history", "typed_question", "typed_history"), [
+    ("with_accents_dropped", "En bij beëindiging door de cliënt?", "Welke reden van beëindiging gebruik ik?",
+     "En bij beeindiging door de client?", "Welke reden van beeindiging gebruik ik?"),
+    ("with_lowercase", "En bij een VOW in Twente?", "Binnen hoeveel werkdagen reageert de gemeente op een VOT?",
+     "en bij een vow in twente?", "binnen hoeveel werkdagen reageert de gemeente op een vot?"),
+])
+def test_questions_and_their_conversation_can_be_typed_as_chat_users_type(
+    how: str, question: str, history: str, typed_question: str, typed_history: str
+) -> None:
+    from evaluation import runner
     from evaluation.dataset import EvalItem
-    from evaluation.runner import with_accents_dropped
 
-    item = EvalItem(id="x1", question="En bij beëindiging door de cliënt?", answerable=True,
-                    history=("Welke reden van beëindiging gebruik ik?",))
-    (typed,) = with_accents_dropped([item])
-    assert typed.question == "En bij beeindiging door de client?"
-    assert typed.history == ("Welke reden van beeindiging gebruik ik?",)
+    item = EvalItem(id="x1", question=question, answerable=True, history=(history,))
+    (typed,) = getattr(runner, how)([item])
+    assert typed.question == typed_question
+    assert typed.history == (typed_history,)
     assert typed.id == "x1" and typed.answerable
-
-
-def test_questions_and_their_conversation_can_be_typed_in_lower_case() -> None:
-    from evaluation.dataset import EvalItem
-    from evaluation.runner import with_lowercase
-
-    item = EvalItem(id="x2", question="En bij een VOW in Twente?", answerable=True,
-                    history=("Binnen hoeveel werkdagen reageert de gemeente op een VOT?",))
-    (typed,) = with_lowercase([item])
-    assert typed.question == "en bij een vow in twente?"
-    assert typed.history == ("binnen hoeveel werkdagen reageert de gemeente op een vot?",)
