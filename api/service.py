@@ -14,7 +14,7 @@ from haystack import Document, Pipeline
 from api.answering.calibration import Calibration
 from api.answering.followups import FollowUpContext
 from api.answering.pipeline import build_abbreviations, build_query_pipeline, build_speller, run_in_order
-from api.answering.ranker_model import INFO_FILE, RankerModel, ranker_dir
+from api.answering.ranker_model import INFO_FILE, LEGACY_MODEL_FILE, RankerModel, ranker_dir
 from api.errors import ErrorCode, VraagbaakError
 from api.schemas import AskResponse, Citation, Passage, SearchResponse
 from api.slots import FairSlots
@@ -151,7 +151,10 @@ class QAService:
         except (OSError, ValueError, EOFError) as exc:  # a damaged model file: rank without it, and say so
             logger.warning("Getrainde ranker niet te lezen (%s): regelgebaseerde rangschikking", exc)
             return None
-        if ranker is None:
+        if ranker is None and (ranker_dir(self.settings.data_dir) / LEGACY_MODEL_FILE).exists():
+            logger.warning("De ranker in %s is getraind door een eerdere versie van Vraagbaak: regelgebaseerde "
+                           "rangschikking tot 'vraagbaak train' hem opnieuw traint", ranker_dir(self.settings.data_dir))
+        elif ranker is None:
             logger.info("Geen getrainde ranker in %s: regelgebaseerde rangschikking ('vraagbaak train' traint er "
                         "een)", ranker_dir(self.settings.data_dir))
         return ranker

@@ -23,7 +23,7 @@ from haystack import Document
 from api.answering.features import FEATURES, MODEL_FEATURES, Featurizer, heading_text
 from api.answering.pairs import Pair, mine_pairs, text_key
 from api.answering.pipeline import build_abbreviations
-from api.answering.ranker_model import RankerModel, index_fingerprint, ranker_dir
+from api.answering.ranker_model import LogisticModel, RankerModel, index_fingerprint, ranker_dir
 from index.analyzer import DutchAnalyzer
 from index.embedders import QueryEncoder
 from index.embedding_model import EmbeddingModel
@@ -131,6 +131,7 @@ def train_ranker(settings: Settings, store: VraagbaakDocumentStore, model: Embed
     after = _mrr([y[np.argsort(-estimator.predict_proba(_columns(x))[:, 1], kind="stable")] for x, y in held])
     estimator = _estimator()  # the stored model learns from every pair
     estimator.fit(np.vstack([_columns(x) for x, _ in groups]), np.concatenate([y for _, y in groups]))
+    stored = LogisticModel.from_pipeline(estimator)
     kinds = Counter(p.kind for p in pairs)
     info = {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -139,7 +140,7 @@ def train_ranker(settings: Settings, store: VraagbaakDocumentStore, model: Embed
         "held_out_mrr_before": round(before, 4), "held_out_mrr_after": round(after, 4),
         "embedding_model": settings.embedding_model, "model_features": list(MODEL_FEATURES),
     }
-    ranker = RankerModel(estimator, df, len(passages), headings, info)
+    ranker = RankerModel(stored, df, len(passages), headings, info)
     directory = ranker_dir(settings.data_dir)
     size = ranker.save(directory)
     seconds = time.perf_counter() - started

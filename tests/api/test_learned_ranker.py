@@ -12,7 +12,7 @@ from haystack import Document
 
 from api.answering.features import FEATURES, Featurizer
 from api.answering.pipeline import build_speller
-from api.answering.ranker_model import INFO_FILE, MODEL_FILE, RankerModel, ranker_dir
+from api.answering.ranker_model import INFO_FILE, LEGACY_MODEL_FILE, MODEL_FILE, LogisticModel, RankerModel, ranker_dir
 from api.answering.training import train_ranker
 from api.app import create_app
 from api.service import QAService, open_store
@@ -167,6 +167,42 @@ def test_a_damaged_model_falls_back_to_the_rules(trained: Settings, tmp_path) ->
         service.start()
         assert not service.learned
         assert service.ask("Welk bericht stuur ik als de zorg start?").answered
+
+
+def test_a_model_trained_by_an_earlier_version_is_not_used_and_the_log_says_retrain(
+        trained: Settings, tmp_path, caplog) -> None:  # noqa: ANN001
+    import shutil
+
+    copy = trained.model_copy(update={"data_dir": tmp_path / "data"})
+    shutil.copytree(trained.data_dir, copy.data_dir, symlinks=True)
+    directory = ranker_dir(copy.data_dir)
+    (directory / MODEL_FILE).rename(directory / LEGACY_MODEL_FILE)  # the file name before 2026-12-07
+    with caplog.at_level("WARNING"), QAService(copy) as service:
+        service.start()
+        assert not service.learned
+        assert service.ask("Welk bericht stuur ik als de zorg start?").answered
+    assert "eerdere versie" in caplog.text and "vraagbaak train" in caplog.text
+
+
+def test_the_stored_model_gives_scikit_learns_probabilities(tmp_path) -> None:  # noqa: ANN001
+    """The model is stored as numbers (no pickle, no scikit-learn at start-up): what it computes from them is what the
+    fitted scikit-learn pipeline computes, also after writing and reading."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(loc=[0.8, 5.0, 12.0], scale=[0.05, 3.0, 9.0], size=(400, 3))
+    y = (x[:, 0] + 0.02 * x[:, 1] - 0.01 * x[:, 2] + rng.normal(scale=0.05, size=400) > 0.85).astype(int)
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=3000)).fit(x, y)
+    model = LogisticModel.from_pipeline(pipeline)
+    path = tmp_path / MODEL_FILE
+    path.write_text(json.dumps(model.to_json()), encoding="utf-8")
+    loaded = LogisticModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+    probe = rng.normal(loc=[0.8, 5.0, 12.0], scale=[0.2, 10.0, 30.0], size=(200, 3))
+    np.testing.assert_allclose(loaded.probabilities(probe), pipeline.predict_proba(probe)[:, 1], rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError):
+        LogisticModel.from_json({"mean": [0.0], "scale": [1.0, 1.0], "coef": [1.0], "intercept": 0.0})
 
 
 def test_switched_off_by_setting(trained: Settings) -> None:
