@@ -43,9 +43,25 @@ _ELEMENT = re.compile(r"^(?:[A-Z][a-zà-öø-ÿ]+){2,}$")
 _ELEMENT_PART = re.compile(r"[A-Z][a-zà-öø-ÿ]+")
 
 
+class _CombiningMarks(dict[int, int | None]):
+    """str.translate table that drops combining marks: each code point is looked up in Unicode once."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_DROP_COMBINING = _CombiningMarks()
+
+
 def strip_accents(text: str) -> str:
-    """The text without its accents, capitals kept ("Financiële" -> "Financiele")."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    """The text without its accents, capitals kept ("Financiële" -> "Financiele"). Plain ASCII is returned as it
+    is; other text is decomposed (NFKD) and its combining marks dropped (a per-character generator took 2 of the
+    speller's 2.8 s on the reference corpus)."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKD", text).translate(_DROP_COMBINING)
 
 
 def fold(text: str) -> str:

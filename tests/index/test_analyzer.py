@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from index.analyzer import STOPWORDS, DutchAnalyzer, fold
+from index.analyzer import STOPWORDS, DutchAnalyzer, fold, strip_accents
 from index.sparse import AVG_PASSAGE_TERMS, BM25Encoder, term_id
 from index.vocabulary import DomainVocabulary
 
@@ -57,6 +57,17 @@ def test_accents_are_folded(analyzer: DutchAnalyzer) -> None:
     assert fold("Financiële Beëindiging") == "financiele beeindiging"
     assert analyzer.terms("financiële") == analyzer.terms("financiele")
     assert analyzer.terms("beëindiging") == analyzer.terms("beeindiging")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Financiële Beëindiging", "Financiele Beeindiging"), ("café naïef Ĳssel", "cafe naief IJssel"),
+    ("e\u0301e\u0300", "ee"),  # combining marks typed separately
+    ("ﬁets ² ½", "fiets 2 1\u20442"), ("plain ASCII: 305 (JW)", "plain ASCII: 305 (JW)"), ("", ""),
+    ("ß ø Ø æ", "ß ø Ø æ"),  # letters of their own, not accented letters
+])
+def test_accents_are_stripped_and_capitals_kept(text: str, expected: str) -> None:
+    assert strip_accents(text) == expected
+    assert strip_accents(text) == strip_accents(strip_accents(text))
 
 
 def test_words_that_carry_meaning_in_procedural_questions_are_kept(analyzer: DutchAnalyzer) -> None:
