@@ -35,3 +35,19 @@ def test_answered_to_abstained_counts_as_worse() -> None:
     now = _run("y", [("a", True, 1, False)], 1.0)
     assert compare(now, base)["modes"]["hybrid"]["worse"] == [{"id": "a", "before": "rang 1",
                                                                "after": "rang 1, geweigerd"}]
+
+
+def test_the_change_comes_with_a_paired_interval_that_says_whether_it_is_noise(capsys: Any) -> None:
+    rows = [(f"q{i}", True, 1, True) for i in range(40)]
+    base = _run("x", rows, 1.0)
+    one_lost = _run("y", [("q0", True, None, True), *rows[1:]], 1.0)
+    noise = compare(one_lost, base)["modes"]["hybrid"]["noise"]
+    assert noise["mrr@10"]["delta"] == -1 / 40 and noise["mrr@10"]["questions"] == 40
+    assert noise["mrr@10"]["low"] < 0 <= noise["mrr@10"]["high"]  # one question of forty: within noise
+    print_comparison(compare(one_lost, base))
+    assert "verschil mrr@10 -0.025" in capsys.readouterr().out
+    half_lost = _run("z", [(f"q{i}", True, None if i % 2 else 1, True) for i in range(40)], 1.0)
+    noise = compare(half_lost, base)["modes"]["hybrid"]["noise"]
+    assert noise["hit@5"]["high"] < 0 and noise["hit@5"]["delta"] == -0.5
+    print_comparison(compare(half_lost, base))
+    assert "slechter" in capsys.readouterr().out
