@@ -163,6 +163,8 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
         if report.indexed or report.removed_documents:
             service.start_pipeline()
     results["config"]["ranker"] = service.ranker_status()
+    # The threshold that answered: `answer.min_relevance` above is the setting, a calibrated index uses its own.
+    results["config"]["abstention"] = service.abstention_status()
     try:
         for mode in modes:
             if mode not in MODES:
@@ -192,9 +194,26 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
     return results
 
 
+def setup_line(config: dict[str, Any]) -> str:
+    """What answered, in one line: the ranking and the threshold below which the documents count as not answering
+    (numbers of two runs compare only when this line is the same)."""
+    ranker, abstention = config.get("ranker") or {}, config.get("abstention") or {}
+    ranking = "geleerde ranker" if ranker.get("learned") else "regelgebaseerde rangschikking (geen getrainde ranker)"
+    source = abstention.get("source", "standaard")
+    threshold = f"weigerdrempel {abstention.get('min_relevance')} ({source}"
+    if source == "gekalibreerd":
+        threshold += f" op {abstention.get('chosen_on')})"
+    elif source == "standaard":
+        threshold += "; 'vraagbaak calibrate' kiest hem op de dev-vragen van dit corpus)"
+    else:
+        threshold += ")"
+    return f"\nOpzet: {ranking}, {threshold}"
+
+
 def print_report(results: dict[str, Any]) -> None:
     modes = results["modes"]
     splits = [s for s in next(iter(modes.values()))["summary"] if s != "suggested_min_relevance"]
+    print(setup_line(results["config"]))
     keys = ["hit@1", "hit@5", "mrr@10", "cited", "cited_mrr@10", "quoted", "read", "read_first", "answer_words",
             "citation_words", "abstain_correct", "abstain_total", "wrongly_abstained_rate"]
     for split in splits:

@@ -60,7 +60,10 @@ def test_vraagbaak_eval_prints_and_writes_results(index_copy: Settings, tmp_path
     for word in ("hit@1", "hit@5", "mrr@10", "abstain_correct", "wrongly_abstained_rate", "hybrid", "bm25"):
         assert word in result.stdout
     assert f"Resultaten geschreven naar {out}" in result.stdout
+    # What answered is printed and written: the index copy has no calibration, so the default threshold.
+    assert "Opzet: " in result.stdout and "weigerdrempel 0.4 (standaard; 'vraagbaak calibrate'" in result.stdout
     written = json.loads(out.read_text(encoding="utf-8"))
+    assert written["config"]["abstention"] == {"min_relevance": 0.4, "source": "standaard"}
     assert set(written["modes"]) == {"hybrid", "bm25"}
     assert written["datasets"] == ["klein"]
     assert written["config"]["embedding_model"] == "multilingual-e5-small"
