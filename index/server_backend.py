@@ -22,6 +22,10 @@ from index.backend import (
 )
 
 logger = logging.getLogger(__name__)
+# A "server" in this process: qdrant-client's local mode answers the same client calls (collections, named and sparse
+# vectors with IDF, filters, batch queries, scroll) without a server. Slow and unindexed: for testing this backend's
+# code where no Qdrant server is reachable, not for serving.
+IN_PROCESS = ":memory:"
 _SCROLL_PAGE = 512
 _UPSERT_BATCH = 256
 
@@ -73,7 +77,10 @@ class ServerBackend:
     @property
     def client(self) -> QdrantClient:
         if self._client is None:
-            self._client = QdrantClient(url=self.url, api_key=self.api_key, timeout=int(self.timeout_s))
+            if self.url == IN_PROCESS:  # qdrant-client's own implementation of the API, for tests without a server
+                self._client = QdrantClient(location=IN_PROCESS)
+            else:
+                self._client = QdrantClient(url=self.url, api_key=self.api_key, timeout=int(self.timeout_s))
         return self._client
 
     def ensure_collection(self, dense_dim: int) -> None:

@@ -24,7 +24,6 @@ from index.codes import codes_in_question, normalise_code, row_codes
 from index.sparse import BM25Encoder
 from index.store import VraagbaakDocumentStore
 from tests.helpers import (
-    QDRANT_URL,
     REPO,
     cli_env,
     make_data_dir,
@@ -33,14 +32,13 @@ from tests.helpers import (
     small_corpus_documents,
     write_corpus,
 )
-from tests.index.test_store import _server_param
+from tests.index.test_store import BACKENDS, backend_url
 
 REFERENCE = REPO.parent / "shared" / "reference" / "istandaarden"
 
 
 def _open_store(backend: str, folder: Path, dim: int) -> VraagbaakDocumentStore:
-    url = QDRANT_URL if backend == "server" else None
-    return VraagbaakDocumentStore(str(folder), model_name="test-model", qdrant_url=url,
+    return VraagbaakDocumentStore(str(folder), model_name="test-model", qdrant_url=backend_url(backend),
                                   collection=f"vraagbaak-test-{uuid.uuid4().hex[:8]}").open(dim)
 
 
@@ -117,7 +115,7 @@ _ROWS = [  # (scope, codes, key code, text); the dense vector of row i is the un
 ]
 
 
-@pytest.fixture(params=["edge", _server_param()])
+@pytest.fixture(params=BACKENDS)
 def row_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VraagbaakDocumentStore]:
     store = _open_store(request.param, tmp_path / "data", len(_ROWS))
     encoder = BM25Encoder(DutchAnalyzer())

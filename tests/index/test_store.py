@@ -14,6 +14,7 @@ from haystack.document_stores.types import DuplicatePolicy
 from index.analyzer import DutchAnalyzer
 from index.backend import StoreError, date_int
 from index.retriever import region_filter
+from index.server_backend import IN_PROCESS
 from index.sparse import BM25Encoder
 from index.store import VraagbaakDocumentStore
 from tests.helpers import QDRANT_URL
@@ -72,13 +73,24 @@ def _server_param() -> object:
     )
 
 
+# The server backend's code through qdrant-client's local mode: the same client calls, answered in this process. It
+# runs everywhere; "server" runs the same tests against a real Qdrant server where VRAAGBAAK_QDRANT_URL names one.
+BACKENDS = ["edge", pytest.param("client-local", marks=pytest.mark.filterwarnings(
+    "ignore:Payload indexes have no effect in the local Qdrant")), _server_param()]
+
+
+def backend_url(backend: str) -> str | None:
+    """The Qdrant URL a test backend opens: None for the embedded engine."""
+    return {"edge": None, "client-local": IN_PROCESS, "server": QDRANT_URL}[backend]
+
+
 def _open_store(backend: str, folder: Path) -> VraagbaakDocumentStore:
     if backend == "edge":
         return VraagbaakDocumentStore(str(folder), model_name="test-model").open(DIM)
     return VraagbaakDocumentStore(
         str(folder),
         model_name="test-model",
-        qdrant_url=QDRANT_URL,
+        qdrant_url=backend_url(backend),
         collection=f"vraagbaak-test-{uuid.uuid4().hex[:8]}",
     ).open(DIM)
 
@@ -89,7 +101,7 @@ def _dispose(store: VraagbaakDocumentStore) -> None:
     store.close()
 
 
-@pytest.fixture(params=["edge", _server_param()])
+@pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VraagbaakDocumentStore]:
     """An empty store of its own, for tests that write."""
     store = _open_store(request.param, tmp_path / "data")
@@ -105,7 +117,7 @@ def filled(store: VraagbaakDocumentStore) -> VraagbaakDocumentStore:
     return store
 
 
-@pytest.fixture(scope="module", params=["edge", _server_param()])
+@pytest.fixture(scope="module", params=BACKENDS)
 def readonly(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[VraagbaakDocumentStore]:
