@@ -66,6 +66,10 @@ _LONG_QUOTE_WORDS = 60
 # The two ends of care: a question about one end is poorly answered by a sentence about the other only.
 _OPPOSITES = [("start starten gestart begint begin aanvang 305", "stop stopt gestopt einde eindigt beëindigd "
                "beëindiging beëindigen afloopt 307")]
+# Units and the words around an amount ("binnen vijf werkdagen"): a sentence sharing only these with the question is
+# not about what it asks (see version_notes).
+_AMOUNT_WORDS = ("binnen na voor tot uiterlijk maximaal minimaal termijn werkdag werkdagen dag dagen kalenderdagen "
+                 "week weken maand maanden jaar jaren uur uren minuut minuten procent euro")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)]|[a-z][.)])\s+")
 _LIST_MARK = re.compile(r"^\s*[-*•]\s+")  # a list item read on its own, in running text, without its dash
 _LIST_WORDS = 70  # a lead-in with its list items is quoted up to this many words
@@ -212,7 +216,22 @@ class ExtractiveAnswerBuilder:
         # Words that ask (not what is asked about); the value asked for ("hoeveel", "wanneer") is AnswerRequirement's.
         self._asking = set(self._analyzer.terms(" ".join(QUESTION_WORDS)))
         self._value_words = set(self._analyzer.terms(f"{_VALUE_QUESTION_WORDS} {' '.join(FUNCTION_WORDS)}"))
+        self._amount_words = set(self._analyzer.terms(_AMOUNT_WORDS))
         self._opposites = [(set(self._analyzer.terms(a)), set(self._analyzer.terms(b))) for a, b in _OPPOSITES]
+
+    def _about(self, query: str) -> Callable[[str], bool] | None:
+        """Whether a sentence is about what `query` asks: it holds one of the question's words (or their domain
+        vocabulary) other than the words that ask, units and amounts; with the index's IDF only the rarer of them
+        (at least half the rarest one's IDF), so that "stuurt" does not make the startbericht's sentence one about
+        the retourbericht. None when the question has no such word."""
+        asked = set(self._analyzer.terms(query)) | set(self._vocabulary.expand(query).terms)
+        topic = asked - self._asking - self._value_words - self._amount_words
+        if self.idf is not None and topic:
+            weight = {t: self.idf(t) for t in topic}
+            topic = {t for t in topic if weight[t] >= 0.5 * max(weight.values())}
+        if not topic:
+            return None
+        return lambda sentence: not topic.isdisjoint(self._analyzer.terms(sentence))
 
     def _cased(self, text: str) -> str:
         return self.truecase(text) if self.truecase is not None else text
@@ -225,7 +244,7 @@ class ExtractiveAnswerBuilder:
         candidates (the reranker's), from which the learned selection cites whole sources (see sources.py)."""
         rows = self._exact_rows(query, documents)
         if rows and self.selection != "learned":
-            return {"answer": self._answered(self._row_picks(rows), 1.0)}
+            return {"answer": self._answered(self._row_picks(rows), 1.0, query=query)}
         # A case told before the question ("VOT binnengekregen, volgens de BRP ...; hoeveel tijd heb ik ...?") names
         # the situation; the terms a passage must hold are those of the sentence that asks (dev: one of 91
         # answerable reference questions no longer wrongly refused, the same unanswerable ones refused).
@@ -281,7 +300,7 @@ class ExtractiveAnswerBuilder:
             return {"answer": self._abstain(documents, relevance, [requirement.label] if requirement else None)}
         if all(is_deferral(s) for s in picked[0][2]):
             return {"answer": self._not_known_yet(picked[0][1], picked[0][2], relevance)}
-        return {"answer": self._answered(picked, relevance)}
+        return {"answer": self._answered(picked, relevance, query=query)}
 
     def _learned_answer(self, query: str, documents: list[Document], asked: str,
                         own: set[str] | frozenset[str] = frozenset(),
@@ -348,7 +367,7 @@ class ExtractiveAnswerBuilder:
                 quote = _source_quote(options, doc, sentences, score)
                 texts[len(picked)] = (source_text(group), [d.id for d in group], quote)
         if lead:
-            return self._answered(picked, 1.0, {n for n, _, _ in lead}, texts)
+            return self._answered(picked, 1.0, {n for n, _, _ in lead}, texts, query)
         if not picked:
             return self._abstain(documents, relevance)
         if all(is_deferral(s) for s in picked[0][2]):
@@ -361,7 +380,7 @@ class ExtractiveAnswerBuilder:
         # sentence for 33/37 and 37/40, at a median of 71/78 and 54/58 words).
         best = max(scores.values(), default=0.0)
         quoted = {1} | {n for n, score in scores.items() if score >= _QUOTE_SHARE * best}
-        return self._answered(picked, relevance, quoted, texts)
+        return self._answered(picked, relevance, quoted, texts, query)
 
     def _quote_of(self, doc: Document, analysed: list[tuple[str, set[str]]], best: tuple[list[str], float],
                   weights: dict[str, float], requirement: AnswerRequirement) -> tuple[Document, list[str], float]:
@@ -385,10 +404,12 @@ class ExtractiveAnswerBuilder:
 
     def _answered(self, picked: list[tuple[int, Document, list[str]]], relevance: float,
                   quoted: set[int] | None = None,
-                  sources_of: dict[int, tuple[str, list[str], str]] | None = None) -> dict[str, Any]:
+                  sources_of: dict[int, tuple[str, list[str], str]] | None = None,
+                  query: str | None = None) -> dict[str, Any]:
         """The answer: the quoted sentences (those of `quoted`, default all) with their numbers, then every source.
         `sources_of`: for a citation of several passages, its text, their ids and what it highlights (default: the
-        quoted passage and its sentences)."""
+        quoted passage and its sentences). `query`: what was asked, so that only sources that disagree about it get
+        a note."""
         sources_of = sources_of or {}
         # A source's text is read as it is highlighted: with the sentence of a second part that matches about as well.
         body = " ".join(f"{_LIST_MARK.sub('', sources_of[n][2] if n in sources_of else ' '.join(sents))} [{n}]"
@@ -398,7 +419,7 @@ class ExtractiveAnswerBuilder:
         for n, doc, sents in picked:
             text, passage_ids, quote = sources_of.get(n, (None, None, " ".join(sents)))
             citations.append(self._citation(n, doc, quote, text, passage_ids))
-        notes = "".join(f"\n\n{note}" for note in version_notes(picked))
+        notes = "".join(f"\n\n{note}" for note in version_notes(picked, self._about(query) if query else None))
         return {"answered": True, "answer": f"{body}{notes}\n\nBronnen:\n{sources}", "citations": citations,
                 "relevance": relevance}
 

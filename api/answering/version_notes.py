@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from haystack import Document
 
@@ -30,9 +31,22 @@ def _quantities(text: str) -> dict[str, set[str]]:
     return found
 
 
-def _disagree(quote_a: str, quote_b: str) -> bool:
-    """Both quotes name an amount in the same unit, and the amounts differ ("5 werkdagen" / "8 werkdagen")."""
-    a, b = _quantities(quote_a), _quantities(quote_b)
+# A quote's sentences, and the items of a list run into one line ("- Binnen 3 werkdagen retourbericht - ...").
+_PIECES = re.compile(r"(?<=[.;!?])\s+|(?:^|\s)[-•*]\s+")
+
+
+def _amounts(quote: list[str], about: Callable[[str], bool] | None) -> dict[str, set[str]]:
+    """The amounts of the quote's sentences that are about what was asked (`about`; None: every sentence)."""
+    found: dict[str, set[str]] = {}
+    for piece in (p for sentence in quote for p in _PIECES.split(sentence)):
+        if about is None or about(piece):
+            for unit, values in _quantities(piece).items():
+                found.setdefault(unit, set()).update(values)
+    return found
+
+
+def _disagree(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
+    """Both name an amount in the same unit, and the amounts differ ("5 werkdagen" / "8 werkdagen")."""
     return any(a[unit] != b[unit] for unit in a.keys() & b.keys())
 
 
@@ -44,8 +58,17 @@ def _region(doc: Document) -> str:
     return "regio " + " ".join(w.capitalize() for w in str(doc.meta.get("scope", "")).split("-"))
 
 
-def version_notes(picked: list[tuple[int, Document, list[str]]]) -> list[str]:
-    """Dutch notes for the cited passages: superseded versions first, then dated sources that disagree."""
+def _numbers(ns: list[int]) -> str:
+    return ", ".join(f"[{n}]" for n in ns)
+
+
+def version_notes(picked: list[tuple[int, Document, list[str]]],
+                  about: Callable[[str], bool] | None = None) -> list[str]:
+    """Dutch notes for the cited passages: superseded versions first, then dated sources that disagree.
+
+    `about` tells whether a sentence is about what was asked: only such sentences' amounts can disagree. Without it
+    "Binnen 3 werkdagen retourbericht" in a meeting report contradicted "het startbericht binnen 5 werkdagen" for a
+    question about the startbericht. Two documents that disagree get one note, with all their cited passages."""
     notes: list[str] = []
     for n, doc, _ in picked:
         meta = doc.meta
@@ -56,21 +79,34 @@ def version_notes(picked: list[tuple[int, Document, list[str]]]) -> list[str]:
         newest_date = date_label(meta.get("superseded_by_date"))
         notes.append(f"Let op: [{n}] komt uit een oudere versie{version} van {_when(doc)}; de nieuwste versie is "
                      f"'{newest}'" + (f" van {newest_date}." if newest_date else "."))
-    # Two passages from different documents, of different dates or regions, that state different amounts.
-    for i, (n_a, doc_a, quote_a) in enumerate(picked):
-        for n_b, doc_b, quote_b in picked[i + 1:]:
-            if doc_a.meta.get("document_id") == doc_b.meta.get("document_id"):
+    # Passages from two different documents, of different dates or regions, that state different amounts.
+    amounts = {n: _amounts(quote, about) for n, _, quote in picked}
+    pairs: dict[frozenset[str], dict[str, tuple[Document, list[int]]]] = {}  # per two documents: their numbers
+    for i, (n_a, doc_a, _) in enumerate(picked):
+        for n_b, doc_b, _ in picked[i + 1:]:
+            id_a, id_b = str(doc_a.meta.get("document_id")), str(doc_b.meta.get("document_id"))
+            if id_a == id_b:
                 continue
             if doc_a.meta.get("superseded_by") or doc_b.meta.get("superseded_by"):
                 continue  # already flagged as an older version above
-            if not _disagree(" ".join(quote_a), " ".join(quote_b)):
+            if not _disagree(amounts[n_a], amounts[n_b]):
                 continue
             regions = {doc_a.meta.get("scope"), doc_b.meta.get("scope")} - {None, "landelijk"}
-            if len(regions) == 2:  # two regions with their own rules: say whose rule is whose
-                notes.append(f"Let op: [{n_a}] geldt in {_region(doc_a)} en [{n_b}] in {_region(doc_b)}; de regio's "
-                             "noemen andere getallen.")
-            elif doc_a.meta.get("date") and doc_b.meta.get("date") and doc_a.meta["date"] != doc_b.meta["date"]:
-                # an undated source says nothing about which rule is newer
-                notes.append(f"Let op: [{n_a}] ({_when(doc_a)}) en [{n_b}] ({_when(doc_b)}) zijn van verschillende "
-                             "datum en noemen andere getallen; controleer welke regel nu geldt.")
+            dated = doc_a.meta.get("date") and doc_b.meta.get("date") and doc_a.meta["date"] != doc_b.meta["date"]
+            if len(regions) == 2 or dated:  # an undated source says nothing about which rule is newer
+                pair = pairs.setdefault(frozenset((id_a, id_b)), {})
+                for doc_id, n, doc in ((id_a, n_a, doc_a), (id_b, n_b, doc_b)):
+                    numbers = pair.setdefault(doc_id, (doc, []))[1]
+                    if n not in numbers:
+                        numbers.append(n)
+    for pair in pairs.values():
+        (doc_a, ns_a), (doc_b, ns_b) = sorted(pair.values(), key=lambda entry: min(entry[1]))
+        regions = {doc_a.meta.get("scope"), doc_b.meta.get("scope")} - {None, "landelijk"}
+        if len(regions) == 2:  # two regions with their own rules: say whose rule is whose
+            notes.append(f"Let op: {_numbers(sorted(ns_a))} geldt in {_region(doc_a)} en {_numbers(sorted(ns_b))} "
+                         f"in {_region(doc_b)}; de regio's noemen andere getallen.")
+        else:
+            notes.append(f"Let op: {_numbers(sorted(ns_a))} ({_when(doc_a)}) en {_numbers(sorted(ns_b))} "
+                         f"({_when(doc_b)}) zijn van verschillende datum en noemen andere getallen; controleer welke "
+                         "regel nu geldt.")
     return notes

@@ -107,3 +107,72 @@ def test_only_amounts_in_the_same_unit_can_disagree() -> None:
     assert version_notes([(1, start, [start.content]), (2, later, [later.content])]) == [
         "Let op: [1] (september 2022) en [2] (januari 2025) zijn van verschillende datum en noemen andere getallen; "
         "controleer welke regel nu geldt."]
+
+
+def test_only_sentences_about_the_question_can_disagree() -> None:
+    """A meeting report's "binnen 3 werkdagen retourbericht" does not contradict the startbericht's 5 werkdagen when
+    the question is about the startbericht; the same report's startbericht sentence does."""
+    start = _doc("faq-2022", "2022-09", "De zorgaanbieder verzendt het startbericht binnen 5 werkdagen.")
+    report = _doc("verslag-2023", "2023-06-20", "- Binnen 3 werkdagen retourbericht - Binnen 10 werkdagen "
+                                                 "declaratie-antwoordbericht")
+    about_start = lambda sentence: "startbericht" in sentence  # noqa: E731 - the predicate selection.py passes
+    assert version_notes([(1, start, [start.content]), (2, report, [report.content])], about_start) == []
+    assert len(version_notes([(1, start, [start.content]), (2, report, [report.content])])) == 1  # without
+    changed = _doc("verslag-2023", "2023-06-20", "Afgesproken: het startbericht binnen 3 werkdagen.")
+    assert version_notes([(1, start, [start.content]), (2, changed, [changed.content])], about_start) == [
+        "Let op: [1] (september 2022) en [2] (20 juni 2023) zijn van verschillende datum en noemen andere getallen; "
+        "controleer welke regel nu geldt."]
+
+
+def test_two_documents_that_disagree_get_one_note() -> None:
+    start = _doc("faq-2022", "2022-09", "Het startbericht binnen 5 werkdagen.")
+    first = _doc("verslag-2023", "2023-06-20", "Het startbericht binnen 3 werkdagen.")
+    second = _doc("verslag-2023", "2023-06-20", "Ook daar: het startbericht binnen 10 werkdagen.")
+    notes = version_notes([(1, start, [start.content]), (2, first, [first.content]), (3, second, [second.content])])
+    assert notes == ["Let op: [1] (september 2022) en [2], [3] (20 juni 2023) zijn van verschillende datum en "
+                     "noemen andere getallen; controleer welke regel nu geldt."]
+    regional = Document(content="Het startbericht binnen 8 werkdagen.",
+                        meta={"document_id": "b", "scope": "drechtsteden", "date": "2022-09"})
+    achterhoek = Document(content="Het startbericht binnen 5 werkdagen.",
+                          meta={"document_id": "a", "scope": "achterhoek", "date": "2022-09"})
+    again = Document(content="Nogmaals: binnen 5 werkdagen.",
+                     meta={"document_id": "a", "scope": "achterhoek", "date": "2022-09"})
+    assert version_notes([(1, regional, [regional.content]), (2, achterhoek, [achterhoek.content]),
+                          (3, again, [again.content])]) == [
+        "Let op: [1] geldt in regio Drechtsteden en [2], [3] in regio Achterhoek; de regio's noemen andere getallen."]
+
+
+def test_an_answer_warns_about_sources_that_disagree_on_what_was_asked(tmp_path: Path, data_dir: Path) -> None:
+    """Through the real service: a newer report naming another term for the asked message gets one note."""
+    common = {"publisher": "Fictieve regio", "scope": "landelijk", "doc_type": "verslag"}
+    corpus = write_corpus(tmp_path / "corpus", [
+        {"id": "faq-2022", "title": "Veelgestelde vragen startbericht", "file": "faq.txt", "date": "2022-09",
+         "text": "Veelgestelde vragen\n\nTermijn startbericht\n\nDe aanbieder stuurt het startbericht binnen 5 "
+                 "werkdagen na de start van de zorg.\n", **common},
+        {"id": "verslag-2023", "title": "Verslag overleg berichtenverkeer", "file": "verslag.txt", "date": "2023-06",
+         "text": "Verslag overleg berichtenverkeer\n\nTermijnen retourbericht\n\nDe gemeente stuurt binnen 3 "
+                 "werkdagen een retourbericht op het startbericht van de aanbieder.\n", **common},
+    ])
+    with QAService(settings_for(data_dir, corpus)) as service:
+        service.start()
+        answer = service.ask("Binnen hoeveel werkdagen stuurt de aanbieder het startbericht?")
+        assert answer.answered and {c.document_id for c in answer.citations} == {"faq-2022", "verslag-2023"}
+        # the report's sentence names the startbericht too, so its 3 werkdagen count against the 5: one note
+        assert answer.answer.count("Let op:") == 1 and "verschillende datum" in answer.answer
+
+
+def test_a_sentence_is_about_the_question_by_its_rarer_words() -> None:
+    """The predicate the answer stage gives version_notes: the question's words other than those that ask, units and
+    amounts; with the index's IDF only the rarer ones ("stuurt" is common, "retourbericht" is not)."""
+    from api.answering.selection import ExtractiveAnswerBuilder
+    from index.analyzer import DutchAnalyzer
+
+    rare = set(DutchAnalyzer().terms("retourbericht startbericht"))
+    builder = ExtractiveAnswerBuilder(idf=lambda term: 6.0 if term in rare else 1.5)
+    about = builder._about("Binnen hoeveel werkdagen stuurt de gemeente een retourbericht?")
+    assert about is not None
+    assert about("De gemeente stuurt binnen 3 werkdagen een retourbericht.")
+    assert not about("De aanbieder stuurt het startbericht binnen 5 werkdagen.")
+    without_idf = ExtractiveAnswerBuilder()._about("Binnen hoeveel werkdagen stuurt de gemeente een retourbericht?")
+    assert without_idf is not None and without_idf("De aanbieder stuurt het startbericht binnen 5 werkdagen.")
+    assert ExtractiveAnswerBuilder()._about("Binnen hoeveel werkdagen?") is None
