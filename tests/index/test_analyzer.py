@@ -241,3 +241,25 @@ def test_remembered_terms_are_a_fresh_list_each_time(analyzer: DutchAnalyzer) ->
     first.append("vervuild")
     assert analyzer.terms(text) == first[:-1]
     assert analyzer.terms(text, compounds=True) != analyzer.terms(text)  # the compound flag is part of the key
+
+
+def test_the_c_stemmer_gives_the_pure_python_stems() -> None:
+    """snowballstemmer hands out PyStemmer's C stemmer when it is installed (a dependency, for speed); an index built
+    with one and queried with the other must get the same BM25 terms, so both stem every word of the bundled corpus
+    and words with accents, prefixes and inflections alike."""
+    import re
+    from pathlib import Path
+
+    import snowballstemmer
+    from snowballstemmer.dutch_stemmer import DutchStemmer
+
+    c_stemmer = snowballstemmer.stemmer("dutch")
+    assert not isinstance(c_stemmer, DutchStemmer), "PyStemmer is niet geïnstalleerd"
+    corpus = Path(__file__).resolve().parents[2] / "corpus"
+    words = {w for path in corpus.glob("*.txt") for w in re.findall(r"[a-zà-öø-ÿ]+", path.read_text().lower())}
+    words |= {"beëindiging", "cliënten", "gemeente", "gegaan", "toewijzingen", "zorgaanbieders", "geïndiceerd",
+              "declaratie-antwoordbericht", "ondertekening", "werkdagen"}
+    assert len(words) > 2000
+    python_stemmer = DutchStemmer()
+    differ = [w for w in sorted(words) if c_stemmer.stemWord(w) != python_stemmer.stemWord(w)]
+    assert differ == []
