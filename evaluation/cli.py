@@ -37,6 +37,10 @@ def evaluate(
     lowercase: Annotated[bool, typer.Option(
         "--kleine-letters", help="Elke vraag (en het gesprek ervoor) in kleine letters getypt: vot, jw305, brp."
     )] = False,
+    message: Annotated[bool, typer.Option(
+        "--als-bericht", help="Elke vraag als bericht aan een helpdesk: met aanhef, groet en naam ('Goedemiddag, ... "
+                              "Groet, Marieke')."
+    )] = False,
 ) -> None:
     """Meet hit@1, hit@5, MRR@10, geciteerde antwoordpassages en terecht weigeren op de evaluatieset(s)."""
     settings = _settings(corpus)
@@ -48,7 +52,7 @@ def evaluate(
         except ValueError as exc:
             _fail(str(exc))
     run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()], compare_with, typos,
-                   no_accents, lowercase)
+                   no_accents, lowercase, message)
 
 
 @app.command()

@@ -106,6 +106,29 @@ def with_lowercase(items: list[EvalItem]) -> list[EvalItem]:
     return retyped(items, str.lower)
 
 
+# How helpdesks and access staff frame a question in an e-mail or chat message (see index/pleasantries.py).
+_OPENINGS = ("", "Goedemorgen,\n", "Goedemiddag, ", "Hoi, ", "Hallo allemaal,\n", "Beste collega's, ",
+             "Dag Vraagbaak, ", "Hi, ")
+_CLOSINGS = ("", " Alvast bedankt!", "\nGroet, Marieke",
+             "\n\nMet vriendelijke groet,\nJan de Vries\nZorggroep Oost\n06-12345678",
+             " Bij voorbaat dank. Team Toegang Zwolle", " Mvg, Petra", " Groetjes Sanne", " Dank je wel!",
+             "\nVriendelijke groet,\nA. Bakker (Wmo-consulent)")
+
+
+def as_message(question: str, rng: random.Random) -> str:
+    """The question inside a greeting and/or a closing with a signature, as in a message to a helpdesk."""
+    opening, closing = rng.choice(_OPENINGS), rng.choice(_CLOSINGS)
+    if not opening and not closing:
+        closing = _CLOSINGS[1]
+    return f"{opening}{question}{closing}"
+
+
+def with_message_frame(items: list[EvalItem], seed: int = 11) -> list[EvalItem]:
+    """Every question (not the conversation before it) framed as a message; the same frames every run."""
+    rng = random.Random(seed)
+    return [replace(item, question=as_message(item.question, rng)) for item in items]
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for split in sorted({r["split"] for r in rows}) + ["all"]:
@@ -136,8 +159,10 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, modes: list[str],
                    compare_with: Path | None = None, typos: bool = False,
-                   no_accents: bool = False, lowercase: bool = False) -> dict[str, Any]:
+                   no_accents: bool = False, lowercase: bool = False, message: bool = False) -> dict[str, Any]:
     items = [item for path in (datasets or list(DEFAULT_SETS)) for item in load_items(path)]
+    if message:
+        items = with_message_frame(items)
     if typos:
         items = with_typos(items)
     if no_accents:
@@ -153,6 +178,7 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
         "typos": typos,
         "no_accents": no_accents,
         "lowercase": lowercase,
+        "message": message,
         "modes": {},
     }
     service = QAService(settings, purpose="eval")

@@ -14,6 +14,7 @@ from haystack.dataclasses import SparseEmbedding
 from index.abbreviations import Abbreviations
 from index.analyzer import DutchAnalyzer
 from index.embedding_model import EmbeddingModel
+from index.pleasantries import without_pleasantries
 from index.sentences import question_sentence
 from index.sparse import BM25Encoder
 from index.spelling import NATIONAL, Speller
@@ -136,13 +137,15 @@ class QueryEncoder:
     @component.output_types(embedding=list[float], sparse_embedding=SparseEmbedding, expansion=str, query=str)
     def run(self, query: str, context: str | None = None, allowed: list[str] | None = None,
             context_vectors: list[list[float]] | None = None) -> dict[str, Any]:
-        """`query` out is the question with typing errors corrected: what was searched, and what the answer is
-        composed for; `expansion` names the corrected words and the extra vocabulary terms. `context` (a follow-up's
+        """`query` out is the question without its greeting and signature (index/pleasantries.py) and with typing
+        errors corrected: what was searched, and what the answer is composed for; `expansion` names the corrected
+        words and the extra vocabulary terms. `context` (a follow-up's
         conversation: the previous query and the headings it cited) pulls both channels towards it: its embedding
         is added at `context_weight` and its words join the BM25 query at that weight (the question's own words
         keep theirs); `context_vectors`, when given, stand for the context's embedding (their normalised mean).
         `allowed`: the regions of a caller bound to some (None: all); its question is corrected and spelled out
         only with words of those regions' and national documents, as these are shown to it."""
+        query = without_pleasantries(query)  # "Goedemiddag, ... Groet, Marieke": the question only
         scopes = frozenset([*allowed, NATIONAL]) if allowed is not None else None
         corrections: dict[str, str] = {}
         if self.speller is not None:

@@ -45,6 +45,7 @@ from api.answering.followup_terms import (
     region_name,
 )
 from index.analyzer import STOPWORDS
+from index.pleasantries import without_pleasantries
 
 MAX_CONTEXT_WORDS = 9  # words of the previous question's subject added to a follow-up
 SUBJECT_PRONOUNS = frozenset({"het", "hij", "zij", "ze", "die", "dat", "dit", "deze"})
@@ -175,7 +176,7 @@ class FollowUpRewriter:
     def rewrite(self, message: str, history: Sequence[PriorTurn], region: str | None = None,
                 selected_before: str | None = None) -> Rewrite:
         """The standalone query for `message`; `region` is the user's choice now, `selected_before` at the last turn."""
-        message = " ".join(message.split())
+        message = " ".join(without_pleasantries(message).split())  # greeting and signature are not the question
         reset = RESET.match(message)
         if reset and message[reset.end():].strip():
             message = message[reset.end():].strip()

@@ -70,6 +70,22 @@ def test_a_follow_up_is_rewritten_and_the_searched_question_returned(client: Tes
     assert any("oude codes blijven bestaan tijdens de overgangsperiode" in c.text for c in follow.citations)
 
 
+def test_a_question_in_a_message_with_greeting_and_signature_is_answered(client: TestClient) -> None:
+    """Helpdesk mail: the name in the signature used to be a term no passage holds, and the question was refused."""
+    mail = f"Goedemiddag,\n{START} Alvast bedankt!\n\nMet vriendelijke groet,\nMarieke de Vries\nZorggroep Oost"
+    ask = AskResponse.model_validate(client.post("/v1/ask", json={"question": mail, "region": "achterhoek"}).json())
+    plain = AskResponse.model_validate(client.post("/v1/ask", json={"question": START, "region": "achterhoek"}).json())
+    assert ask.answered and ask.corrected_question == START
+    assert ask.answer == plain.answer and ask.citations == plain.citations
+    assert "marieke" not in ask.answer.lower()
+
+    first = _chat(client, START, region="achterhoek")
+    follow = _chat(client, "Hoi, en als de zorg stopt? Groet, Marieke", first.conversation_id)
+    bare = _chat(client, "En als de zorg stopt?", _chat(client, START, region="achterhoek").conversation_id)
+    assert follow.followup and follow.standalone_question == bare.standalone_question
+    assert follow.answered and follow.citations == bare.citations
+
+
 def test_the_conversation_lists_its_turns_with_citations(client: TestClient) -> None:
     first = _chat(client, START, region="achterhoek")
     second = _chat(client, "En als de zorg stopt?", first.conversation_id, region="achterhoek")

@@ -104,3 +104,17 @@ def test_questions_and_their_conversation_can_be_typed_as_chat_users_type(
     assert typed.question == typed_question
     assert typed.history == (typed_history,)
     assert typed.id == "x1" and typed.answerable
+
+
+def test_questions_can_be_framed_as_messages_to_a_helpdesk() -> None:
+    """`vraagbaak eval --als-bericht`: every question inside a greeting and/or a closing with a signature, the same
+    frames every run; the conversation before it stays as it was."""
+    from evaluation.dataset import EvalItem
+    from evaluation.runner import with_message_frame
+
+    items = [EvalItem(id=f"x{i}", question=f"Vraag {i}?", answerable=True, history=("Eerder?",)) for i in range(30)]
+    framed = with_message_frame(items)
+    assert framed == with_message_frame(items)
+    assert all(f.question != i.question and i.question in f.question for f, i in zip(framed, items, strict=True))
+    assert all(f.history == ("Eerder?",) for f in framed)
+    assert len({f.question.replace(i.question, "") for f, i in zip(framed, items, strict=True)}) > 10

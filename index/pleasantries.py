@@ -1,0 +1,59 @@
+"""A question written as a message: the greeting, the thanks and the signature around it are not what is asked.
+
+Helpdesks and access staff paste e-mails and write chat messages the way they write to a colleague: "Goedemiddag,
+... binnen hoeveel werkdagen moeten we het startbericht sturen? Alvast bedankt! Groet, Marieke". The name in the
+signature read as a specific term that no passage holds, so the question was refused ("De best passende passages
+noemen niet: marieke"), and the greeting's words joined the search. The opening greeting (with whom it addresses) and
+everything from a closing formula on (thanks, regards, the name, organisation and phone number after them) are left
+out of what is searched and checked. The forms are Dutch letter and chat conventions, not words of any question.
+"""
+
+from __future__ import annotations
+
+import re
+
+# An opening greeting with up to five words of whom it addresses, closed by a comma, colon, exclamation mark or line
+# break: "Goedemiddag,", "Beste collega's van de helpdesk,", "Hallo allemaal!", "Geachte heer/mevrouw,".
+_GREETING = re.compile(
+    r"^\s*(?:goede(?:morgen|middag|navond|ndag)|hallo|hoi|hey|hee|hé|hi|beste|geachte)\b"
+    r"(?:[ \t]+[^\s,:;!?.]+){0,5}?[ \t]*(?:[,:!]+|\n)\s*",
+    re.IGNORECASE)
+# "Dag," or "Dag Petra," only: "Dag en nacht zorg, valt dat onder verblijf?" opens with a subject.
+_DAG = re.compile(r"^\s*[Dd]ag(?:[ \t]+[A-Z][\w'-]*)?[ \t]*(?:[,!]+|\n)\s*")
+# A question announced before it is asked: "Ik heb een vraag:", "Korte vraag:", "Vraagje,".
+_ANNOUNCED = re.compile(r"^\s*(?:(?:ik|wij|we) (?:heb|hebben) )?(?:een )?(?:korte |snelle )?vraag(?:je)?"
+                        r"(?: (?:aan|voor) (?:jullie|u|je))?\s*[:,]\s*", re.IGNORECASE)
+# Closing formulas that are one wherever they stand (users often leave out the question mark before them:
+# "... van een startbericht Dank je wel!"); they and all after them (name, organisation, telephone) go.
+_CLOSING = re.compile(
+    r"(?:^|(?<=\s)|(?<=[.!?,;:]))(?:"
+    r"(?:alvast|bij voorbaat) (?:hartelijk |heel erg |erg )?(?:bedankt|dank)\b"
+    r"|dank (?:je|jullie|u) ?wel\b|dankjewel\b|dankuwel\b"
+    r"|(?:met )?(?:vriendelijke|hartelijke|warme|collegiale) groet(?:en)?\b|met (?:beste )?groet(?:en)?\b"
+    r"|groetjes\b|m\.?v\.?g\.?(?=[\s,]|$)|b\.?v\.?d\.?(?=[\s,!]|$)"
+    r")",
+    re.IGNORECASE)
+# Formulas that are one only at the start of a sentence or line ("Bedankt!", "Groet, Marieke", "Gr. Kees"), or at the
+# end ("Thx"): "Bedankt voor je antwoord, maar ..." and "een groet van de gemeente" are not.
+_CLOSING_SENTENCE = re.compile(
+    r"(?:^|(?<=[.!?,;:\n])\s*|\n)\s*(?:"
+    r"(?:hartelijk |heel erg |erg )?bedankt\s*(?:[.!,]|$)"
+    r"|groet(?:en)?\s*(?:[,.!]|\n|$)|groet(?:en)?[ \t]+(?=[A-Z])"
+    r"|gr\.?(?=[\s,]|$)|fijne (?:dag|middag|avond|week|weekend)\b"
+    r")|(?<=\s)(?:thx|thanks|tnx|dank)\s*[.!]*\s*$",
+    re.IGNORECASE)
+_MIN_WORDS = 2  # what is left must still be a question; otherwise the message stays as typed
+
+
+def without_pleasantries(text: str) -> str:
+    """`text` without its opening greeting, an announcement ("Vraagje:") and everything from a closing formula on;
+    unchanged when that would leave fewer than two words."""
+    body = _DAG.sub("", _GREETING.sub("", text, count=1), count=1)
+    body = _ANNOUNCED.sub("", body, count=1)
+    ends = [m.start() for m in (_CLOSING.search(body), _CLOSING_SENTENCE.search(body)) if m is not None]
+    if ends and min(ends) > 0:
+        body = body[:min(ends)]
+    body = body.strip()
+    if len(re.findall(r"\w+", body)) < _MIN_WORDS:
+        return text
+    return body  # in the case typed: a question typed all in lower case stays so (see Speller.truecase)

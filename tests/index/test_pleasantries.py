@@ -1,0 +1,45 @@
+"""A question written as a message: greeting, thanks and signature are not searched or checked."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.pleasantries import without_pleasantries
+
+
+@pytest.mark.parametrize(("message", "question"), [
+    ("Binnen hoeveel werkdagen moeten we een startbericht sturen? Groet, Marieke",
+     "Binnen hoeveel werkdagen moeten we een startbericht sturen?"),
+    ("Goedemiddag, wij vroegen ons af binnen hoeveel werkdagen we een startbericht moeten sturen. Alvast bedankt! "
+     "Groet, Marieke", "wij vroegen ons af binnen hoeveel werkdagen we een startbericht moeten sturen."),
+    ("Beste Vraagbaak, welke code gebruik ik bij overlijden? Met vriendelijke groet, Jan de Vries, Zorggroep Oost",
+     "welke code gebruik ik bij overlijden?"),
+    ("Geachte heer/mevrouw,\nIk wil graag weten welke code ik gebruik voor overlijden.\nMet vriendelijke groet,\n\n"
+     "Petra Jansen\nGemeente Zwolle\n038-1234567", "Ik wil graag weten welke code ik gebruik voor overlijden."),
+    ("Hoi! Mag IAJ-behandeling naast GWV worden ingezet? Thx", "Mag IAJ-behandeling naast GWV worden ingezet?"),
+    ("Hallo, vraagje: welke reden beeindiging gebruik ik als een client overlijdt?",
+     "welke reden beeindiging gebruik ik als een client overlijdt?"),
+    ("Goedemorgen allemaal, wanneer gaat release 3.3 live? Gr. Kees", "wanneer gaat release 3.3 live?"),
+    ("hoi, binnen hoeveel dagen moet de stop eruit? mvg", "binnen hoeveel dagen moet de stop eruit?"),
+    ("Dag Petra, hoe werkt de indexering? Bvd!", "hoe werkt de indexering?"),
+    # the question mark left out before the closing
+    ("wat is een open beschikking Mvg, Petra", "wat is een open beschikking"),
+    ("mag status aanlevering 2 nog bij een correctie Dank je wel!", "mag status aanlevering 2 nog bij een correctie"),
+    ("Hallo allemaal,\ncbs gemeentecode almelo Groetjes Sanne", "cbs gemeentecode almelo"),
+])
+def test_greeting_and_signature_are_left_out(message: str, question: str) -> None:
+    assert without_pleasantries(message) == question
+
+
+@pytest.mark.parametrize("question", [
+    "Welk bericht stuur ik als de zorg start?",
+    "Dag en nacht zorg, valt dat onder verblijf?",  # "Dag" opens a subject here, not a greeting
+    "Bedankt voor je antwoord, maar geldt dat ook in Twente?",
+    "Hoe lang mag een groet van de gemeente duren?",
+    "Kan de cliënt bedankt worden voor deelname?",
+    "Beste",  # nothing would be left: as typed
+    "Hallo",
+    "Groet, Marieke",
+])
+def test_a_question_without_pleasantries_is_unchanged(question: str) -> None:
+    assert without_pleasantries(question) == question
