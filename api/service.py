@@ -16,6 +16,7 @@ from api.answering.followups import FollowUpContext
 from api.answering.pipeline import build_abbreviations, build_query_pipeline, build_speller, run_in_order
 from api.answering.ranker_model import INFO_FILE, LEGACY_MODEL_FILE, RankerModel, ranker_dir
 from api.errors import ErrorCode, VraagbaakError
+from api.privacy import without_personal_data
 from api.schemas import AskResponse, Citation, Passage, SearchResponse
 from api.slots import FairSlots
 from index.abbreviations import Abbreviations
@@ -240,8 +241,10 @@ class QAService:
         """Answer and ranked passages from one pipeline run (used by ask, search and evaluation). `context` is the
         conversation a follow-up continues (see api/answering/followups.FollowUpContext); `allowed` the regions the
         caller is bound to (None: all), enforced in the store query."""
-        result = self._run(question, region, top_k or self.settings.retrieval.top_k, context=context,
-                           allowed=allowed)
+        # A BSN, telephone number or e-mail address in the question never helps to find a passage, and as a "specific
+        # term" no passage holds it refused the question: searched without it (the chat and the API log it scrubbed).
+        result = self._run(without_personal_data(question), region, top_k or self.settings.retrieval.top_k,
+                           context=context, allowed=allowed)
         answer = result["answer"]["answer"]
         response = AskResponse(
             answered=answer["answered"], answer=answer["answer"],

@@ -41,6 +41,8 @@ def evaluate(
         "--als-bericht", help="Elke vraag als bericht aan een helpdesk: met aanhef, groet en naam ('Goedemiddag, ... "
                               "Groet, Marieke')."
     )] = False,
+    capitals: Annotated[bool, typer.Option(
+        "--hoofdletters", help="Elke vraag (en het gesprek ervoor) getypt met caps lock: WAT IS EEN VOT.")] = False,
 ) -> None:
     """Meet hit@1, hit@5, MRR@10, geciteerde antwoordpassages en terecht weigeren op de evaluatieset(s)."""
     settings = _settings(corpus)
@@ -52,7 +54,7 @@ def evaluate(
         except ValueError as exc:
             _fail(str(exc))
     run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()], compare_with, typos,
-                   no_accents, lowercase, message)
+                   no_accents, lowercase, message, capitals)
 
 
 @app.command()

@@ -106,6 +106,11 @@ def with_lowercase(items: list[EvalItem]) -> list[EvalItem]:
     return retyped(items, str.lower)
 
 
+def with_capitals(items: list[EvalItem]) -> list[EvalItem]:
+    """Typed with caps lock on ("WAT IS EEN VOT")."""
+    return retyped(items, str.upper)
+
+
 # How helpdesks and access staff frame a question in an e-mail or chat message (see index/pleasantries.py).
 _OPENINGS = ("", "Goedemorgen,\n", "Goedemiddag, ", "Hoi, ", "Hallo allemaal,\n", "Beste collega's, ",
              "Dag Vraagbaak, ", "Hi, ")
@@ -159,7 +164,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, modes: list[str],
                    compare_with: Path | None = None, typos: bool = False,
-                   no_accents: bool = False, lowercase: bool = False, message: bool = False) -> dict[str, Any]:
+                   no_accents: bool = False, lowercase: bool = False, message: bool = False,
+                   capitals: bool = False) -> dict[str, Any]:
     items = [item for path in (datasets or list(DEFAULT_SETS)) for item in load_items(path)]
     if message:
         items = with_message_frame(items)
@@ -169,6 +175,8 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
         items = with_accents_dropped(items)
     if lowercase:
         items = with_lowercase(items)
+    if capitals:
+        items = with_capitals(items)
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": {"embedding_model": settings.embedding_model, "retrieval": settings.retrieval.model_dump(),
@@ -179,6 +187,7 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
         "no_accents": no_accents,
         "lowercase": lowercase,
         "message": message,
+        "capitals": capitals,
         "modes": {},
     }
     service = QAService(settings, purpose="eval")

@@ -17,7 +17,7 @@ from index.embedding_model import EmbeddingModel
 from index.pleasantries import without_pleasantries
 from index.sentences import question_sentence
 from index.sparse import BM25Encoder
-from index.spelling import NATIONAL, Speller
+from index.spelling import NATIONAL, Speller, typed_in_capitals
 from index.store import BODY_EMBEDDING
 from index.vocabulary import DomainVocabulary
 
@@ -146,6 +146,8 @@ class QueryEncoder:
         `allowed`: the regions of a caller bound to some (None: all); its question is corrected and spelled out
         only with words of those regions' and national documents, as these are shown to it."""
         query = without_pleasantries(query)  # "Goedemiddag, ... Groet, Marieke": the question only
+        if typed_in_capitals(query):  # caps lock: searched (and checked) as a question typed in lower case
+            query = query.lower()
         scopes = frozenset([*allowed, NATIONAL]) if allowed is not None else None
         corrections: dict[str, str] = {}
         if self.speller is not None:

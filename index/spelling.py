@@ -179,6 +179,19 @@ class Speller:
         return _WORD.sub(replace, question), corrections
 
 
+_LETTER_WORD = re.compile(r"(?<![\w-])[^\W\d_]{2,}(?![\w-])")
+
+
+def typed_in_capitals(text: str) -> bool:
+    """Typed with caps lock on ("WAT IS EEN VOT", "EN BIJ DE WMO?"): no lower-case letter, and at least two words
+    that are common Dutch words in lower case. Every word then looked like a short form ("een", "is" and "wat"
+    became specific terms no passage holds, and the question was refused); such a question is searched in lower
+    case, as chat users type. Short forms and codes alone ("IAJ GWV 305") are no such question."""
+    if any(c.islower() for c in text):
+        return False
+    return sum(1 for w in _LETTER_WORD.findall(text) if is_dutch_word(w.lower())) >= 2
+
+
 def accent_forms(counts: Counter[str], accented: Counter[str]) -> dict[str, str]:
     """Folded word -> its accented form, for words the documents write with accents at least twice and more than
     twice as often as without ("client" stays: the standard's element names write it 675 times, "cliënt" 613)."""

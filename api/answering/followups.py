@@ -46,6 +46,7 @@ from api.answering.followup_terms import (
 )
 from index.analyzer import STOPWORDS
 from index.pleasantries import without_pleasantries
+from index.spelling import typed_in_capitals
 
 MAX_CONTEXT_WORDS = 9  # words of the previous question's subject added to a follow-up
 SUBJECT_PRONOUNS = frozenset({"het", "hij", "zij", "ze", "die", "dat", "dit", "deze"})
@@ -177,6 +178,8 @@ class FollowUpRewriter:
                 selected_before: str | None = None) -> Rewrite:
         """The standalone query for `message`; `region` is the user's choice now, `selected_before` at the last turn."""
         message = " ".join(without_pleasantries(message).split())  # greeting and signature are not the question
+        if typed_in_capitals(message):  # caps lock: read as typed in lower case (as the search does)
+            message = message.lower()
         reset = RESET.match(message)
         if reset and message[reset.end():].strip():
             message = message[reset.end():].strip()

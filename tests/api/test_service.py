@@ -138,6 +138,26 @@ def test_a_typing_error_finds_what_the_spelled_question_finds(qa_service: QAServ
     assert spelled.corrected_question is None
 
 
+def test_a_question_typed_with_caps_lock_is_searched_as_typed_in_lower_case(qa_service: QAService) -> None:
+    """"WAT IS ..." made every word a short form ("wat", "een" ...) that no passage holds: refused. Now the question is
+    searched and checked as typed in lower case, and says so."""
+    shouted, shouted_docs = qa_service.run("BINNEN HOEVEEL WERKDAGEN MOET HET STARTBERICHT ERUIT?")
+    lower, lower_docs = qa_service.run("binnen hoeveel werkdagen moet het startbericht eruit?")
+    assert shouted.answered and shouted.answer == lower.answer and "305" in shouted.answer
+    assert [d.id for d in shouted_docs] == [d.id for d in lower_docs]
+    assert shouted.corrected_question == "binnen hoeveel werkdagen moet het startbericht eruit?"
+
+
+def test_personal_data_in_a_question_is_not_searched_or_required(qa_service: QAService) -> None:
+    """A BSN (with its label) in the question is no term a passage must hold: answered from the same passage as
+    without it, and the number is not what was searched."""
+    with_bsn = qa_service.run("Binnen hoeveel werkdagen moet het startbericht eruit (cliënt met BSN 123456782)?")[0]
+    plain = qa_service.run("Binnen hoeveel werkdagen moet het startbericht eruit (cliënt)?")[0]
+    assert with_bsn.answered and with_bsn.citations[0].passage_id == plain.citations[0].passage_id
+    assert with_bsn.corrected_question == "Binnen hoeveel werkdagen moet het startbericht eruit (cliënt met)?"
+    assert "123456782" not in with_bsn.answer
+
+
 @pytest.mark.parametrize("question", ["Welk bericht stuur ik als de zorg start?", "En als de zorg stopt?",
                                       "Wat is de code van huishoudelijke ondersteuning?"])
 def test_run_in_order_returns_what_pipeline_run_returns(qa_service: QAService, question: str) -> None:

@@ -92,6 +92,7 @@ def test_typo_swaps_two_neighbouring_letters_in_the_longest_word() -> None:
      "En bij beeindiging door de client?", "Welke reden van beeindiging gebruik ik?"),
     ("with_lowercase", "En bij een VOW in Twente?", "Binnen hoeveel werkdagen reageert de gemeente op een VOT?",
      "en bij een vow in twente?", "binnen hoeveel werkdagen reageert de gemeente op een vot?"),
+    ("with_capitals", "En bij een VOW?", "Wat is een VOT?", "EN BIJ EEN VOW?", "WAT IS EEN VOT?"),
 ])
 def test_questions_and_their_conversation_can_be_typed_as_chat_users_type(
     how: str, question: str, history: str, typed_question: str, typed_history: str

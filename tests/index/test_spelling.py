@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from index.spelling import Speller, one_edit_apart
+from index.spelling import Speller, one_edit_apart, typed_in_capitals
 
 PASSAGES = [
     "De zorgaanbieder stuurt het zorgplan naar de gemeente. Het zorgplan beschrijft de doelen.",
@@ -114,3 +114,11 @@ def test_a_question_typed_in_lower_case_gets_the_case_the_documents_write_its_na
     assert speller.truecase("Hoe lang mag een vot duren?") == "Hoe lang mag een vot duren?"
     # Not a correction to show: the searched question is the typed one.
     assert speller.correct("hoe lang mag een vot duren?") == ("hoe lang mag een vot duren?", {})
+
+
+@pytest.mark.parametrize(("text", "capitals"), [
+    ("WAT IS EEN VOT", True), ("EN BIJ DE WMO?", True), ("VECOZO FOUTMELDING BRS13", True),
+    ("IAJ GWV 305", False), ("VOT JW305", False), ("BRP", False), ("Wat is een VOT?", False),
+])
+def test_a_question_typed_with_caps_lock_is_told_from_short_forms(text: str, capitals: bool) -> None:
+    assert typed_in_capitals(text) is capitals
