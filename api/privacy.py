@@ -1,4 +1,5 @@
-"""Removes personal data from text before it is stored: BSN (elfproef), e-mail, phone numbers, IBAN."""
+"""Removes personal data from text before it is stored: BSN (elfproef), e-mail, phone numbers, IBAN, and the name of
+a person named as such ("mevrouw De Vries", "cliënt Jan Jansen")."""
 
 from __future__ import annotations
 
@@ -15,7 +16,19 @@ _PHONE = re.compile(
 _DATE = re.compile(r"^\d{2}-\d{2}-\d{4}$")
 _BSN = re.compile(r"(?<![\d.-])(\d{3})[ .]?(\d{3})[ .]?(\d{3})(?![\d-])|(?<![\d.-])(\d{8,9})(?![\d-])")
 
-PLACEHOLDERS = {"bsn": "[BSN]", "email": "[E-MAIL]", "phone": "[TELEFOON]", "iban": "[IBAN]"}
+# A person's name after a form of address ("mevrouw De Vries", "dhr. Jansen") or, first and last name, after the
+# word for the person in this domain ("cliënt Jan Jansen", "jongere Sanne de Boer"). Only capitalised words with a
+# lower-case rest are names: "cliënt WMO", "jongere iJw" are not.
+_NAME_WORD = r"[A-ZÀ-Þ][a-zß-ÿ]+(?:-[A-ZÀ-Þ][a-zß-ÿ]+)?"
+_PARTICLES = r"(?:(?i:van der|van den|van de|van|de|der|den|ter|ten|te|'t)\s+)*"
+_PERSON = re.compile(
+    r"(?P<lead>\b(?i:mevrouw|meneer|mevr\.|mw\.|dhr\.|de heer)\s+)"
+    rf"(?P<name>{_PARTICLES}{_NAME_WORD}(?:\s+{_PARTICLES}{_NAME_WORD})?)"
+    r"|(?P<role>\b(?i:cliënt|client|jongere|jeugdige|inwoner|zoon|dochter)\s+)"
+    rf"(?P<full>{_NAME_WORD}\s+{_PARTICLES}{_NAME_WORD})"
+)
+
+PLACEHOLDERS = {"bsn": "[BSN]", "email": "[E-MAIL]", "phone": "[TELEFOON]", "iban": "[IBAN]", "name": "[NAAM]"}
 
 
 def elfproef(digits: str) -> bool:
@@ -61,10 +74,11 @@ def scrub(text: str) -> str:
     text = _IBAN.sub(_iban, text)
     text = _EMAIL.sub(PLACEHOLDERS["email"], text)
     text = _PHONE.sub(_phone, text)
+    text = _PERSON.sub(lambda m: (m["lead"] or m["role"]) + PLACEHOLDERS["name"], text)
     return _BSN.sub(_bsn, text)
 
 
-_PLACEHOLDER = re.compile(r"\s*(?:\[(?:BSN|E-MAIL|TELEFOON|IBAN)\])")
+_PLACEHOLDER = re.compile(r"\s*(?:\[(?:BSN|E-MAIL|TELEFOON|IBAN|NAAM)\])")
 # The word that labels the data ("BSN 123456782", "tel.: 06-...") goes with it: as a short form that no passage of a
 # corpus without it holds, "BSN" alone refused the question.
 _LABEL = re.compile(r"\b(?:bsn|burgerservicenummer|tel(?:efoon(?:nummer)?)?\.?|mobiel|e-?mail(?:adres)?|iban|"

@@ -82,6 +82,10 @@ def row_codes(headers: Sequence[str], cells: Sequence[str]) -> list[str]:
     return codes
 
 
+# A date written in numbers: 01-02-2025, 1/2/25, 2025-02-01.
+_DATE = re.compile(r"(?<![\w-])(?:\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})(?![\w-])")
+
+
 def codes_in_question(question: str) -> list[str]:
     """The codes a question asks about, normalised; empty when it names none ("Welke retourcode hoort bij ...?")."""
     found: list[str] = []
@@ -90,8 +94,11 @@ def codes_in_question(question: str) -> list[str]:
     # looks its number up; "Mag een 305-bericht later?" asks about the procedure, not the code.
     defining = bool(_WHAT.match(question)) or bool(re.search(r"\b(?:verschil|hetzelfde)\b", question, re.IGNORECASE))
     short = len(_TOKEN.findall(question)) <= 3
+    dates = [m.span() for m in _DATE.finditer(question)]
     for match in _TOKEN.finditer(question):
         token = match.group(0)
+        if any(start <= match.start() < end for start, end in dates):
+            continue  # "per 01-02-2025": the day and month of a date are no codes 01 and 02
         code = token.upper()
         is_code = False
         if _MIXED.match(code) and not code.isdigit():

@@ -90,8 +90,13 @@ def expected_type(question: str) -> tuple[re.Pattern[str], str] | None:
     return None
 
 
+# The numbers of a list of questions ("1) welk bericht bij start 2) en bij stop?") are no terms a passage must hold.
+_ENUMERATION = re.compile(r"(?:^|(?<=\s))\(?\d{1,2}\)(?=\s)|(?:^\s*|(?<=[.?!;]\s))\d{1,2}\.(?=\s)", re.MULTILINE)
+
+
 def specific_terms(question: str) -> list[str]:
     """Terms a passage must mention to answer the question: numbers, codes, acronyms, proper names."""
+    question = _ENUMERATION.sub(" ", question)
     terms = set(_YEAR_OR_NUMBER.findall(question)) | set(_CODE.findall(question)) | set(_ACRONYM.findall(question))
     terms |= {w for w in _PROPER.findall(question.strip()) if w.lower() not in _COMMON_CAPITALISED}
     return sorted(fold(t) for t in terms if len(t) >= 2 or t.isdigit())

@@ -666,3 +666,10 @@ def test_the_sentence_after_the_best_is_not_read_when_it_is_about_the_other_end_
 
     body = answer["answer"].split("\n\nBronnen:")[0]
     assert "stopbericht binnen vijf werkdagen" in body and "startbericht" not in body
+
+
+def test_the_numbers_of_a_list_of_questions_are_no_terms_a_passage_must_hold() -> None:
+    passage = "De aanbieder stuurt het startbericht (305) bij de start en het stopbericht (307) bij de stop."
+    assert missing_terms("1) welk bericht stuur ik bij de start 2) en bij de stop?", passage) == []
+    assert missing_terms("1. Welk bericht bij de start? 2. En bij de stop?", passage) == []
+    assert missing_terms("Welke code is 33?", passage) == ["33"]  # a number asked about still is one

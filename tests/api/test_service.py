@@ -156,6 +156,9 @@ def test_personal_data_in_a_question_is_not_searched_or_required(qa_service: QAS
     assert with_bsn.answered and with_bsn.citations[0].passage_id == plain.citations[0].passage_id
     assert with_bsn.corrected_question == "Binnen hoeveel werkdagen moet het startbericht eruit (cliënt met)?"
     assert "123456782" not in with_bsn.answer
+    named = qa_service.run("Mevrouw De Vries krijgt begeleiding. Binnen hoeveel werkdagen moet het startbericht "
+                           "eruit?")[0]
+    assert named.answered and named.corrected_question.startswith("Mevrouw krijgt begeleiding.")
 
 
 @pytest.mark.parametrize("question", ["Welk bericht stuur ik als de zorg start?", "En als de zorg stopt?",

@@ -72,6 +72,9 @@ def _open_store(backend: str, folder: Path, dim: int) -> VraagbaakDocumentStore:
         ("Wat is het verschil tussen 54Z01 en 54Z02?", ["54Z01", "54Z02"]),
         ("Binnen 5 werkdagen na de start van 2024?", []),
         ("Hoeveel dagen is 10 werkdagen?", []),
+        ("Cliënt is per 01-02-2025 gestopt, welk bericht moet ik sturen?", []),  # a date's 01 and 02 are no codes
+        ("Wat verandert er per 2025-01-01?", []),
+        ("Naar welk subsegment gaat productcode 54001 per 1-1-2025?", ["54001"]),
     ],
 )
 def test_codes_in_question(question: str, codes: list[str]) -> None:
