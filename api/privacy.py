@@ -25,7 +25,7 @@ _PERSON = re.compile(
     r"(?P<lead>\b(?i:mevrouw|meneer|mevr\.|mw\.|dhr\.|de heer)\s+)"
     rf"(?P<name>{_PARTICLES}{_NAME_WORD}(?:\s+{_PARTICLES}{_NAME_WORD})?)"
     r"|(?P<role>\b(?i:cliënt|client|jongere|jeugdige|inwoner|zoon|dochter)\s+)"
-    rf"(?P<full>{_NAME_WORD}\s+{_PARTICLES}{_NAME_WORD})"
+    rf"(?P<full>{_NAME_WORD}(?:\s+{_PARTICLES}{_NAME_WORD}){{1,2}})"
 )
 
 PLACEHOLDERS = {"bsn": "[BSN]", "email": "[E-MAIL]", "phone": "[TELEFOON]", "iban": "[IBAN]", "name": "[NAAM]"}
@@ -90,5 +90,6 @@ def without_personal_data(text: str) -> str:
     """The text as a search query: personal data removed entirely (it never helps to find a passage)."""
     cleaned = _PLACEHOLDER.sub("", _LABEL.sub("", scrub(text)))
     cleaned = re.sub(r"\(\s*[,;]?\s*\)", "", cleaned)  # "(, )" left where the data was
+    cleaned = re.sub(r"\(\s*[,;]\s*", "(", re.sub(r"\s*[,;]\s*\)", ")", cleaned))  # "(, 01-02-2025)"
     cleaned = re.sub(r"\s+([,.:;?!)])", r"\1", cleaned)
     return " ".join(cleaned.split()) or text

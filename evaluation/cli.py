@@ -43,6 +43,9 @@ def evaluate(
     )] = False,
     capitals: Annotated[bool, typer.Option(
         "--hoofdletters", help="Elke vraag (en het gesprek ervoor) getypt met caps lock: WAT IS EEN VOT.")] = False,
+    personal: Annotated[bool, typer.Option(
+        "--met-persoonsgegevens", help="Elke vraag na een notitie met naam, BSN en datum: 'Over cliënt Jan Jansen "
+                                       "(BSN 123456782, 01-02-2025): ...'.")] = False,
 ) -> None:
     """Meet hit@1, hit@5, MRR@10, geciteerde antwoordpassages en terecht weigeren op de evaluatieset(s)."""
     settings = _settings(corpus)
@@ -54,7 +57,7 @@ def evaluate(
         except ValueError as exc:
             _fail(str(exc))
     run_evaluation(settings, dataset, out, [m.strip() for m in modes.split(",") if m.strip()], compare_with, typos,
-                   no_accents, lowercase, message, capitals)
+                   no_accents, lowercase, message, capitals, personal)
 
 
 @app.command()

@@ -134,6 +134,22 @@ def with_message_frame(items: list[EvalItem], seed: int = 11) -> list[EvalItem]:
     return [replace(item, question=as_message(item.question, rng)) for item in items]
 
 
+# Whom and when a question is about, as access staff note it before the question (fictitious people; BSNs that pass
+# the elfproef, as real ones do).
+_PEOPLE = ("cliënt Jan Jansen", "mevrouw De Vries", "jongere Sanne de Boer", "dhr. Van der Berg",
+           "cliënt Fatima El Amrani")
+_BSNS = ("123456782", "111222333", "999990019")
+_DATES = ("01-02-2025", "15-03-2024", "1-1-2026")
+
+
+def with_personal_data(items: list[EvalItem], seed: int = 13) -> list[EvalItem]:
+    """Every question (not the conversation before it) after a note of the person, a BSN and a date:
+    "Over cliënt Jan Jansen (BSN 123456782, 01-02-2025): <question>"."""
+    rng = random.Random(seed)
+    return [replace(item, question=f"Over {rng.choice(_PEOPLE)} (BSN {rng.choice(_BSNS)}, {rng.choice(_DATES)}): "
+                                   f"{item.question}") for item in items]
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for split in sorted({r["split"] for r in rows}) + ["all"]:
@@ -165,7 +181,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, modes: list[str],
                    compare_with: Path | None = None, typos: bool = False,
                    no_accents: bool = False, lowercase: bool = False, message: bool = False,
-                   capitals: bool = False) -> dict[str, Any]:
+                   capitals: bool = False, personal: bool = False) -> dict[str, Any]:
     items = [item for path in (datasets or list(DEFAULT_SETS)) for item in load_items(path)]
     if message:
         items = with_message_frame(items)
@@ -177,6 +193,8 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
         items = with_lowercase(items)
     if capitals:
         items = with_capitals(items)
+    if personal:
+        items = with_personal_data(items)
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": {"embedding_model": settings.embedding_model, "retrieval": settings.retrieval.model_dump(),
@@ -188,6 +206,7 @@ def run_evaluation(settings: Settings, datasets: list[Path] | None, out: Path, m
         "lowercase": lowercase,
         "message": message,
         "capitals": capitals,
+        "personal_data": personal,
         "modes": {},
     }
     service = QAService(settings, purpose="eval")

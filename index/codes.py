@@ -83,7 +83,7 @@ def row_codes(headers: Sequence[str], cells: Sequence[str]) -> list[str]:
 
 
 # A date written in numbers: 01-02-2025, 1/2/25, 2025-02-01.
-_DATE = re.compile(r"(?<![\w-])(?:\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})(?![\w-])")
+NUMERIC_DATE = re.compile(r"(?<![\w-])(?:\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})(?![\w-])")
 
 
 def codes_in_question(question: str) -> list[str]:
@@ -94,7 +94,7 @@ def codes_in_question(question: str) -> list[str]:
     # looks its number up; "Mag een 305-bericht later?" asks about the procedure, not the code.
     defining = bool(_WHAT.match(question)) or bool(re.search(r"\b(?:verschil|hetzelfde)\b", question, re.IGNORECASE))
     short = len(_TOKEN.findall(question)) <= 3
-    dates = [m.span() for m in _DATE.finditer(question)]
+    dates = [m.span() for m in NUMERIC_DATE.finditer(question)]
     for match in _TOKEN.finditer(question):
         token = match.group(0)
         if any(start <= match.start() < end for start, end in dates):

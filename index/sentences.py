@@ -45,6 +45,11 @@ def question_sentence(text: str) -> str | None:
     """The last sentence when it asks something and the text has more than that sentence; else None. A short
     afterthought ("Vanwege privacy?") is no question of its own."""
     sentences = split_sentences(text, typed=True)
-    if len(sentences) < 2 or not sentences[-1].rstrip().endswith("?") or len(sentences[-1].split()) < 4:
+    last = sentences[-1] if sentences else ""
+    # "Over cliënt X (01-02-2025): welk bericht stuur ik ...?": a note before a colon is told, the rest asked
+    head, colon, asked = last.rpartition(": ")
+    if colon and "?" not in head and len(asked.split()) >= 4:
+        sentences, last = [*sentences[:-1], head, asked], asked
+    if len(sentences) < 2 or not last.rstrip().endswith("?") or len(last.split()) < 4:
         return None
-    return sentences[-1]
+    return last

@@ -12,6 +12,7 @@ import re
 
 from index.abbreviations import Abbreviations
 from index.analyzer import DutchAnalyzer, fold
+from index.codes import NUMERIC_DATE
 from index.sentences import question_sentence
 from index.vocabulary import message_concepts
 
@@ -96,7 +97,9 @@ _ENUMERATION = re.compile(r"(?:^|(?<=\s))\(?\d{1,2}\)(?=\s)|(?:^\s*|(?<=[.?!;]\s
 
 def specific_terms(question: str) -> list[str]:
     """Terms a passage must mention to answer the question: numbers, codes, acronyms, proper names."""
-    question = _ENUMERATION.sub(" ", question)
+    # A date in numbers ("per 01-02-2025") tells the case; documents write dates in words, so its parts (01, 02, 2025)
+    # are no terms a passage must hold.
+    question = NUMERIC_DATE.sub(" ", _ENUMERATION.sub(" ", question))
     terms = set(_YEAR_OR_NUMBER.findall(question)) | set(_CODE.findall(question)) | set(_ACRONYM.findall(question))
     terms |= {w for w in _PROPER.findall(question.strip()) if w.lower() not in _COMMON_CAPITALISED}
     return sorted(fold(t) for t in terms if len(t) >= 2 or t.isdigit())

@@ -673,3 +673,10 @@ def test_the_numbers_of_a_list_of_questions_are_no_terms_a_passage_must_hold() -
     assert missing_terms("1) welk bericht stuur ik bij de start 2) en bij de stop?", passage) == []
     assert missing_terms("1. Welk bericht bij de start? 2. En bij de stop?", passage) == []
     assert missing_terms("Welke code is 33?", passage) == ["33"]  # a number asked about still is one
+
+
+def test_a_date_in_numbers_is_no_term_a_passage_must_hold() -> None:
+    """"per 01-02-2025" tells the case; documents write dates in words, so 01, 02 and 2025 are not required."""
+    passage = "De aanbieder stuurt een stopbericht (307) binnen vijf werkdagen na het einde van de zorg."
+    assert missing_terms("Cliënt is per 01-02-2025 gestopt, welk bericht moet ik sturen?", passage) == []
+    assert missing_terms("Wat verandert er in 2025?", passage) == ["2025"]  # a year asked about still is one

@@ -119,3 +119,18 @@ def test_questions_can_be_framed_as_messages_to_a_helpdesk() -> None:
     assert all(f.question != i.question and i.question in f.question for f, i in zip(framed, items, strict=True))
     assert all(f.history == ("Eerder?",) for f in framed)
     assert len({f.question.replace(i.question, "") for f, i in zip(framed, items, strict=True)}) > 10
+
+
+def test_questions_can_be_asked_with_a_note_of_name_bsn_and_date() -> None:
+    """`vraagbaak eval --met-persoonsgegevens`: a fictitious person, a BSN that passes the elfproef and a date before
+    every question, the same every run; the service's privacy filter recognises all of them."""
+    from api.privacy import PLACEHOLDERS, scrub
+    from evaluation.dataset import EvalItem
+    from evaluation.runner import with_personal_data
+
+    items = [EvalItem(id=f"x{i}", question="Welk bericht stuur ik?", answerable=True) for i in range(12)]
+    noted = with_personal_data(items)
+    assert noted == with_personal_data(items) and len({n.question for n in noted}) > 3
+    for item in noted:
+        assert item.question.startswith("Over ") and item.question.endswith(": Welk bericht stuur ik?")
+        assert PLACEHOLDERS["bsn"] in scrub(item.question) and PLACEHOLDERS["name"] in scrub(item.question)

@@ -6,7 +6,7 @@ import pytest
 from haystack import Document
 
 from index.fusion import fuse
-from index.sentences import split_sentences
+from index.sentences import question_sentence, split_sentences
 
 
 def _ranking(*pairs: tuple[str, float]) -> list[Document]:
@@ -139,3 +139,16 @@ def test_list_items_run_into_one_line_are_sentences_when_asked() -> None:
         "- Bezwaar graag voor 2 november mailen naar contractmanagement@drechtsteden.nl.",
         "- Alle feedback z.s.m. mailen.", "Dat is alles."]
     assert len(split_sentences(line)) == 2  # passages are cut as before: the index does not change
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    ("De zorg is gestart op 3 maart. Wanneer moet het startbericht er zijn?", "Wanneer moet het startbericht er zijn?"),
+    # a note before a colon is told, the rest asked
+    ("Over cliënt (01-02-2025): welk bericht stuur ik als de zorg stopt?", "welk bericht stuur ik als de zorg stopt?"),
+    ("gemeentelijke herindeling: welke gemeentecode moet ik in de header zetten?",
+     "welke gemeentecode moet ik in de header zetten?"),
+    ("Welk bericht stuur ik als de zorg start?", None),  # one sentence: nothing told before it
+    ("Vraag: wat is dat?", None),  # too short to be the question on its own
+])
+def test_the_sentence_that_asks(text: str, asked: str | None) -> None:
+    assert question_sentence(text) == asked
