@@ -241,8 +241,8 @@ class QAService:
         """Answer and ranked passages from one pipeline run (used by ask, search and evaluation). `context` is the
         conversation a follow-up continues (see api/answering/followups.FollowUpContext); `allowed` the regions the
         caller is bound to (None: all), enforced in the store query."""
-        # A BSN, telephone number or e-mail address in the question never helps to find a passage, and as a "specific
-        # term" no passage holds it refused the question: searched without it (the chat and the API log it scrubbed).
+        # Personal data in the question (a BSN, telephone number, e-mail address, a client's name) never helps to find
+        # a passage, and as a "specific term" no passage holds it refused the question: searched without it.
         result = self._run(without_personal_data(question), region, top_k or self.settings.retrieval.top_k,
                            context=context, allowed=allowed)
         answer = result["answer"]["answer"]

@@ -15,9 +15,14 @@ import re
 # An opening greeting with up to five words of whom it addresses, closed by a comma, colon, exclamation mark or line
 # break: "Goedemiddag,", "Beste collega's van de helpdesk,", "Hallo allemaal!", "Geachte heer/mevrouw,".
 _GREETING = re.compile(
-    r"^\s*(?:goede(?:morgen|middag|navond|ndag)|hallo|hoi|hey|hee|hé|hi|beste|geachte)\b"
+    r"^\s*(?:goede(?:morgen|middag|navond|ndag)|hallo|hoi|hey|hee|hé|hi)\b"
     r"(?:[ \t]+[^\s,:;!?.]+){0,5}?[ \t]*(?:[,:!]+|\n)\s*",
     re.IGNORECASE)
+# "Beste" and "Geachte" open a letter only before whom it addresses (a name, "collega's", "heer/mevrouw" ...): "Beste
+# manier om een VOT in te trekken, is dat ...?" opens a question.
+_ADDRESS = re.compile(
+    r"^\s*(?:[Bb]este|[Gg]eachte)(?:[ \t]+(?:[A-Z][^\s,:;!?.]*|collega'?s?|helpdesk|allen|allemaal|team|mensen|"
+    r"heer/mevrouw|heer|mevrouw|lezer|van|de|der|het))*[ \t]*(?:[,:!]+|\n)\s*")
 # "Dag," or "Dag Petra," only: "Dag en nacht zorg, valt dat onder verblijf?" opens with a subject.
 _DAG = re.compile(r"^\s*[Dd]ag(?:[ \t]+[A-Z][\w'-]*)?[ \t]*(?:[,!]+|\n)\s*")
 # A question announced before it is asked: "Ik heb een vraag:", "Korte vraag:", "Vraagje,".
@@ -48,7 +53,7 @@ _MIN_WORDS = 2  # what is left must still be a question; otherwise the message s
 def without_pleasantries(text: str) -> str:
     """`text` without its opening greeting, an announcement ("Vraagje:") and everything from a closing formula on;
     unchanged when that would leave fewer than two words."""
-    body = _DAG.sub("", _GREETING.sub("", text, count=1), count=1)
+    body = _DAG.sub("", _ADDRESS.sub("", _GREETING.sub("", text, count=1), count=1), count=1)
     body = _ANNOUNCED.sub("", body, count=1)
     ends = [m.start() for m in (_CLOSING.search(body), _CLOSING_SENTENCE.search(body)) if m is not None]
     if ends and min(ends) > 0:

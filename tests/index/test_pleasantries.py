@@ -22,6 +22,7 @@ from index.pleasantries import without_pleasantries
     ("Goedemorgen allemaal, wanneer gaat release 3.3 live? Gr. Kees", "wanneer gaat release 3.3 live?"),
     ("hoi, binnen hoeveel dagen moet de stop eruit? mvg", "binnen hoeveel dagen moet de stop eruit?"),
     ("Dag Petra, hoe werkt de indexering? Bvd!", "hoe werkt de indexering?"),
+    ("Beste collega's van de helpdesk,\nwat is een VOT?", "wat is een VOT?"),
     # the question mark left out before the closing
     ("wat is een open beschikking Mvg, Petra", "wat is een open beschikking"),
     ("mag status aanlevering 2 nog bij een correctie Dank je wel!", "mag status aanlevering 2 nog bij een correctie"),
@@ -34,6 +35,7 @@ def test_greeting_and_signature_are_left_out(message: str, question: str) -> Non
 @pytest.mark.parametrize("question", [
     "Welk bericht stuur ik als de zorg start?",
     "Dag en nacht zorg, valt dat onder verblijf?",  # "Dag" opens a subject here, not a greeting
+    "Beste manier om een VOT in te trekken, is dat via een VOW?",  # "Beste" addresses no one
     "Bedankt voor je antwoord, maar geldt dat ook in Twente?",
     "Hoe lang mag een groet van de gemeente duren?",
     "Kan de cliënt bedankt worden voor deelname?",
