@@ -92,4 +92,6 @@ def without_personal_data(text: str) -> str:
     cleaned = re.sub(r"\(\s*[,;]?\s*\)", "", cleaned)  # "(, )" left where the data was
     cleaned = re.sub(r"\(\s*[,;]\s*", "(", re.sub(r"\s*[,;]\s*\)", ")", cleaned))  # "(, 01-02-2025)"
     cleaned = re.sub(r"\s+([,.:;?!)])", r"\1", cleaned)
-    return " ".join(cleaned.split()) or text
+    # spaces collapsed, line breaks kept: a signature on its own line is told apart by them (index/pleasantries.py)
+    cleaned = "\n".join(" ".join(line.split()) for line in cleaned.splitlines()).strip()
+    return cleaned or text

@@ -148,6 +148,13 @@ def test_a_question_typed_with_caps_lock_is_searched_as_typed_in_lower_case(qa_s
     assert shouted.corrected_question == "binnen hoeveel werkdagen moet het startbericht eruit?"
 
 
+def test_a_signature_on_its_own_line_is_left_out_after_the_personal_data_filter(qa_service: QAService) -> None:
+    """The personal-data filter runs first and used to join the lines, so "Groet, Marieke" after a question without
+    a question mark no longer stood at the start of a line and was searched (and required) as well."""
+    signed = qa_service.run("Hoi,\nWelk bericht stuur ik als de zorg start\nGroet, Marieke")[0]
+    assert signed.answered and signed.corrected_question == "Welk bericht stuur ik als de zorg start"
+
+
 def test_personal_data_in_a_question_is_not_searched_or_required(qa_service: QAService) -> None:
     """A BSN (with its label) in the question is no term a passage must hold: answered from the same passage as
     without it, and the number is not what was searched."""
