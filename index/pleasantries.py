@@ -47,13 +47,20 @@ _CLOSING_SENTENCE = re.compile(
     r"|gr\.?(?=[\s,]|$)|fijne (?:dag|middag|avond|week|weekend)\b"
     r")|(?<=\s)(?:thx|thanks|tnx|dank)\s*[.!]*\s*$",
     re.IGNORECASE)
+# A forwarded or pasted e-mail's header lines and separators ("Van: ...", "Onderwerp: ...", "-----Oorspronkelijk
+# bericht-----", "Doorgestuurd bericht:"): who wrote to whom and when is not what is asked.
+_HEADER = re.compile(
+    r"^[ \t>]*(?:(?:van|from|verzonden|sent|aan|to|cc|bcc|onderwerp|subject|datum|date)[ \t]*:.*"
+    r"|-{2,}.*|(?:doorgestuurd|oorspronkelijk|forwarded|original) (?:bericht|message)[ \t]*:?.*)$\n?",
+    re.IGNORECASE | re.MULTILINE)
 _MIN_WORDS = 2  # what is left must still be a question; otherwise the message stays as typed
 
 
 def without_pleasantries(text: str) -> str:
-    """`text` without its opening greeting, an announcement ("Vraagje:") and everything from a closing formula on;
-    unchanged when that would leave fewer than two words."""
-    body = _DAG.sub("", _ADDRESS.sub("", _GREETING.sub("", text, count=1), count=1), count=1)
+    """`text` without e-mail header lines, its opening greeting, an announcement ("Vraagje:") and everything from a
+    closing formula on; unchanged when that would leave fewer than two words."""
+    body = _HEADER.sub("", text).strip()
+    body = _DAG.sub("", _ADDRESS.sub("", _GREETING.sub("", body, count=1), count=1), count=1)
     body = _ANNOUNCED.sub("", body, count=1)
     ends = [m.start() for m in (_CLOSING.search(body), _CLOSING_SENTENCE.search(body)) if m is not None]
     if ends and min(ends) > 0:

@@ -55,9 +55,9 @@ _HOW_MANY = re.compile(rf"{_OPENING}hoeveel\s+(\w{{4,}})(?:\s+(\w{{4,}}))?")
 _YEAR_OR_NUMBER = re.compile(r"\b\d[\d.,]*\b")
 _CODE = re.compile(r"\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{3,}\b")
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z]{2,}\b")
-# Capitalised mid-sentence; a word that opens a sentence or a bracket ("(Cliënt ...)", the context a follow-up
-# carries over) is no name.
-_PROPER = re.compile(r"(?<![.?!]\s)(?<![(\[\"'‘“])(?<!^)\b[A-Z][a-zë]+\b")
+# Capitalised mid-sentence; a word that opens a sentence, a line or a bracket ("(Cliënt ...)", the context a
+# follow-up carries over) is no name.
+_PROPER = re.compile(r"(?<![.?!]\s)(?<![(\[\"'‘“\n])(?<!^)\b[A-Z][a-zë]+\b")
 _COMMON_CAPITALISED = {"ik", "wij", "we", "de", "het", "een", "mag", "moet", "kan", "wat", "wie", "hoe", "welke",
                        "wanneer", "waar", "is", "zijn", "wordt", "worden", "in", "bij", "voor", "van", "en", "of"}
 

@@ -680,3 +680,9 @@ def test_a_date_in_numbers_is_no_term_a_passage_must_hold() -> None:
     passage = "De aanbieder stuurt een stopbericht (307) binnen vijf werkdagen na het einde van de zorg."
     assert missing_terms("Cliënt is per 01-02-2025 gestopt, welk bericht moet ik sturen?", passage) == []
     assert missing_terms("Wat verandert er in 2025?", passage) == ["2025"]  # a year asked about still is one
+
+
+def test_a_word_opening_a_line_is_no_name_a_passage_must_hold() -> None:
+    passage = "De aanbieder stuurt het startbericht binnen vijf werkdagen."
+    assert missing_terms("Goedemiddag,\nBinnen hoeveel werkdagen gaat het startbericht?", passage) == []
+    assert missing_terms("Geldt dat ook in Twente?", passage) == ["twente"]  # a name mid-sentence still is one

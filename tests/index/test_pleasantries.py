@@ -27,6 +27,12 @@ from index.pleasantries import without_pleasantries
     ("wat is een open beschikking Mvg, Petra", "wat is een open beschikking"),
     ("mag status aanlevering 2 nog bij een correctie Dank je wel!", "mag status aanlevering 2 nog bij een correctie"),
     ("Hallo allemaal,\ncbs gemeentecode almelo Groetjes Sanne", "cbs gemeentecode almelo"),
+    # a forwarded e-mail: its header lines and separators go too
+    ("Van: Petra Jansen <>\nVerzonden: maandag 2 december 2024 10:15\nAan: Helpdesk Toegang\nOnderwerp: vraag\n\n"
+     "Goedemiddag,\n\nBinnen hoeveel werkdagen moeten wij het startbericht versturen?\n\nMet vriendelijke groet,\n"
+     "Petra Jansen", "Binnen hoeveel werkdagen moeten wij het startbericht versturen?"),
+    ("-----Oorspronkelijk bericht-----\nDoorgestuurd bericht:\nWelke reden gebruik ik bij overlijden?",
+     "Welke reden gebruik ik bij overlijden?"),
 ])
 def test_greeting_and_signature_are_left_out(message: str, question: str) -> None:
     assert without_pleasantries(message) == question
