@@ -15,7 +15,7 @@ import re
 # An opening greeting with up to five words of whom it addresses, closed by a comma, colon, exclamation mark or line
 # break: "Goedemiddag,", "Beste collega's van de helpdesk,", "Hallo allemaal!", "Geachte heer/mevrouw,".
 _GREETING = re.compile(
-    r"^\s*(?:goede(?:morgen|middag|navond|ndag)|hallo|hoi|hey|hee|hé|hi)\b"
+    r"^\s*(?:goe(?:de|ie)(?:morgen|middag|navond|ndag)|hallo|hoi|hey|hee|hé|hi)\b"
     r"(?:[ \t]+[^\s,:;!?.]+){0,5}?[ \t]*(?:[,:!]+|\n)\s*",
     re.IGNORECASE)
 # "Beste" and "Geachte" open a letter only before whom it addresses (a name, "collega's", "heer/mevrouw" ...): "Beste
@@ -35,7 +35,7 @@ _CLOSING = re.compile(
     r"(?:alvast|bij voorbaat) (?:hartelijk |heel erg |erg )?(?:bedankt|dank)\b"
     r"|dank (?:je|jullie|u) ?wel\b|dankjewel\b|dankuwel\b"
     r"|(?:met )?(?:vriendelijke|hartelijke|warme|collegiale) groet(?:en)?\b|met (?:beste )?groet(?:en)?\b"
-    r"|groetjes\b|m\.?v\.?g\.?(?=[\s,]|$)|b\.?v\.?d\.?(?=[\s,!]|$)"
+    r"|groetjes\b|m\.?v\.?g\.?(?=[\s,]|$)|b\.?v\.?d\.?(?=[\s,!]|$)|(?:kind |best )?regards\b"
     r")",
     re.IGNORECASE)
 # Formulas that are one only at the start of a sentence or line ("Bedankt!", "Groet, Marieke", "Gr. Kees"), or at the

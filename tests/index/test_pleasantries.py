@@ -23,6 +23,7 @@ from index.pleasantries import without_pleasantries
     ("hoi, binnen hoeveel dagen moet de stop eruit? mvg", "binnen hoeveel dagen moet de stop eruit?"),
     ("Dag Petra, hoe werkt de indexering? Bvd!", "hoe werkt de indexering?"),
     ("Beste collega's van de helpdesk,\nwat is een VOT?", "wat is een VOT?"),
+    ("Goeiemorgen, wat is een VOT? Kind regards, Anna", "wat is een VOT?"),
     # the question mark left out before the closing
     ("wat is een open beschikking Mvg, Petra", "wat is een open beschikking"),
     ("mag status aanlevering 2 nog bij een correctie Dank je wel!", "mag status aanlevering 2 nog bij een correctie"),
