@@ -57,10 +57,10 @@ def rewrite_in_context(qa: QAService, rewriter: FollowUpRewriter, history: Seque
     """The rewrite of `message` after the earlier questions were asked (and answered) in order; nothing stored."""
     prior: list[PriorTurn] = []
     for question in history:
-        rewrite = rewriter.rewrite(without_personal_data(question), prior[-history_turns:], region, region)
+        rewrite = rewriter.rewrite(question, prior[-history_turns:], region, region)
         answer = qa.run(rewrite.query, rewrite.region, context=rewrite.context)[0]
         prior.append(_prior(_record(answer, question, rewrite.query, rewrite.region, rewrite.region_source)))
-    return rewriter.rewrite(without_personal_data(message), prior[-history_turns:], region, region)
+    return rewriter.rewrite(message, prior[-history_turns:], region, region)
 
 
 class ChatService:
@@ -105,7 +105,7 @@ class ChatService:
         conversation = self._conversation(conversation_id, owner) if conversation_id else None
         turns = conversation.turns if conversation else []
         history = [_prior(t) for t in turns[-self.settings.chat.history_turns:]]
-        rewrite = self.rewriter.rewrite(without_personal_data(message), history, region,
+        rewrite = self.rewriter.rewrite(message, history, region,
                                         conversation.region if conversation else None)
         response = self._answer(rewrite, regions)
         if conversation is None:

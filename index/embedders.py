@@ -14,10 +14,10 @@ from haystack.dataclasses import SparseEmbedding
 from index.abbreviations import Abbreviations
 from index.analyzer import DutchAnalyzer
 from index.embedding_model import EmbeddingModel
-from index.pleasantries import without_pleasantries
+from index.pleasantries import the_question
 from index.sentences import question_sentence
 from index.sparse import BM25Encoder
-from index.spelling import NATIONAL, Speller, typed_in_capitals
+from index.spelling import NATIONAL, Speller
 from index.store import BODY_EMBEDDING
 from index.vocabulary import DomainVocabulary
 
@@ -145,9 +145,7 @@ class QueryEncoder:
         keep theirs); `context_vectors`, when given, stand for the context's embedding (their normalised mean).
         `allowed`: the regions of a caller bound to some (None: all); its question is corrected and spelled out
         only with words of those regions' and national documents, as these are shown to it."""
-        query = without_pleasantries(query)  # "Goedemiddag, ... Groet, Marieke": the question only
-        if typed_in_capitals(query):  # caps lock: searched (and checked) as a question typed in lower case
-            query = query.lower()
+        query = the_question(query)  # "Goedemiddag, ... Groet, Marieke", "WAT IS EEN VOT": the question only
         scopes = frozenset([*allowed, NATIONAL]) if allowed is not None else None
         corrections: dict[str, str] = {}
         if self.speller is not None:

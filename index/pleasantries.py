@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from index.spelling import typed_in_capitals
+
 # An opening greeting with up to five words of whom it addresses, closed by a comma, colon, exclamation mark or line
 # break: "Goedemiddag,", "Beste collega's van de helpdesk,", "Hallo allemaal!", "Geachte heer/mevrouw,".
 _GREETING = re.compile(
@@ -69,3 +71,10 @@ def without_pleasantries(text: str) -> str:
     if len(re.findall(r"\w+", body)) < _MIN_WORDS:
         return text
     return body  # in the case typed: a question typed all in lower case stays so (see Speller.truecase)
+
+
+def the_question(text: str) -> str:
+    """What is asked, as the search and the follow-up rewriter read it: without greeting and signature, and in lower
+    case when typed with caps lock (see index/spelling.typed_in_capitals)."""
+    question = without_pleasantries(text)
+    return question.lower() if typed_in_capitals(question) else question

@@ -44,9 +44,9 @@ from api.answering.followup_terms import (
     folded,
     region_name,
 )
+from api.privacy import without_personal_data
 from index.analyzer import STOPWORDS
-from index.pleasantries import without_pleasantries
-from index.spelling import typed_in_capitals
+from index.pleasantries import the_question
 
 MAX_CONTEXT_WORDS = 9  # words of the previous question's subject added to a follow-up
 SUBJECT_PRONOUNS = frozenset({"het", "hij", "zij", "ze", "die", "dat", "dit", "deze"})
@@ -177,9 +177,8 @@ class FollowUpRewriter:
     def rewrite(self, message: str, history: Sequence[PriorTurn], region: str | None = None,
                 selected_before: str | None = None) -> Rewrite:
         """The standalone query for `message`; `region` is the user's choice now, `selected_before` at the last turn."""
-        message = " ".join(without_pleasantries(message).split())  # greeting and signature are not the question
-        if typed_in_capitals(message):  # caps lock: read as typed in lower case (as the search does)
-            message = message.lower()
+        # read as the search reads it: without personal data, greeting and signature, caps lock (index/pleasantries.py)
+        message = " ".join(the_question(without_personal_data(message)).split())
         reset = RESET.match(message)
         if reset and message[reset.end():].strip():
             message = message[reset.end():].strip()
