@@ -18,6 +18,16 @@ _ITEM_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=(?:[-•*]\s+)?[\"'�
 _TYPED_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Za-z0-9À-ÖØ-öø-ÿ])")
 
 
+def _ends_told_number(words: list[str], before: str) -> bool:
+    """In a typed message, a number after two or more words ends the sentence ("..., eerst was het 6 nu 4. Mag
+    de gemeente ...?"), unless it numbers a list: after a colon ("twee vragen: 1. Welk ...") or after the number
+    before it ("1. Opening 2. Vaststellen")."""
+    if len(words) < 3 or not words[-1][:1].isdigit() or words[-2].endswith(":"):
+        return False
+    number = int(re.sub(r"\D", "", words[-1]))
+    return not (number > 1 and re.search(rf"(?<!\S){number - 1}[.)](?=\s)", before))
+
+
 def split_sentences(text: str, list_items: bool = False, typed: bool = False) -> list[str]:
     """Split a paragraph into sentences; never splits inside a known abbreviation or '1. ' numbering. With
     `list_items`, a list item run into the line ("... mailen. - De SDD neemt ...") starts a sentence of its own; with
@@ -30,9 +40,12 @@ def split_sentences(text: str, list_items: bool = False, typed: bool = False) ->
     boundary = _TYPED_BOUNDARY if typed else _ITEM_BOUNDARY if list_items else _BOUNDARY
     for match in boundary.finditer(text):
         candidate = text[start : match.start()].rstrip()
-        last_word = candidate.rsplit(" ", 1)[-1].lower()
-        if last_word in _ABBREVIATIONS or re.fullmatch(r"\(?(?:\d{1,2}|[a-z])[.)]", last_word):
-            continue  # "o.a. De", "1. Opening", "a. De pilot"
+        words = candidate.rsplit(" ", 2)
+        last_word = words[-1].lower()
+        if last_word in _ABBREVIATIONS:
+            continue  # "o.a. De"
+        if re.fullmatch(r"\(?(?:\d{1,2}|[a-z])[.)]", last_word) and not (typed and _ends_told_number(words, text[start:match.start()])):
+            continue  # "1. Opening", "a. De pilot"
         sentences.append(text[start : match.end()].strip())
         start = match.end()
     tail = text[start:].strip()

@@ -147,6 +147,12 @@ def test_list_items_run_into_one_line_are_sentences_when_asked() -> None:
     ("Over cliënt (01-02-2025): welk bericht stuur ik als de zorg stopt?", "welk bericht stuur ik als de zorg stopt?"),
     ("gemeentelijke herindeling: welke gemeentecode moet ik in de header zetten?",
      "welke gemeentecode moet ik in de header zetten?"),
+    # a told sentence may end in a number; a list's numbers stay with their items
+    ("Eerst kregen we 6 uur, nu 4. Mag de gemeente het volume zomaar verlagen?",
+     "Mag de gemeente het volume zomaar verlagen?"),
+    ("Twee vragen: 1. Welk bericht bij de start? 2. En welk bij de stop van de zorg?",
+     "2. En welk bij de stop van de zorg?"),
+    ("Agenda 1. Opening 2. Mag de gemeente het volume zomaar verlagen?", None),
     ("Welk bericht stuur ik als de zorg start?", None),  # one sentence: nothing told before it
     ("Vraag: wat is dat?", None),  # too short to be the question on its own
 ])
