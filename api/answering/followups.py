@@ -256,13 +256,18 @@ class FollowUpRewriter:
             main = main[:found.start()] + clause + main[found.end():] if found else f"{_strip_end(main)} {clause}?"
             return (f"{main} {bracket}".strip(), "Vervolgvraag: aangevuld met de vorige vraag.")
 
-        context = self._subject(body, base if replaced else prev.query, prev, region)
+        # An elliptic follow-up asks nothing of its own ("en het retourbericht daarop?"): it asks what the previous
+        # question asked ("binnen welke termijn"), so the words that asked are part of the subject carried over.
+        elliptic = not any(w in QUESTION_WORDS or w in FINITE for w in words)
+        context = self._subject(body, base if replaced else prev.query, prev, region, elliptic)
         body = _capitalise(body)
         query = f"{_strip_end(body)}? ({context})" if context else body
         return query, "Vervolgvraag: onderwerp van de vorige vraag toegevoegd."
 
-    def _subject(self, body: str, previous_query: str, prev: PriorTurn, region: str | None) -> str:
-        """The previous query's subject: its content words and terms (minus what the message already says)."""
+    def _subject(self, body: str, previous_query: str, prev: PriorTurn, region: str | None,
+                 elliptic: bool = False) -> str:
+        """The previous query's subject: its content words and terms (minus what the message already says); for an
+        `elliptic` message also what the previous question asked for ("hoeveel werkdagen")."""
         have = {_stem(w) for w in self.content_words(body)}
         parts: list[str] = []
         mentions = self.mentions(previous_query)
@@ -277,7 +282,7 @@ class FollowUpRewriter:
         lowered = folded(previous_query)
         previous_word = ""
         for match in WORD.finditer(lowered):
-            word, asked = match.group(0), previous_word in ASKING
+            word, asked = match.group(0), previous_word in ASKING and not elliptic
             previous_word = word
             if asked or any(s <= match.start() < e for s, e in spans):
                 continue  # "hoeveel werkdagen": what the previous question asked for, not its subject

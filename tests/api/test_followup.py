@@ -111,6 +111,13 @@ def test_what_the_previous_question_asked_for_is_not_carried(rewriter: FollowUpR
     assert "declaratie-antwoordbericht" in rewrite.query and "werkdagen" not in rewrite.query
 
 
+def test_an_elliptic_follow_up_asks_what_the_previous_question_asked(rewriter: FollowUpRewriter) -> None:
+    # "en het retourbericht daarop?" asks nothing of its own: it asks for the previous question's termijn
+    rewrite = _converse(rewriter, ["Binnen welke termijn moet een GI het startzorgbericht versturen?",
+                                   "en het retourbericht daarop?"])
+    assert "termijn" in rewrite.query and "retourbericht" in rewrite.query, rewrite.query
+
+
 def test_codes_from_the_previous_answer_are_carried_when_the_question_named_none(rewriter: FollowUpRewriter) -> None:
     rewrite = _converse(rewriter, ["Cliënt moet naar een ander subsegment. Welk bericht stuur ik dan?",
                                    "Wat stuurt de gemeente daarna terug?"], codes=("317",))

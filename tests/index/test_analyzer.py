@@ -183,7 +183,10 @@ def test_startbericht_expands_to_305(analyzer: DutchAnalyzer) -> None:
 
 
 def test_paraphrase_of_care_start_expands_to_305(analyzer: DutchAnalyzer) -> None:
-    assert "305" in DomainVocabulary(analyzer).expand("Welk bericht stuur ik als de zorg start?").terms
+    terms = DomainVocabulary(analyzer).expand("Welk bericht stuur ik als de zorg start?").terms
+    # the code and the message's name: a sentence "De aanbieder stuurt hiervoor een startbericht" names only the latter
+    assert "305" in terms and analyzer.terms("startbericht")[0] in terms
+    assert analyzer.terms("stopbericht")[0] in DomainVocabulary(analyzer).expand("En als de zorg stopt?").terms
 
 
 def test_hoelang_as_one_word_asks_for_a_term_as_hoe_lang_does(analyzer: DutchAnalyzer) -> None:
