@@ -55,15 +55,26 @@ _HEADER = re.compile(
     r"^[ \t>]*(?:(?:van|from|verzonden|sent|aan|to|cc|bcc|onderwerp|subject|datum|date)[ \t]*:.*"
     r"|-{2,}.*|(?:doorgestuurd|oorspronkelijk|forwarded|original) (?:bericht|message)[ \t]*:?.*)$\n?",
     re.IGNORECASE | re.MULTILINE)
+# A note of whom and when the question is about, before a colon: "Over cliënt (BSN ..., 01-02-2025):", "Betreft
+# mevr. [NAAM]:", "Casus jongere (15 jr):". With its personal data removed (api/privacy.py) it names only a role and
+# numbers: words that pulled the search towards passages about clients in general, and that made a follow-up
+# ("Over cliënt ...: En bij de Wmo?") read as a new question.
+_ROLE = (r"cli[eë]nt|jongere|jeugdige|inwoner|kind|zoon|dochter|ouders?|gezin|familie|mevrouw|meneer|mevr\.?|mw\.?|"
+         r"dhr\.?|de heer|casus|\[naam\]|\[bsn\]")
+_CASE_LABEL = re.compile(
+    rf"^\s*(?:(?:over|betreft|inzake|re|casus|m\.?b\.?t\.?|i\.?v\.?m\.?)[ \t]+)?(?:(?:{_ROLE})[ \t]*)+"
+    r"(?:\([\d\s,./-]*(?:(?:bsn|jr|jaar|geb\.?)[\d\s,./-]*)*\)[ \t]*)?:\s*",
+    re.IGNORECASE)
 _MIN_WORDS = 2  # what is left must still be a question; otherwise the message stays as typed
 
 
 def without_pleasantries(text: str) -> str:
-    """`text` without e-mail header lines, its opening greeting, an announcement ("Vraagje:") and everything from a
-    closing formula on; unchanged when that would leave fewer than two words."""
+    """`text` without e-mail header lines, its opening greeting, a note of whom it is about ("Over cliënt
+    (01-02-2025):"), an announcement ("Vraagje:") and everything from a closing formula on; unchanged when that would
+    leave fewer than two words."""
     body = _HEADER.sub("", text).strip()
     body = _DAG.sub("", _ADDRESS.sub("", _GREETING.sub("", body, count=1), count=1), count=1)
-    body = _ANNOUNCED.sub("", body, count=1)
+    body = _ANNOUNCED.sub("", _CASE_LABEL.sub("", body, count=1), count=1)
     ends = [m.start() for m in (_CLOSING.search(body), _CLOSING_SENTENCE.search(body)) if m is not None]
     if ends and min(ends) > 0:
         body = body[:min(ends)]

@@ -118,6 +118,12 @@ def test_an_elliptic_follow_up_asks_what_the_previous_question_asked(rewriter: F
     assert "termijn" in rewrite.query and "retourbericht" in rewrite.query, rewrite.query
 
 
+def test_a_follow_up_after_a_note_of_whom_it_is_about_is_one(rewriter: FollowUpRewriter) -> None:
+    rewrite = _converse(rewriter, ["Binnen hoeveel werkdagen moet de gemeente reageren op een VOT?",
+                                   "Over cliënt Jan Jansen (BSN 123456782, 01-02-2025): En bij een VOW?"])
+    assert rewrite.is_followup and "werkdagen" in rewrite.query and "Jansen" not in rewrite.query, rewrite.query
+
+
 def test_codes_from_the_previous_answer_are_carried_when_the_question_named_none(rewriter: FollowUpRewriter) -> None:
     rewrite = _converse(rewriter, ["Cliënt moet naar een ander subsegment. Welk bericht stuur ik dan?",
                                    "Wat stuurt de gemeente daarna terug?"], codes=("317",))

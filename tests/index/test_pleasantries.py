@@ -34,6 +34,10 @@ from index.pleasantries import without_pleasantries
      "Petra Jansen", "Binnen hoeveel werkdagen moeten wij het startbericht versturen?"),
     ("-----Oorspronkelijk bericht-----\nDoorgestuurd bericht:\nWelke reden gebruik ik bij overlijden?",
      "Welke reden gebruik ik bij overlijden?"),
+    # a note of whom and when (its personal data already removed, api/privacy.py) is no part of the question
+    ("Over cliënt (01-02-2025): welk bericht stuur ik als de zorg stopt?", "welk bericht stuur ik als de zorg stopt?"),
+    ("Betreft mevr. [NAAM] (15-3-2024): En bij de Wmo?", "En bij de Wmo?"),
+    ("Casus jongere (15 jr): hoe lang mag een toewijzing lopen?", "hoe lang mag een toewijzing lopen?"),
 ])
 def test_greeting_and_signature_are_left_out(message: str, question: str) -> None:
     assert without_pleasantries(message) == question
@@ -49,6 +53,9 @@ def test_greeting_and_signature_are_left_out(message: str, question: str) -> Non
     "Beste",  # nothing would be left: as typed
     "Hallo",
     "Groet, Marieke",
+    "Over de indexering: hoe werkt dat?",  # a subject before the colon is asked about
+    "Cliëntondersteuning: wat is dat?",
+    "Cliënt met pgb (2025): mag de toewijzing doorlopen?",  # the note says more than who and when
 ])
 def test_a_question_without_pleasantries_is_unchanged(question: str) -> None:
     assert without_pleasantries(question) == question
