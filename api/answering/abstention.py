@@ -95,13 +95,29 @@ def expected_type(question: str) -> tuple[re.Pattern[str], str] | None:
 _ENUMERATION = re.compile(r"(?:^|(?<=\s))\(?\d{1,2}\)(?=\s)|(?:^\s*|(?<=[.?!;]\s))\d{1,2}\.(?=\s)", re.MULTILINE)
 
 
+# Who asks, or who said what the question checks, is no subject a passage must name: "Ik werk bij Zorggroep Oost en
+# ...", "ik ben Anouk van team Toegang", "Mijn collega Petra zegt dat ...", "De consulent van gemeente Utrecht vraagt
+# of ...", "In Nedap krijgen we een afkeur ...". The names in these frames are not required. A place that scopes what
+# is asked ("Hoe werkt de indexering in Zwolle?", "Als gemeente Zwolle, ...", "Wij werken in Twente, ...") still is:
+# regional documents answer for their own region only.
+_NAMES = r"(?:[A-Z][\w'-]*\s+){1,3}"
+_SPEAKER_FRAMES = re.compile(
+    rf"\b(?i:ik|wij|we)\s+(?i:werk|werken)\s+(?i:bij|voor)\s+{_NAMES}"
+    rf"|\b(?i:ik)\s+(?i:ben)\s+{_NAMES}"
+    r"|^[^.?!,;:]{0,80}?\b(?i:zegt|zei|vraagt|vroeg|meldt|meldde|stelt|beweert|denkt|vindt)\s+(?i:dat|of)\b"
+    rf"|\b(?i:in|met|vanuit|via)\s+(?:(?i:ons|onze)\s+\w+\s+)?{_NAMES}"
+    r"(?i:krijgen|krijg|kregen|kreeg|zien|zie|zagen|zag|gebruiken|gebruik)\s+(?i:we|wij|ik)\b",
+    re.MULTILINE)
+
+
 def specific_terms(question: str) -> list[str]:
     """Terms a passage must mention to answer the question: numbers, codes, acronyms, proper names."""
     # A date in numbers ("per 01-02-2025") tells the case; documents write dates in words, so its parts (01, 02, 2025)
     # are no terms a passage must hold.
     question = NUMERIC_DATE.sub(" ", _ENUMERATION.sub(" ", question))
     terms = set(_YEAR_OR_NUMBER.findall(question)) | set(_CODE.findall(question)) | set(_ACRONYM.findall(question))
-    terms |= {w for w in _PROPER.findall(question.strip()) if w.lower() not in _COMMON_CAPITALISED}
+    asked = _SPEAKER_FRAMES.sub(lambda m: " " * len(m.group()), question.strip())
+    terms |= {w for w in _PROPER.findall(asked) if w.lower() not in _COMMON_CAPITALISED}
     return sorted(fold(t) for t in terms if len(t) >= 2 or t.isdigit())
 
 

@@ -686,3 +686,24 @@ def test_a_word_opening_a_line_is_no_name_a_passage_must_hold() -> None:
     passage = "De aanbieder stuurt het startbericht binnen vijf werkdagen."
     assert missing_terms("Goedemiddag,\nBinnen hoeveel werkdagen gaat het startbericht?", passage) == []
     assert missing_terms("Geldt dat ook in Twente?", passage) == ["twente"]  # a name mid-sentence still is one
+
+
+@pytest.mark.parametrize("question", [
+    "Ik werk bij Zorggroep Oost en we willen weten binnen hoeveel werkdagen het startbericht moet",
+    "Mijn collega Petra zegt dat het startbericht binnen vijf werkdagen moet, klopt dat?",
+    "De consulent van gemeente Utrecht vraagt of de aanbieder een startbericht moet sturen",
+    "In Nedap Ons krijgen we een afkeur, binnen hoeveel werkdagen moet het startbericht?",
+    "ik ben Anouk en wil weten binnen hoeveel werkdagen het startbericht moet",
+])
+def test_who_asks_or_who_said_it_is_no_name_a_passage_must_hold(question: str) -> None:
+    passage = "De aanbieder stuurt het startbericht binnen vijf werkdagen."
+    assert missing_terms(question, passage) == []
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("Hoe werkt de indexering in Zwolle?", "zwolle"),
+    ("Als gemeente Zwolle, binnen hoeveel werkdagen moet het startbericht?", "zwolle"),
+    ("Wij werken in Twente, binnen hoeveel werkdagen moet het startbericht?", "twente"),
+])
+def test_a_place_that_scopes_the_question_still_is_a_name_a_passage_must_hold(question: str, name: str) -> None:
+    assert missing_terms(question, "De aanbieder stuurt het startbericht binnen vijf werkdagen.") == [name]
