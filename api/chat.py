@@ -49,7 +49,11 @@ def region_publishers(service: QAService) -> set[tuple[str, str]]:
 
 def build_rewriter(qa: QAService) -> FollowUpRewriter:
     abbreviations = qa.abbreviations.primary() if qa.abbreviations is not None else None
-    return FollowUpRewriter(region_aliases(region_publishers(qa)), abbreviations)
+    aliases = region_aliases(region_publishers(qa))
+    for region, places in qa.places.items():  # "in Doetinchem" names the Achterhoek
+        if region in aliases:
+            aliases[region] = sorted({*aliases[region], *places}, key=len, reverse=True)
+    return FollowUpRewriter(aliases, abbreviations)
 
 
 def rewrite_in_context(qa: QAService, rewriter: FollowUpRewriter, history: Sequence[str], message: str,

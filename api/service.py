@@ -27,6 +27,7 @@ from index.retriever import NATIONAL, region_filter
 from index.settings import Settings
 from index.spelling import Speller
 from index.store import VraagbaakDocumentStore
+from ingest.manifest import region_places
 from ingest.runner import IngestReport, run_ingest
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ class QAService:
         self.speller: Speller | None = None
         self.abbreviations: Abbreviations | None = None
         self.regions: list[str] = []
+        self.places: dict[str, list[str]] = {}  # region -> its municipalities and towns (the corpus manifest's)
         self.build_report: IngestReport | None = None
         self.ranker: RankerModel | None = None
         self.learned = False  # whether the running pipeline ranks with the learned model
@@ -116,8 +118,9 @@ class QAService:
         self.speller = build_speller(self.settings, self.store, texts)
         self.abbreviations = build_abbreviations(self.settings, self.store, texts)
         self.ranker = self._load_ranker()
+        self.places = region_places(self.settings.corpus_dir)
         self.pipeline = build_query_pipeline(self._calibrated(self.settings), self.store, self.model, self.speller,
-                                             self.ranker, self.abbreviations)
+                                             self.ranker, self.abbreviations, self.places)
         self.pipeline.warm_up()
         self.learned = self.ranker is not None
         self.regions = self.store.regions()

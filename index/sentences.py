@@ -44,7 +44,8 @@ def split_sentences(text: str, list_items: bool = False, typed: bool = False) ->
         last_word = words[-1].lower()
         if last_word in _ABBREVIATIONS:
             continue  # "o.a. De"
-        if re.fullmatch(r"\(?(?:\d{1,2}|[a-z])[.)]", last_word) and not (typed and _ends_told_number(words, text[start:match.start()])):
+        numbered = re.fullmatch(r"\(?(?:\d{1,2}|[a-z])[.)]", last_word)
+        if numbered and not (typed and _ends_told_number(words, candidate)):
             continue  # "1. Opening", "a. De pilot"
         sentences.append(text[start : match.end()].strip())
         start = match.end()

@@ -83,6 +83,9 @@ class Manifest(BaseModel):
     documents: list[DocumentEntry]
     derived: bool = False  # True when there was no manifest and entries were derived from the files
     unsupported: list[str] = Field(default_factory=list)  # files in a folder without manifest that no converter reads
+    # The places (municipalities, towns) of each region, as users name where they work: "in Doetinchem" is in the
+    # Achterhoek. From the manifest's `regions:` (region slug -> list of names).
+    places: dict[str, list[str]] = Field(default_factory=dict)
 
     def path_of(self, entry: DocumentEntry) -> Path:
         return self.root / entry.file
@@ -112,7 +115,35 @@ def load_manifest(corpus_dir: Path) -> Manifest:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {_dutch(e)}" for e in exc.errors())
             raise ManifestError(f"{manifest_file}, document {i}: {problems}") from exc
     _check_unique(entries, manifest_file)
-    return Manifest(root=corpus_dir, documents=mark_superseded(entries))
+    places = _places(raw.get("regions"), manifest_file)
+    return Manifest(root=corpus_dir, documents=mark_superseded(entries), places=places)
+
+
+def _places(raw: object, where: Path) -> dict[str, list[str]]:
+    """The manifest's `regions:` block: {region slug: [place, ...]}."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{where}: 'regions:' moet per regio een lijst plaatsen geven (regio: [plaats, ...]).")
+    places: dict[str, list[str]] = {}
+    for slug, names in raw.items():
+        if not isinstance(slug, str) or not _SLUG.match(slug):
+            raise ManifestError(f"{where}: regio '{slug}' is geen geldige id (kleine letters, cijfers, '-', '_', '.').")
+        if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+            raise ManifestError(f"{where}: regio '{slug}': verwacht een lijst plaatsnamen.")
+        places[slug] = [n.strip() for n in names]
+    return places
+
+
+def region_places(corpus_dir: Path) -> dict[str, list[str]]:
+    """The places of each region the corpus's manifest names; none for a corpus without manifest or regions, or one
+    that cannot be read (ingest reports that)."""
+    if not any((corpus_dir / n).is_file() for n in MANIFEST_NAMES):
+        return {}
+    try:
+        return load_manifest(corpus_dir).places
+    except ManifestError:
+        return {}
 
 
 def _dutch(error: Any) -> str:

@@ -3,6 +3,7 @@ asked kind of value first -> extractive answer."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -43,23 +44,25 @@ def build_abbreviations(settings: Settings, store: VraagbaakDocumentStore,
 
 def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, model: EmbeddingModel,
                          speller: Speller | None = None, ranker: RankerModel | None = None,
-                         abbreviations: Abbreviations | None = None) -> Pipeline:
+                         abbreviations: Abbreviations | None = None,
+                         places: Mapping[str, Sequence[str]] | None = None) -> Pipeline:
     """Run with {"encoder": {"query": q}, "retriever": {"filters": f, "top_k": k}, "lookup": {"filters": f,
     "top_k": k}} (plus {"ranker": {"top_k": k}} with a learned `ranker`); the ranked passages are the ranker's
     documents. Lookup, ranker and answer get the question as the encoder searched it (typing errors corrected by
     `speller`, see build_speller). With a trained `ranker` the learned reranker scores the candidates and the answer
-    is selected from its probabilities; without one, the rule-based answer-type ranking and answer checks are used."""
+    is selected from its probabilities; without one, the rule-based answer-type ranking and answer checks are used.
+    `places`: each region's municipalities and towns, which a passage of that region counts as mentioning."""
     r, a, k = settings.retrieval, settings.answer, settings.ranker
     if ranker is not None:
         rank: Any = LearnedReranker(ranker, settings.stemmer, r.top_k, k.order)
         answer = ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences, settings.stemmer,
                                          "learned", k.min_probability, k.cite_ratio, k.require_value, abbreviations,
-                                         a.group_sources, rank.idf, speller.truecase if speller else None)
+                                         a.group_sources, rank.idf, speller.truecase if speller else None, places)
     else:
         rank = AnswerTypeRanker(penalty=r.answer_type_penalty, stemmer=settings.stemmer)
         answer = ExtractiveAnswerBuilder(a.min_relevance, a.max_citations, a.max_sentences, settings.stemmer,
                                          abbreviations=abbreviations,
-                                         truecase=speller.truecase if speller else None)
+                                         truecase=speller.truecase if speller else None, places=places)
     pipe = Pipeline()
     pipe.add_component("encoder", QueryEncoder(model, settings.stemmer, r.expand_synonyms, r.expand_dense, speller,
                                                 r.context_weight, abbreviations))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from haystack import Document, component
@@ -193,7 +193,8 @@ class ExtractiveAnswerBuilder:
                  cite_ratio: float = 0.5, require_value: bool = True,
                  abbreviations: Abbreviations | None = None, group_sources: bool = True,
                  idf: Callable[[str], float] | None = None,
-                 truecase: Callable[[str], str] | None = None) -> None:
+                 truecase: Callable[[str], str] | None = None,
+                 places: Mapping[str, Sequence[str]] | None = None) -> None:
         if selection not in ("rules", "learned"):
             raise ValueError(f"selection must be rules or learned, not {selection!r}")
         self.min_relevance = min_relevance
@@ -210,6 +211,7 @@ class ExtractiveAnswerBuilder:
         # A question typed in lower case in the documents' case ("twente" -> "Twente", see Speller.truecase): the
         # names and short forms it asks about stay specific terms a shown passage must hold.
         self.truecase = truecase
+        self.places = dict(places or {})  # region slug -> its municipalities and towns (ingest/manifest.py)
         self._analyzer = DutchAnalyzer(stemmer)
         self._vocabulary = DomainVocabulary(self._analyzer)
         self._message_type = MessageTypeCheck(self._analyzer)
@@ -263,7 +265,7 @@ class ExtractiveAnswerBuilder:
         if relevance < self.min_relevance:
             return {"answer": self._abstain(documents, relevance)}
         candidates = documents[: self.max_citations]
-        lacking = [missing_terms(self._cased(asked), d.content or "", self._metadata_text(d), self._analyzer,
+        lacking = [missing_terms(self._cased(asked), self._known_text(d), self._metadata_text(d), self._analyzer,
                                  self.abbreviations)
                    + self._message_type.missing(query, d.content or "", self._metadata_text(d)) for d in candidates]
         candidates = [d for d, missing in zip(candidates, lacking, strict=True) if not missing]
@@ -323,7 +325,7 @@ class ExtractiveAnswerBuilder:
         if not rows and (relevance < self.min_relevance or probability < self.min_probability):
             return self._abstain(documents, relevance)
         # A specific term of the question that none of the shown passages holds: they are about something else.
-        lacking = [missing_terms(self._cased(asked), d.content or "", self._metadata_text(d), self._analyzer,
+        lacking = [missing_terms(self._cased(asked), self._known_text(d), self._metadata_text(d), self._analyzer,
                                  self.abbreviations) for d in shown]
         if all(lacking) and not rows:
             return self._abstain(documents, relevance, lacking[0])
@@ -433,7 +435,7 @@ class ExtractiveAnswerBuilder:
         rows = [d for d in documents[: self.max_citations] if d.meta.get("match") == EXACT]
         asked_codes = codes_in_question(query)
         asked = set(asked_codes)  # with two codes asked, a row holds one: the other is not missing
-        rows = [d for d in rows if not [t for t in missing_terms(query, d.content or "", self._metadata_text(d),
+        rows = [d for d in rows if not [t for t in missing_terms(query, self._known_text(d), self._metadata_text(d),
                                                                  self._analyzer, self.abbreviations)
                                         if t.upper() not in asked]]
         if not rows or (len(asked) > 1 and not asked <= {c for d in rows for c in d.meta.get("matched_codes", [])}):
@@ -565,6 +567,12 @@ class ExtractiveAnswerBuilder:
               and _match(following[1], weights) >= _NEXT_SHARE * score):
             chosen.append(following[0])
         return chosen, score
+
+    def _known_text(self, doc: Document) -> str:
+        """What a passage mentions for the specific-terms check: its text and the places of its region ("in
+        Papendrecht" is in the Drechtsteden, whose documents do not name each municipality)."""
+        places = self.places.get(str(doc.meta.get("scope") or ""), ())
+        return f"{doc.content or ''}\n{' '.join(places)}" if places else doc.content or ""
 
     @staticmethod
     def _metadata_text(doc: Document) -> str:

@@ -66,6 +66,17 @@ def test_service_answers_with_the_learned_ranker(trained: Settings) -> None:
         assert 0.0 < response.relevance <= 1.0
 
 
+def test_a_municipality_of_a_region_is_answered_from_that_region(trained: Settings) -> None:
+    """Users name where they work: Papendrecht is in the Drechtsteden (the bundled manifest's `regions:`), whose
+    documents never name it. A place of no region still has to be named by a passage."""
+    with QAService(trained) as service:
+        service.start()
+        assert "Papendrecht" in service.places["drechtsteden"]
+        answer = service.ask("Hoe werkt de indexering in Papendrecht?")
+        assert answer.answered and answer.citations[0].scope == "drechtsteden"
+        assert not service.ask("Hoe werkt de indexering in Zwolle?").answered
+
+
 def test_a_follow_up_needs_only_its_own_specific_terms_not_the_codes_its_search_took_over(trained: Settings) -> None:
     from dataclasses import replace
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.manifest import DocumentEntry, ManifestError, derive_entries, load_manifest
+from ingest.manifest import DocumentEntry, ManifestError, derive_entries, load_manifest, region_places
 from tests.helpers import CORPUS
 
 
@@ -260,3 +260,22 @@ def test_folder_without_manifest_lists_files_it_cannot_read(tmp_path: Path) -> N
     manifest = load_manifest(tmp_path)
     assert [d.file for d in manifest.documents] == ["a.md"]
     assert manifest.unsupported == ["sub/lijst.json"]
+
+
+def test_the_places_of_each_region_come_from_the_manifest(tmp_path: Path) -> None:
+    folder = _manifest(tmp_path, "regions:\n  achterhoek: [Doetinchem, Oost Gelre]\n"
+                                 "documents:\n  - {id: a, title: A, file: a.txt, scope: achterhoek}\n")
+    assert load_manifest(folder).places == {"achterhoek": ["Doetinchem", "Oost Gelre"]}
+    assert region_places(folder) == {"achterhoek": ["Doetinchem", "Oost Gelre"]}
+    assert "Papendrecht" in region_places(CORPUS)["drechtsteden"]  # the bundled corpus names its regions' places
+    assert region_places(tmp_path / "geen-manifest") == {}
+
+
+@pytest.mark.parametrize(("regions", "expected"), [
+    ("regions: [achterhoek]", "per regio een lijst plaatsen"),
+    ("regions:\n  Achterhoek: [Doetinchem]", "geen geldige id"),
+    ("regions:\n  achterhoek: Doetinchem", "verwacht een lijst plaatsnamen"),
+])
+def test_bad_regions_are_refused_with_a_dutch_message(tmp_path: Path, regions: str, expected: str) -> None:
+    folder = _manifest(tmp_path, f"{regions}\ndocuments:\n  - {{id: a, title: A, file: a.txt}}\n")
+    assert expected in _load_error(folder)
