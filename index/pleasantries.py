@@ -49,6 +49,19 @@ _CLOSING_SENTENCE = re.compile(
     r"|gr\.?(?=[\s,]|$)|fijne (?:dag|middag|avond|week|weekend)\b"
     r")|(?<=\s)(?:thx|thanks|tnx|dank)\s*[.!]*\s*$",
     re.IGNORECASE)
+# A plea that closes the message ("Kunnen jullie helpen?", "Weet iemand dit?", "Graag jullie advies."): it asks for
+# help, not about anything; the question is in the sentences before it.
+_PLEA = re.compile(
+    r"(?:^|(?<=[.!?,;:\n]))\s*(?:"
+    r"(?:kunnen|kun|kan|wil|willen) (?:jullie|je|u|iemand) (?:mij |me |ons )?"
+    r"(?:hier(?:mee|bij|in) |daar(?:mee|bij|in) |even |verder )?(?:helpen|uitleggen|adviseren)"
+    r"|wie kan (?:mij |me |ons )?(?:hier(?:mee|bij) |daar(?:mee|bij) |verder )?helpen"
+    r"|weet (?:iemand|jij|u) (?:dit|dat|het antwoord|hoe dit zit|hoe dat zit|raad)"
+    r"|(?:ik |wij |we )?(?:hoor|horen) (?:het )?graag(?: van (?:jullie|u|je))?"
+    r"|graag (?:jullie|uw|je) (?:advies|reactie|hulp|antwoord)"
+    r"|(?:ik ben|wij zijn|we zijn) benieuwd naar (?:jullie|uw|je) (?:reactie|antwoord|advies)"
+    r")\s*[?!.]*\s*$",
+    re.IGNORECASE)
 # A forwarded or pasted e-mail's header lines and separators ("Van: ...", "Onderwerp: ...", "-----Oorspronkelijk
 # bericht-----", "Doorgestuurd bericht:"): who wrote to whom and when is not what is asked.
 _HEADER = re.compile(
@@ -70,15 +83,15 @@ _MIN_WORDS = 2  # what is left must still be a question; otherwise the message s
 
 def without_pleasantries(text: str) -> str:
     """`text` without e-mail header lines, its opening greeting, a note of whom it is about ("Over cliënt
-    (01-02-2025):"), an announcement ("Vraagje:") and everything from a closing formula on; unchanged when that would
-    leave fewer than two words."""
+    (01-02-2025):"), an announcement ("Vraagje:"), everything from a closing formula on and a closing plea ("Kunnen
+    jullie helpen?"); unchanged when that would leave fewer than two words."""
     body = _HEADER.sub("", text).strip()
     body = _DAG.sub("", _ADDRESS.sub("", _GREETING.sub("", body, count=1), count=1), count=1)
     body = _ANNOUNCED.sub("", _CASE_LABEL.sub("", body, count=1), count=1)
     ends = [m.start() for m in (_CLOSING.search(body), _CLOSING_SENTENCE.search(body)) if m is not None]
     if ends and min(ends) > 0:
         body = body[:min(ends)]
-    body = body.strip()
+    body = _PLEA.sub("", body.strip(), count=1).strip()
     if len(re.findall(r"\w+", body)) < _MIN_WORDS:
         return text
     return body  # in the case typed: a question typed all in lower case stays so (see Speller.truecase)

@@ -64,6 +64,16 @@ def question_sentence(text: str) -> str | None:
     head, colon, asked = last.rpartition(": ")
     if colon and "?" not in head and len(asked.split()) >= 4:
         sentences, last = [*sentences[:-1], head, asked], asked
-    if len(sentences) < 2 or not last.rstrip().endswith("?") or len(last.split()) < 4:
+    asks = last.rstrip().endswith("?") or _INDIRECT.search(last)
+    if len(sentences) < 2 or not asks or len(last.split()) < 4:
         return None
     return last
+
+
+# A question asked as a statement: "Ik begrijp niet goed welk bericht we nu moeten sturen.", "Ik vraag me af of ..."
+_INDIRECT = re.compile(
+    r"\b(?:(?:ik|wij|we) (?:begrijp|begrijpen|snap|snappen|weet|weten) (?:niet|nog niet)(?: goed| precies| zo goed)?"
+    r"|(?:ik|wij|we) (?:vraag|vragen) (?:me|mij|ons) af|(?:ik|wij|we) (?:wil|willen) (?:graag )?weten"
+    r"|(?:het )?is (?:ons |mij |me )?(?:niet )?(?:duidelijk|onduidelijk))"
+    r"\s+(?:\w+\s+){0,2}?(?:welk|welke|wat|hoe|wanneer|of|waarom|wie|waar|hoeveel|hoelang)\b",
+    re.IGNORECASE)

@@ -153,6 +153,10 @@ def test_list_items_run_into_one_line_are_sentences_when_asked() -> None:
     ("Twee vragen: 1. Welk bericht bij de start? 2. En welk bij de stop van de zorg?",
      "2. En welk bij de stop van de zorg?"),
     ("Agenda 1. Opening 2. Mag de gemeente het volume zomaar verlagen?", None),
+    # a question asked as a statement
+    ("Onze cliënt is gestart. Ik begrijp niet goed welk bericht we nu moeten sturen.",
+     "Ik begrijp niet goed welk bericht we nu moeten sturen."),
+    ("Onze cliënt is gestart. Wij sturen dan een startbericht.", None),
     ("Welk bericht stuur ik als de zorg start?", None),  # one sentence: nothing told before it
     ("Vraag: wat is dat?", None),  # too short to be the question on its own
 ])

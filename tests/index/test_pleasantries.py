@@ -38,6 +38,11 @@ from index.pleasantries import without_pleasantries
     ("Over cliënt (01-02-2025): welk bericht stuur ik als de zorg stopt?", "welk bericht stuur ik als de zorg stopt?"),
     ("Betreft mevr. [NAAM] (15-3-2024): En bij de Wmo?", "En bij de Wmo?"),
     ("Casus jongere (15 jr): hoe lang mag een toewijzing lopen?", "hoe lang mag een toewijzing lopen?"),
+    # a closing plea asks for help, not about anything
+    ("Ik begrijp niet welk bericht we bij de start moeten sturen. Kunnen jullie helpen?",
+     "Ik begrijp niet welk bericht we bij de start moeten sturen."),
+    ("Welk bericht stuur ik bij de start? Weet iemand dit?", "Welk bericht stuur ik bij de start?"),
+    ("Hoe werkt de indexering? Graag jullie advies. Groet, Jan", "Hoe werkt de indexering?"),
 ])
 def test_greeting_and_signature_are_left_out(message: str, question: str) -> None:
     assert without_pleasantries(message) == question
@@ -53,6 +58,7 @@ def test_greeting_and_signature_are_left_out(message: str, question: str) -> Non
     "Beste",  # nothing would be left: as typed
     "Hallo",
     "Groet, Marieke",
+    "Kunnen jullie helpen met welk bericht ik bij de start moet sturen?",  # the plea holds the question
     "Over de indexering: hoe werkt dat?",  # a subject before the colon is asked about
     "Cliëntondersteuning: wat is dat?",
     "Cliënt met pgb (2025): mag de toewijzing doorlopen?",  # the note says more than who and when
