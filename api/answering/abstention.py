@@ -122,6 +122,21 @@ def specific_terms(question: str) -> list[str]:
 
 
 _SEPARATED_NUMBER = re.compile(r"\d+(?:[.,]\d+)+")
+# Documents write small numbers in words ("binnen vijf werkdagen"), users in digits ("Klopt het dat het binnen 5
+# werkdagen moet?"): a number is mentioned in either form (not 1: "een" is mostly the article).
+_NUMBER_NAMES = {
+    "2": "twee", "3": "drie", "4": "vier", "5": "vijf", "6": "zes", "7": "zeven", "8": "acht",
+    "9": "negen", "10": "tien", "11": "elf", "12": "twaalf", "13": "dertien", "14": "veertien", "15": "vijftien",
+    "16": "zestien", "17": "zeventien", "18": "achttien", "19": "negentien", "20": "twintig", "24": "vierentwintig",
+    "30": "dertig", "40": "veertig", "48": "achtenveertig", "50": "vijftig", "60": "zestig", "100": "honderd",
+}
+# A quantity typed with its unit glued on ("25MB", "10min") is the number and the unit, not a code.
+_GLUED_UNIT = re.compile(r"(\d+)(mb|kb|gb|min|uur|km|kg)")
+
+
+def _mentions_in_words(folded: str, number: str) -> bool:
+    names = _NUMBER_NAMES.get(number.lstrip("0") or "0")
+    return bool(names) and re.search(rf"\b(?:{fold(names)})\b", folded) is not None
 
 
 def _mentions_number(folded: str, number: str) -> bool:
@@ -146,6 +161,9 @@ def missing_terms(question: str, passage: str, metadata_text: str = "",
     missing = []
     folded = fold(f"{passage} {metadata_text}")
     for term in specific_terms(question):
+        glued = _GLUED_UNIT.fullmatch(term)
+        if glued and all(_mentions_number(folded, p) or p in available for p in glued.groups()):
+            continue  # "25MB": "25 Mb"
         if _SEPARATED_NUMBER.fullmatch(term):
             # "3.3", "1.000", "25,50": the analyzer splits a number at its separators, so "release 3.3" would count
             # as mentioned by any passage with a 3 in it. Such a number is mentioned only as a whole (or, for
@@ -156,6 +174,8 @@ def missing_terms(question: str, passage: str, metadata_text: str = "",
         stems = analyzer.terms(term) or [term]
         if all(stem in available or stem.rstrip("s") in available for stem in stems):
             continue
+        if term.isdigit() and _mentions_in_words(folded, term):
+            continue  # "5": "vijf"
         if term.isalpha() and len(term) >= 6 and term[: max(5, len(term) - 3)] in folded:
             continue  # an inflected name or adjective: "Europees" / "Europese", "Achterhoekse" / "Achterhoek"
         if abbreviations is not None and abbreviations.spelled_out(term, available):

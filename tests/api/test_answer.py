@@ -707,3 +707,12 @@ def test_who_asks_or_who_said_it_is_no_name_a_passage_must_hold(question: str) -
 ])
 def test_a_place_that_scopes_the_question_still_is_a_name_a_passage_must_hold(question: str, name: str) -> None:
     assert missing_terms(question, "De aanbieder stuurt het startbericht binnen vijf werkdagen.") == [name]
+
+
+def test_a_number_in_digits_is_mentioned_by_the_same_number_in_words() -> None:
+    passage = "Retourberichten moeten binnen drie werkdagen worden verzonden; bestanden zijn maximaal 25 Mb."
+    assert missing_terms("Klopt het dat een retourbericht binnen 3 werkdagen moet?", passage) == []
+    assert missing_terms("Mag een bestand groter zijn dan 25MB?", passage) == []  # the unit glued on
+    assert missing_terms("Moet het binnen 4 werkdagen?", passage) == ["4"]  # another number still is missing
+    assert missing_terms("Mag een bestand 30MB zijn?", passage) == ["30mb"]
+    assert missing_terms("Geldt het per 1 januari?", "Een bericht binnen drie werkdagen.") == ["1"]  # "een": article
