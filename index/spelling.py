@@ -43,6 +43,9 @@ _TITLE_SHARE = 0.4  # a line with more capitalised words (after its first) than 
 _MIN_CASED = 3  # mid-sentence occurrences before a lower-case word is taken for a short form of the documents
 _CASE_RATIO = 4  # ... and this many times as often as in lower case
 _MIN_LENGTH = 5  # shorter words have too many neighbours one edit away
+# Rule and instruction ids (OP271, TR301, IV079, OP090x4), as the documents write them and as users type them apart.
+_IDENTIFIER = re.compile(r"(?<![\w-])[A-Z]{2,3}\d{2,4}(?:x\d+)?(?![\w-])")
+_SPLIT_IDENTIFIER = re.compile(r"(?<![\w-])([A-Za-z]{2,3})[ -](\d{2,4}(?:x\d+)?)(?![\w-])")
 _MIN_COUNT = 2  # a correction must be a word the documents use more than once
 # A word this common in Dutch (Zipf scale: 2 = about once per 10 million words) is no typing error, even when the
 # documents never use it: "betaalt" is not "bepaalt", "rechter" is not "echter". Common typos ("hoevel") stay below.
@@ -83,6 +86,8 @@ class Speller:
     accents: dict[str, str] = field(default_factory=dict)
     # Lower-case word -> the case the documents write it in mid-sentence ("vot" -> "VOT", "twente" -> "Twente").
     cases: dict[str, str] = field(default_factory=dict)
+    # Lower-case identifier -> as the documents write it ("op271" -> "OP271", "iv079" -> "IV079").
+    identifiers: dict[str, str] = field(default_factory=dict)
     _by_delete: dict[str, list[str]] = field(init=False, repr=False)
     _stems: set[str] = field(init=False, repr=False)
 
@@ -103,9 +108,11 @@ class Speller:
         accented: Counter[str] = Counter()
         cased: Counter[str] = Counter()
         lower: Counter[str] = Counter()
+        identifiers: Counter[str] = Counter()
         where: dict[str, set[str]] = {}
         for item in texts:
             text, scope = item if isinstance(item, tuple) else (item, None)
+            identifiers.update(_IDENTIFIER.findall(text))
             words = [w for w in _WORD.findall(fold(text)) if len(w) >= _MIN_LENGTH - 1]
             counts.update(words)
             if not text.isascii():  # most passages have no accented word: one scan less
@@ -117,8 +124,11 @@ class Speller:
         for word in vocabulary_words():
             counts[word] = max(counts[word], _MIN_COUNT)
             where[word] = {NATIONAL}
+        forms: dict[str, str] = {}
+        for form, _ in identifiers.most_common():
+            forms.setdefault(form.lower(), form)
         return cls(counts, analyzer or DutchAnalyzer(), regional_words(where), accent_forms(counts, accented),
-                   case_forms(cased, lower))
+                   case_forms(cased, lower), forms)
 
     def visible(self, word: str, allowed: frozenset[str] | None) -> bool:
         """Whether a caller bound to `allowed` regions (None: all) may see this word of the documents."""
@@ -176,7 +186,22 @@ class Speller:
             corrections[word] = better
             return better
 
-        return _WORD.sub(replace, question), corrections
+        return _WORD.sub(replace, self.joined(question, corrections)), corrections
+
+    def joined(self, question: str, corrections: dict[str, str] | None = None) -> str:
+        """A rule or instruction id typed with a space or hyphen ("OP 271", "tr-301", "IV 079") as the documents
+        write it ("OP271"), when they do. A lower-case prefix that is a function word stays apart: in "stuur je op
+        305 een retour?" the "op" is a preposition."""
+        def join(match: re.Match[str]) -> str:
+            prefix, number = match.group(1), match.group(2)
+            form = self.identifiers.get(f"{prefix}{number}".lower())
+            if form is None or (prefix.islower() and prefix in STOPWORDS):
+                return match.group(0)
+            if corrections is not None:
+                corrections[match.group(0)] = form
+            return form
+
+        return _SPLIT_IDENTIFIER.sub(join, question)
 
 
 _LETTER_WORD = re.compile(r"(?<![\w-])[^\W\d_]{2,}(?![\w-])")

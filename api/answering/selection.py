@@ -56,6 +56,19 @@ def relevance_of(doc: Document, query_terms: set[str], analyzer: DutchAnalyzer) 
     return round(0.6 * dense_part + 0.4 * coverage, 4)
 
 
+# A rule or instruction named by its id ("Wat zegt OP271?", "Uitleg van IV079"): the rule itself is the answer.
+_RULE_ID = re.compile(r"(?<![\w-])[A-Za-z]{2,3}\d{2,4}(?:x\d+)?(?![\w-])")
+
+
+def _names_a_shown_rule(query: str, shown: list[Document]) -> bool:
+    """Whether the question names a rule by its id and a shown passage is that rule (its title names the id: "OP271 —
+    ...", "invulinstructie IV079"): such a question is answered although its other words ("zegt", "uitleg") are in
+    no passage."""
+    ids = {m.lower() for m in _RULE_ID.findall(query)}
+    return bool(ids) and any(ids & {m.lower() for m in _RULE_ID.findall(str(d.meta.get("title") or ""))}
+                             for d in shown)
+
+
 def scope_label(scope: str) -> str:
     return _REGIONS.get(scope, "regio " + " ".join(w.capitalize() for w in scope.split("-")))
 
@@ -322,7 +335,8 @@ class ExtractiveAnswerBuilder:
         # Whether the documents answer at all: the best passage's closeness and term coverage (relevance_of), kept
         # because it separated answerable from unanswerable dev questions better than the model's probability.
         relevance = relevance_of(documents[0], query_terms, self._analyzer) if documents else 0.0
-        if not rows and (relevance < self.min_relevance or probability < self.min_probability):
+        named = _names_a_shown_rule(query, shown)
+        if not rows and not named and (relevance < self.min_relevance or probability < self.min_probability):
             return self._abstain(documents, relevance)
         # A specific term of the question that none of the shown passages holds: they are about something else.
         lacking = [missing_terms(self._cased(asked), self._known_text(d), self._metadata_text(d), self._analyzer,

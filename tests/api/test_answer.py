@@ -716,3 +716,15 @@ def test_a_number_in_digits_is_mentioned_by_the_same_number_in_words() -> None:
     assert missing_terms("Moet het binnen 4 werkdagen?", passage) == ["4"]  # another number still is missing
     assert missing_terms("Mag een bestand 30MB zijn?", passage) == ["30mb"]
     assert missing_terms("Geldt het per 1 januari?", "Een bericht binnen drie werkdagen.") == ["1"]  # "een": article
+
+
+def test_a_rule_named_by_its_id_is_answered_by_that_rule() -> None:
+    """"Wat zegt OP271?": "zegt" is in no passage, so the rule's relevance stays under the threshold; the rule the
+    question names is the answer all the same. A question that names no shown rule is still refused."""
+    learned = ExtractiveAnswerBuilder(min_relevance=0.9, max_citations=3, selection="learned", min_probability=0.0)
+    rule = _doc("op271", "De aanbieder verzendt een startbericht binnen vijf werkdagen na de start.", 0.3, dense=0.8,
+                title="OP271 — De aanbieder verzendt een startbericht binnen vijf werkdagen")
+    assert learned.run("Wat zegt OP271?", [rule])["answer"]["answered"] is True
+    assert learned.run("Uitleg van op271 graag", [rule])["answer"]["answered"] is True
+    assert learned.run("Wat zegt OP272?", [rule])["answer"]["answered"] is False
+    assert learned.run("Wat zegt de regel over het startbericht?", [rule])["answer"]["answered"] is False

@@ -122,3 +122,13 @@ def test_a_question_typed_in_lower_case_gets_the_case_the_documents_write_its_na
 ])
 def test_a_question_typed_with_caps_lock_is_told_from_short_forms(text: str, capitals: bool) -> None:
     assert typed_in_capitals(text) is capitals
+
+
+def test_a_rule_id_typed_apart_is_joined_as_the_documents_write_it() -> None:
+    speller = Speller.from_texts(["OP271 — De aanbieder verzendt een startbericht.", "Zie OP305 en IV079.",
+                                  "invulinstructie IV079"])
+    assert speller.correct("Wat zegt OP 271?") == ("Wat zegt OP271?", {"OP 271": "OP271"})
+    assert speller.correct("uitleg van iv-079")[0] == "uitleg van IV079"
+    # "op" in lower case is a preposition: the message 305, not the rule OP305
+    assert speller.correct("welk retourbericht komt er op 305?")[0] == "welk retourbericht komt er op 305?"
+    assert speller.correct("Wat zegt OP 999?")[0] == "Wat zegt OP 999?"  # an id the documents do not have
