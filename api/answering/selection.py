@@ -74,11 +74,16 @@ def scope_label(scope: str) -> str:
 
 
 _LONG_QUOTE_WORDS = 60
+# A sentence about both ends of care ("Zowel zorg die ... gestopt is, kan herstart worden, dan stuurt de aanbieder
+# opnieuw een startbericht"), for a question about one end, counts this share of its match: "Welk bericht stuurt de
+# aanbieder als de zorg start?" quoted that sentence before "De aanbieder stuurt hiervoor een startbericht naar de
+# gemeente." of the same passage. Dev and blind sets (quoted, read, cited) unchanged: kept for that answer only.
+_MIXED_SHARE = 0.7
 
 
 # The two ends of care: a question about one end is poorly answered by a sentence about the other only.
-_OPPOSITES = [("start starten gestart begint begin aanvang 305", "stop stopt gestopt einde eindigt beëindigd "
-               "beëindiging beëindigen afloopt 307")]
+_OPPOSITES = [("start starten gestart begint begin aanvang 305 startbericht",
+               "stop stopt gestopt einde eindigt beëindigd beëindiging beëindigen afloopt 307 stopbericht")]
 # Units and the words around an amount ("binnen vijf werkdagen"): a sentence sharing only these with the question is
 # not about what it asks (see version_notes).
 _AMOUNT_WORDS = ("binnen na voor tot uiterlijk maximaal minimaal termijn werkdag werkdagen dag dagen kalenderdagen "
@@ -360,7 +365,9 @@ class ExtractiveAnswerBuilder:
         # Which sentence answers: the question's content words decide, not the words that ask ("Hoe werkt ...?"
         # made an agenda's "09 Hoe verder?" the best sentence of a passage about nothing asked).
         weights = self._term_weights(list(analysed.values()), query_terms - self._asking, expansion, own, self.idf)
-        best_sentences = {d.id: self._best_sentences(analysed[d.id], weights, requirement) for d in members}
+        opposite = self._opposite(query_terms | set(expansion))
+        best_sentences = {d.id: self._best_sentences(analysed[d.id], weights, requirement, opposite)
+                          for d in members}
         # The value check looks at the shown passages only, as before sources were grouped: more text per source
         # would otherwise find a value for questions the documents do not answer.
         if (requirement and self.require_value and not lead
@@ -566,7 +573,8 @@ class ExtractiveAnswerBuilder:
                 continue
             if other_end_only(terms):
                 continue  # no answer to it
-            scored.append((_match(terms, weights), -i, i))
+            mixed = bool(terms & asked and terms & other)  # about both ends ("gestopt ... herstart ... startbericht")
+            scored.append((_match(terms, weights) * (_MIXED_SHARE if mixed else 1.0), -i, i))
         if not scored:
             return [], 0.0
         score, _, i = max(scored)

@@ -728,3 +728,13 @@ def test_a_rule_named_by_its_id_is_answered_by_that_rule() -> None:
     assert learned.run("Uitleg van op271 graag", [rule])["answer"]["answered"] is True
     assert learned.run("Wat zegt OP272?", [rule])["answer"]["answered"] is False
     assert learned.run("Wat zegt de regel over het startbericht?", [rule])["answer"]["answered"] is False
+
+
+def test_a_question_about_one_end_of_care_quotes_the_sentence_about_that_end_only() -> None:
+    learned = ExtractiveAnswerBuilder(min_relevance=0.0, max_citations=3, selection="learned", min_probability=0.0)
+    passage = _doc("p", "Wanneer de aanbieder gestart is met het leveren van de zorg, meldt die dit aan de gemeente.\n"
+                        "De aanbieder stuurt hiervoor een startbericht naar de gemeente.\n"
+                        "Zowel zorg die tijdelijk als definitief gestopt is, kan herstart worden, dan stuurt de "
+                        "aanbieder opnieuw een startbericht naar de gemeente.", 0.9)
+    answer = learned.run("Welk bericht stuurt de aanbieder als de zorg start?", [passage])["answer"]
+    assert answer["citations"][0]["quote"].startswith("De aanbieder stuurt hiervoor een startbericht")
