@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from index.pleasantries import FORMS_OF_ADDRESS, PERSON_WORDS
+
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b", re.I)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b", re.I)
 # Dutch numbers: 06-12345678, 020 123 45 67, (020) 1234567, +31 6 1234 5678, 0031 20 1234567.
@@ -22,9 +24,9 @@ _BSN = re.compile(r"(?<![\d.-])(\d{3})[ .]?(\d{3})[ .]?(\d{3})(?![\d-])|(?<![\d.
 _NAME_WORD = r"[A-ZÀ-Þ][a-zß-ÿ]+(?:-[A-ZÀ-Þ][a-zß-ÿ]+)?"
 _PARTICLES = r"(?:(?i:van der|van den|van de|van|de|der|den|ter|ten|te|'t)\s+)*"
 _PERSON = re.compile(
-    r"(?P<lead>\b(?i:mevrouw|meneer|mevr\.|mw\.|dhr\.|de heer)\s+)"
+    rf"(?P<lead>\b(?i:{FORMS_OF_ADDRESS})\s+)"
     rf"(?P<name>{_PARTICLES}{_NAME_WORD}(?:\s+{_PARTICLES}{_NAME_WORD})?)"
-    r"|(?P<role>\b(?i:cliënt|client|jongere|jeugdige|inwoner|zoon|dochter)\s+)"
+    rf"|(?P<role>\b(?i:{PERSON_WORDS})\s+)"
     rf"(?P<full>{_NAME_WORD}(?:\s+{_PARTICLES}{_NAME_WORD}){{1,2}})"
 )
 

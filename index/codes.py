@@ -83,6 +83,9 @@ def row_codes(headers: Sequence[str], cells: Sequence[str]) -> list[str]:
 
 
 # A date written in numbers: 01-02-2025, 1/2/25, 2025-02-01.
+# The id of a business rule or instruction: its letters and its number (OP271, TR301, IV079, OP090x4).
+RULE_ID_LETTERS, RULE_ID_NUMBER = r"[A-Za-z]{2,3}", r"\d{2,4}(?:x\d+)?"
+RULE_ID = re.compile(rf"(?<![\w-]){RULE_ID_LETTERS}{RULE_ID_NUMBER}(?![\w-])")
 NUMERIC_DATE = re.compile(r"(?<![\w-])(?:\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})(?![\w-])")
 
 

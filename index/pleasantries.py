@@ -72,8 +72,11 @@ _HEADER = re.compile(
 # mevr. [NAAM]:", "Casus jongere (15 jr):". With its personal data removed (api/privacy.py) it names only a role and
 # numbers: words that pulled the search towards passages about clients in general, and that made a follow-up
 # ("Over cliënt ...: En bij de Wmo?") read as a new question.
-_ROLE = (r"cli[eë]nt|jongere|jeugdige|inwoner|kind|zoon|dochter|ouders?|gezin|familie|mevrouw|meneer|mevr\.?|mw\.?|"
-         r"dhr\.?|de heer|casus|\[naam\]|\[bsn\]")
+# How a message names a person: a form of address, or the word for the person in this domain (also api/privacy.py,
+# which removes the name after them).
+FORMS_OF_ADDRESS = r"mevrouw|meneer|mevr\.|mw\.|dhr\.|de heer"
+PERSON_WORDS = r"cliënt|client|jongere|jeugdige|inwoner|zoon|dochter"
+_ROLE = rf"{FORMS_OF_ADDRESS}|{PERSON_WORDS}|mevr|mw|dhr|kind|ouders?|gezin|familie|casus|\[naam\]|\[bsn\]"
 _CASE_LABEL = re.compile(
     rf"^\s*(?:(?:over|betreft|inzake|re|casus|m\.?b\.?t\.?|i\.?v\.?m\.?)[ \t]+)?(?:(?:{_ROLE})[ \t]*)+"
     r"(?:\([\d\s,./-]*(?:(?:bsn|jr|jaar|geb\.?)[\d\s,./-]*)*\)[ \t]*)?:\s*",

@@ -28,6 +28,7 @@ from functools import lru_cache
 from wordfreq import zipf_frequency
 
 from index.analyzer import STOPWORDS, DutchAnalyzer, fold
+from index.codes import RULE_ID, RULE_ID_LETTERS, RULE_ID_NUMBER
 from index.vocabulary import vocabulary_words
 
 NATIONAL = "landelijk"  # the scope of national documents: visible to every region
@@ -44,8 +45,7 @@ _MIN_CASED = 3  # mid-sentence occurrences before a lower-case word is taken for
 _CASE_RATIO = 4  # ... and this many times as often as in lower case
 _MIN_LENGTH = 5  # shorter words have too many neighbours one edit away
 # Rule and instruction ids (OP271, TR301, IV079, OP090x4), as the documents write them and as users type them apart.
-_IDENTIFIER = re.compile(r"(?<![\w-])[A-Z]{2,3}\d{2,4}(?:x\d+)?(?![\w-])")
-_SPLIT_IDENTIFIER = re.compile(r"(?<![\w-])([A-Za-z]{2,3})[ -](\d{2,4}(?:x\d+)?)(?![\w-])")
+_SPLIT_IDENTIFIER = re.compile(rf"(?<![\w-])({RULE_ID_LETTERS})[ -]({RULE_ID_NUMBER})(?![\w-])")
 _MIN_COUNT = 2  # a correction must be a word the documents use more than once
 # A word this common in Dutch (Zipf scale: 2 = about once per 10 million words) is no typing error, even when the
 # documents never use it: "betaalt" is not "bepaalt", "rechter" is not "echter". Common typos ("hoevel") stay below.
@@ -112,7 +112,7 @@ class Speller:
         where: dict[str, set[str]] = {}
         for item in texts:
             text, scope = item if isinstance(item, tuple) else (item, None)
-            identifiers.update(_IDENTIFIER.findall(text))
+            identifiers.update(i for i in RULE_ID.findall(text) if i[:2].isupper())
             words = [w for w in _WORD.findall(fold(text)) if len(w) >= _MIN_LENGTH - 1]
             counts.update(words)
             if not text.isascii():  # most passages have no accented word: one scan less

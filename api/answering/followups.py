@@ -244,8 +244,9 @@ class FollowUpRewriter:
                 return swapped
 
         words = WORD.findall(folded(body))
-        fragment = (bool(words) and words[0] in PREPOSITIONS and len(self.content_words(body)) <= 3
-                    and not any(w in QUESTION_WORDS or w in FINITE for w in words))
+        # An elliptic follow-up asks nothing of its own ("En bij de Wmo?", "en het retourbericht daarop?").
+        elliptic = not any(w in QUESTION_WORDS or w in FINITE for w in words)
+        fragment = bool(words) and words[0] in PREPOSITIONS and len(self.content_words(body)) <= 3 and elliptic
         if fragment and not replaced:
             clause = _strip_end(body)
             head = words[0]
@@ -256,9 +257,8 @@ class FollowUpRewriter:
             main = main[:found.start()] + clause + main[found.end():] if found else f"{_strip_end(main)} {clause}?"
             return (f"{main} {bracket}".strip(), "Vervolgvraag: aangevuld met de vorige vraag.")
 
-        # An elliptic follow-up asks nothing of its own ("en het retourbericht daarop?"): it asks what the previous
-        # question asked ("binnen welke termijn"), so the words that asked are part of the subject carried over.
-        elliptic = not any(w in QUESTION_WORDS or w in FINITE for w in words)
+        # An elliptic follow-up asks what the previous question asked ("binnen welke termijn"): the words that asked
+        # are part of the subject carried over.
         context = self._subject(body, base if replaced else prev.query, prev, region, elliptic)
         body = _capitalise(body)
         query = f"{_strip_end(body)}? ({context})" if context else body

@@ -23,7 +23,7 @@ from api.dates import date_label
 from index.abbreviations import Abbreviations
 from index.analyzer import FUNCTION_WORDS, DutchAnalyzer
 from index.code_lookup import EXACT
-from index.codes import codes_in_question
+from index.codes import RULE_ID, codes_in_question
 from index.sentences import question_sentence, split_sentences
 from index.vocabulary import DomainVocabulary
 
@@ -56,16 +56,12 @@ def relevance_of(doc: Document, query_terms: set[str], analyzer: DutchAnalyzer) 
     return round(0.6 * dense_part + 0.4 * coverage, 4)
 
 
-# A rule or instruction named by its id ("Wat zegt OP271?", "Uitleg van IV079"): the rule itself is the answer.
-_RULE_ID = re.compile(r"(?<![\w-])[A-Za-z]{2,3}\d{2,4}(?:x\d+)?(?![\w-])")
-
-
 def _names_a_shown_rule(query: str, shown: list[Document]) -> bool:
     """Whether the question names a rule by its id and a shown passage is that rule (its title names the id: "OP271 —
     ...", "invulinstructie IV079"): such a question is answered although its other words ("zegt", "uitleg") are in
     no passage."""
-    ids = {m.lower() for m in _RULE_ID.findall(query)}
-    return bool(ids) and any(ids & {m.lower() for m in _RULE_ID.findall(str(d.meta.get("title") or ""))}
+    ids = {m.lower() for m in RULE_ID.findall(query)}
+    return bool(ids) and any(ids & {m.lower() for m in RULE_ID.findall(str(d.meta.get("title") or ""))}
                              for d in shown)
 
 
