@@ -88,6 +88,9 @@ class AnswerSettings(BaseModel):
     # Cite sources, not fragments (learned selection, see api/answering/sources.py): the passages of one rule, or a
     # section with its sub-sections, are one citation holding its best-ranked passages.
     group_sources: bool = True
+    # A short document's lead passage (a rule's Definitie) joins its cited source also when retrieval did not find it
+    # (SourceLeads in api/answering/sources.py; learned selection with group_sources only).
+    source_leads: bool = True
     max_sentences: int = 3
     # Abstain when the best passage's relevance is below this; calibrated by `vraagbaak eval`.
     min_relevance: float = 0.4

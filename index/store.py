@@ -123,6 +123,10 @@ class VraagbaakDocumentStore:
     def filter_documents(self, filters: dict[str, Any] | None = None) -> list[Document]:
         return [_to_document(pid, payload, None) for pid, payload, _ in self.backend.scroll(filters)]
 
+    def passages_of(self, document_id: str) -> list[Document]:
+        """Every passage of one document (any order)."""
+        return self.filter_documents({"field": "meta.document_id", "operator": "==", "value": document_id})
+
     def write_documents(self, documents: list[Document], policy: DuplicatePolicy = DuplicatePolicy.NONE) -> int:
         """Upsert passages that carry both embeddings; ids are derived, so a rewrite is idempotent."""
         if policy == DuplicatePolicy.FAIL:

@@ -1,5 +1,6 @@
 """The query pipeline: encode the question -> hybrid retrieval -> exact code rows first -> passages holding the
-asked kind of value first -> extractive answer."""
+asked kind of value first (or the learned reranker, then short documents' leads for their cited sources) ->
+extractive answer."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from api.answering.answer_type_rules import AnswerTypeRanker
 from api.answering.ranker_model import RankerModel
 from api.answering.reranker import LearnedReranker
 from api.answering.selection import ExtractiveAnswerBuilder
+from api.answering.sources import SourceLeads
 from index.abbreviations import Abbreviations
 from index.analyzer import DutchAnalyzer
 from index.code_lookup import CodeLookup
@@ -77,7 +79,12 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
         pipe.connect(f"encoder.{channel}", f"lookup.query_{channel}")
     if ranker is not None:
         pipe.connect("encoder.embedding", "ranker.query_embedding")
-        pipe.connect("ranker.candidates", "answer.candidates")
+        if a.group_sources and a.source_leads:
+            pipe.add_component("leads", SourceLeads(store.passages_of))
+            pipe.connect("ranker.candidates", "leads.candidates")
+            pipe.connect("leads.candidates", "answer.candidates")
+        else:
+            pipe.connect("ranker.candidates", "answer.candidates")
     pipe.connect("retriever.documents", "lookup.documents")
     pipe.connect("lookup.documents", "ranker.documents")
     pipe.connect("ranker.documents", "answer.documents")

@@ -12,9 +12,10 @@ of rules cut in 7-8 small parts); its place is that of its best passage.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from haystack import Document
+from haystack import Document, component
 
 # A document of at most this many passages is one source (a rule, a short note); a longer one (a process
 # description, a FAQ page) is cited per section.
@@ -32,6 +33,22 @@ KEYWORD_SECTION = re.compile(
 def is_keyword_list(doc: Document) -> bool:
     path = doc.meta.get("heading_path") or []
     return bool(path) and bool(KEYWORD_SECTION.match(path[-1]))
+
+
+# Sections that describe a document or point to others (its metadata table, related rules): nothing to read.
+_REFERENCE_SECTION = re.compile(r"^\s*(?:metadata|gerelateerde\b|bronnen\s*$|bron\s*$)", re.IGNORECASE)
+
+
+def _says_something(doc: Document) -> bool:
+    """A passage a reader learns from: not a table row, a search-term list, metadata or a list of related rules."""
+    path = doc.meta.get("heading_path") or []
+    return (doc.meta.get("row") is None and not is_keyword_list(doc)
+            and not (path and _REFERENCE_SECTION.match(path[-1])) and bool((doc.content or "").strip()))
+
+
+def is_short(doc: Document) -> bool:
+    """A passage of a short document (a rule, a short note): the whole document is one source."""
+    return int(doc.meta.get("chunk_count") or SHORT_DOCUMENT + 1) <= SHORT_DOCUMENT
 
 
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)+)\.?\s")
@@ -61,7 +78,7 @@ def same_source(a: Document, b: Document) -> bool:
         return False
     if a.meta.get("row") is not None or b.meta.get("row") is not None:
         return False
-    if int(a.meta.get("chunk_count") or SHORT_DOCUMENT + 1) <= SHORT_DOCUMENT:
+    if is_short(a):
         return True
     path_a, path_b = a.meta.get("heading_path") or [], b.meta.get("heading_path") or []
     if path_a and path_a == path_b:  # one section cut in parts: its neighbouring parts
@@ -109,3 +126,46 @@ def source_text(group: Sequence[Document]) -> str:
 
 def _opens_with(content: str, heading: str) -> bool:
     return " ".join(content.split()).casefold().startswith(" ".join(heading.split()).casefold())
+
+
+@component
+class SourceLeads:
+    """A short document is cited with its lead: the first passage in document order that says something (a rule's
+    Definitie or Kernregel, a note's opening), also when retrieval did not find it.
+
+    A rule's sections are passages of their own, and a question worded like its summary ("met terugwerkende kracht
+    beëindigen") finds the Samenvatting and Toepassing of OP186 but not the Definitie that states the rule ("... met
+    een einddatum in het verleden is uitsluitend toegestaan wanneer ..."): the user was shown the rule without its
+    text. Each of the first `documents` short documents among the candidates gets its lead placed right after its
+    best-ranked passage, with that passage's score, so group_sources cites it within the source's word limit.
+    Ranking, what is shown and whether to answer are unchanged: only the cited source holds more.
+    """
+
+    def __init__(self, passages_of: Callable[[str], list[Document]], documents: int = 10) -> None:
+        self.passages_of = passages_of  # a document's passages (any order), e.g. from the document store
+        self.documents = documents
+
+    @component.output_types(candidates=list[Document])
+    def run(self, candidates: list[Document]) -> dict[str, Any]:
+        present = {d.id for d in candidates}
+        leads: dict[str, Document] = {}  # id of a document's best-ranked candidate -> its document's lead
+        seen: set[str] = set()
+        for doc in candidates:
+            doc_id = doc.meta.get("document_id")
+            if not doc_id or doc_id in seen or doc.meta.get("row") is not None or not is_short(doc):
+                continue
+            seen.add(doc_id)
+            if len(seen) > self.documents:
+                break
+            passages = sorted(self.passages_of(doc_id), key=lambda d: int(d.meta.get("position") or 0))
+            lead = next((p for p in passages if _says_something(p)), None)
+            if lead is not None and lead.id not in present:
+                leads[doc.id] = Document(id=lead.id, content=lead.content, meta=dict(lead.meta), score=doc.score)
+        if not leads:
+            return {"candidates": candidates}
+        out: list[Document] = []
+        for doc in candidates:
+            out.append(doc)
+            if doc.id in leads:
+                out.append(leads[doc.id])
+        return {"candidates": out}

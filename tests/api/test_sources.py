@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from haystack import Document
 
-from api.answering.sources import group_sources, same_source, source_text
+from api.answering.sources import SourceLeads, group_sources, same_source, source_text
+from api.service import QAService
+from index.embedding_model import EmbeddingModel
+from tests.helpers import settings_for, write_corpus
 
 RULE = "OP272 — De aanbieder verzendt een stopbericht binnen vijf werkdagen"
 
@@ -70,3 +74,79 @@ def test_table_rows_stay_sources_of_their_own_and_sources_have_a_size() -> None:
     assert len(group_sources([passage("a", "x", 1), passage("b", "x", 1), passage("c", "x", 1)], limit=2)) == 2
     small = [passage("op033x2", f"Deel {i}", i, text=" ".join(["woord"] * 30)) for i in range(7)]
     assert len(group_sources(small, limit=5)[0]) == 7  # a rule in 7 small parts (210 words) is cited whole
+
+
+OP186 = """# OP186 - Het beëindigen van een toewijzing op een datum in het verleden
+
+## Metadata
+
+| Eigenschap | Waarde |
+|---|---|
+| Regelcode | OP186 |
+| Berichttype | JW301 |
+| Domein | Jeugdwet |
+| Standaardversie | iJw 3.2 |
+
+---
+
+## Definitie
+Het beëindigen van een toewijzing met een einddatum in het verleden is uitsluitend toegestaan wanneer hierover
+overeenstemming bestaat met de betreffende aanbieder. Zonder die overeenstemming blijft de oorspronkelijke einddatum
+van de toewijzing staan en mag de levering tot die datum worden gedeclareerd.
+
+---
+
+## Samenvatting
+Deze bedrijfsregel voorkomt dat een gemeente een toewijzing met terugwerkende kracht beëindigt zonder afstemming met
+de aanbieder. De regel is bedoeld voor situaties waarin de aanbieder redelijkerwijs niet kon weten dat de
+ondersteuning niet langer geleverd mocht worden, zodat geleverde zorg niet achteraf onrechtmatig wordt.
+
+---
+
+## Toepassing
+Deze regel is relevant bij het beëindigen van toewijzingen, het verwerken van berichten over toewijzingen, mutaties
+met terugwerkende kracht, administratieve correcties en de afstemming tussen gemeente en aanbieder over de
+rechtmatigheid van de ondersteuning die al geleverd is.
+
+---
+
+## Zoektermen
+toewijzing beëindigen, einddatum verleden, terugwerkende kracht, aanbieder, overeenstemming, ondersteuning stoppen,
+historische einddatum, beëindiging toewijzing, correctie, rechtmatigheid
+"""
+
+
+@pytest.mark.slow
+def test_a_cited_rule_holds_its_definition_also_when_retrieval_did_not_find_it(
+        data_dir, embedding_model: EmbeddingModel, tmp_path) -> None:  # noqa: ANN001
+    """OP186's Samenvatting and Toepassing say "terugwerkende kracht", its Definitie (the rule itself) does not, so a
+    question worded that way found the rule without its text. The lead joins the source from the embedded store."""
+    corpus = write_corpus(tmp_path / "corpus", [
+        {"id": "op186", "title": "OP186", "publisher": "Zorginstituut", "scope": "landelijk", "doc_type": "regel",
+         "date": "2024", "file": "OP186.md", "text": OP186},
+        {"id": "notitie", "title": "Notitie", "publisher": "Gemeente", "scope": "landelijk", "doc_type": "notitie",
+         "date": "2024", "file": "notitie.md",
+         "text": "# Notitie\n\n## Terugwerkende kracht\nEen toewijzing met terugwerkende kracht komt vaak voor.\n"},
+    ])
+    with QAService(settings_for(data_dir, corpus)) as service:
+        service.model = embedding_model
+        service.start()
+        assert service.store is not None
+        passages = {(d.meta.get("heading_path") or [""])[-1]: d for d in service.store.passages_of("op186")}
+        summary, use, note = (passages["Samenvatting"], passages["Toepassing"],
+                              service.store.passages_of("notitie")[0])
+        ranked = [Document(id=d.id, content=d.content, meta=d.meta, score=s)
+                  for d, s in ((summary, 0.8), (note, 0.5), (use, 0.3))]
+        leads = SourceLeads(service.store.passages_of).run(ranked)["candidates"]
+    definition = passages["Definitie"]
+    # right after the rule's best-ranked passage, with its score: the metadata table before it is no lead
+    assert [d.id for d in leads] == [summary.id, definition.id, note.id, use.id]
+    assert leads[1].score == 0.8
+    (rule, other) = group_sources(leads, limit=5)
+    assert [d.id for d in rule] == [summary.id, definition.id, use.id] and other[0].id == note.id
+    assert "Definitie\nHet beëindigen van een toewijzing met een einddatum in het verleden" in source_text(rule)
+    # a rule whose lead was found is left as it is; a long document gets no lead
+    assert SourceLeads(lambda _: [definition, summary]).run([definition, summary])["candidates"] == [definition,
+                                                                                                     summary]
+    long = passage("proc", "4.4 Beëindigen", 40, chunks=60, root="")
+    assert SourceLeads(lambda _: [passage("proc", "1 Inleiding", 1, chunks=60)]).run([long])["candidates"] == [long]
