@@ -48,6 +48,8 @@ from api.privacy import without_personal_data
 from index.analyzer import STOPWORDS
 from index.pleasantries import the_question
 
+# A question that asks which message to send: its answer (the message) is what a follow-up is about.
+ASKED_MESSAGE = re.compile(r"(?<![\w-])welke?\s+(?:\w+\s+)?bericht(?:en)?(?![\w])")
 MAX_CONTEXT_WORDS = 9  # words of the previous question's subject added to a follow-up
 SUBJECT_PRONOUNS = frozenset({"het", "hij", "zij", "ze", "die", "dat", "dit", "deze"})
 DETERMINERS = frozenset({"de", "het", "een", "mijn", "onze", "uw", "zijn", "haar", "hun", "die", "deze", "dat", "dit"})
@@ -271,6 +273,10 @@ class FollowUpRewriter:
         have = {_stem(w) for w in self.content_words(body)}
         parts: list[str] = []
         mentions = self.mentions(previous_query)
+        answered = self._answered_message(previous_query, mentions)
+        if answered:
+            return " ".join([answered] + [m.surface for m in mentions if m.kind in SOFT_KINDS and
+                                           (m.kind != "regio" or m.canonical == region)])
         spans = [(m.start, m.end) for m in mentions]
         for mention in mentions:
             if mention.kind == "regio" and mention.canonical != region:
@@ -293,6 +299,19 @@ class FollowUpRewriter:
         if not any(m.kind == "bericht" for m in mentions):
             parts.extend(codes[:2])
         return " ".join(parts[:MAX_CONTEXT_WORDS])
+
+    @staticmethod
+    def _answered_message(previous_query: str, mentions: Sequence[_Mention]) -> str | None:
+        """The message a "Welk bericht ...?" question was answered with, by its name ("startbericht"): what a
+        follow-up ("Hoeveel tijd heb ik daarvoor?") is about. The situation the question described ("als de zorg
+        start") found the process descriptions of the previous answer again, not the message's rule."""
+        if not ASKED_MESSAGE.search(folded(previous_query)):
+            return None
+        names = ENTITIES["bericht"]
+        named = [m for m in mentions if m.kind == "bericht" and m.canonical in names]
+        if not named or folded(named[0].surface) == names[named[0].canonical][0]:
+            return None  # no message situation named (the answer's codes are carried instead), or its name itself
+        return names[named[0].canonical][0]
 
     def _soft_context(self, message: str, prev: PriorTurn, region: str | None) -> str:
         """Region, law and document type of the conversation, for a question that has its own subject."""

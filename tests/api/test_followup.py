@@ -217,3 +217,20 @@ def test_the_other_end_of_care_replaces_the_one_asked_before(
 def test_no_event_swap_when_the_follow_up_says_more(rewriter: FollowUpRewriter, follow_up: str) -> None:
     rewrite = _converse(rewriter, ["Binnen hoeveel dagen moet ik de start van de zorg melden?", follow_up])
     assert "de stop van de zorg melden" not in rewrite.query
+
+
+def test_after_asking_which_message_a_follow_up_is_about_the_message(rewriter: FollowUpRewriter) -> None:
+    """"Welk bericht ... als de zorg start?" is answered with the startbericht; "Hoeveel tijd heb ik daarvoor?" asks
+    about that message. Searched with the situation ("zorg start stuurt aanbieder") it found the process
+    descriptions again and was refused; with the message's name it finds the rule on its deadline."""
+    rewrite = _converse(rewriter, ["Welk bericht stuurt de aanbieder als de zorg start?",
+                                   "Hoeveel tijd heb ik daarvoor?"])
+    assert rewrite.query == "Hoeveel tijd heb ik daarvoor? (startbericht)"
+    in_region = _converse(rewriter, ["Welke berichten stuur ik als de zorg stopt in de Achterhoek?",
+                                     "En hoe snel moet dat?"])
+    assert "stopbericht" in in_region.query and "Achterhoek" in in_region.query and "zorg" not in in_region.query
+    # a question that named the message itself, or asked something else, keeps its subject
+    named = _converse(rewriter, ["Welk bericht is het startbericht?", "Hoeveel tijd heb ik daarvoor?"])
+    assert "startbericht" in named.query
+    other = _converse(rewriter, ["Wanneer stuur ik het bericht als de zorg start?", "Wie ontvangt dat?"])
+    assert "zorg start" in other.query and "startbericht" not in other.query
