@@ -16,6 +16,7 @@ SPLITS: dict[str, tuple[str, str]] = {
     "seeds_holdout": ("seeds", "blind"), "seeds_blind": ("seeds", "blind"),
     "reference": ("reference", "dev"), "reference_users_dev": ("reference", "dev"),
     "reference_blind": ("reference", "blind"), "reference_users_blind": ("reference", "blind"),
+    "reference_users2_dev": ("reference", "dev"), "reference_users2_blind": ("reference", "blind"),
 }
 
 

@@ -74,6 +74,10 @@ NOT_AFTER_DEMONSTRATIVE = {"de", "het", "een", "er", "ik", "je", "u", "we", "wij
 PREPOSITIONS = {"als", "bij", "voor", "over", "in", "na", "zonder", "met", "tijdens", "naast", "op", "tot", "vanaf",
                  "wanneer", "onder", "van", "tegen", "uit", "door", "per", "binnen"}
 WEAK = {"dan", "ook", "nog", "verder", "daarnaast"}
+# "dan" that means "in that case" ("welke reden geven we dan mee?") leans on the previous turn as much as "daarbij";
+# not in a message with its own condition ("als ..., wat dan?") or after a comparison ("meer dan").
+CONDITION = {"als", "wanneer", "indien", "zodra", "tenzij", "mits"}
+COMPARATIVE = re.compile(r"^(?:meer|minder|anders|eerder|later|liever|ander|andere|niets|niet|geen)$|\w+er$")
 QUESTION_WORDS = {"wat", "wie", "waar", "wanneer", "welke", "welk", "waarom", "hoe", "hoeveel", "hoelang",
                    "hoezo", "waarvoor", "waarmee", "waarop", "waarover", "waaraan"}
 GENERIC = {"moet", "moeten", "mag", "mogen", "kan", "kunnen", "zijn", "is", "wordt", "worden", "gaat", "gaan",

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from api.answering.followup_terms import (
     ASKING,
+    COMPARATIVE,
+    CONDITION,
     DEMONSTRATIVES,
     ENTITIES,
     EVENT_NOUNS,
@@ -46,11 +48,14 @@ from api.answering.followup_terms import (
 )
 from api.privacy import without_personal_data
 from index.analyzer import STOPWORDS
-from index.pleasantries import the_question
+from index.pleasantries import FORMS_OF_ADDRESS, the_question
 
 # A question that asks which message to send: its answer (the message) is what a follow-up is about.
 ASKED_MESSAGE = re.compile(r"(?<![\w-])welke?\s+(?:\w+\s+)?bericht(?:en)?(?![\w])")
 MAX_CONTEXT_WORDS = 9  # words of the previous question's subject added to a follow-up
+# "Mevrouw", "meneer": how a case names a person, no subject to carry over (capitalised in the context, it would
+# become a name the answer must mention).
+ADDRESS = frozenset(w for w in re.findall(r"[a-z]+", FORMS_OF_ADDRESS) if len(w) > 3)
 SUBJECT_PRONOUNS = frozenset({"het", "hij", "zij", "ze", "die", "dat", "dit", "deze"})
 DETERMINERS = frozenset({"de", "het", "een", "mijn", "onze", "uw", "zijn", "haar", "hun", "die", "deze", "dat", "dit"})
 
@@ -151,7 +156,8 @@ class FollowUpRewriter:
         """The words that carry a subject: no stopwords, question words or generic verbs."""
         words = WORD.findall(folded(text))
         return [w for w in words if w not in STOPWORDS and w not in QUESTION_WORDS and w not in GENERIC
-                and w not in PREPOSITIONS and w not in DEMONSTRATIVES and (len(w) > 2 or w.isdigit())]
+                and w not in PREPOSITIONS and w not in DEMONSTRATIVES and w not in ADDRESS
+                and (len(w) > 2 or w.isdigit())]
 
     @staticmethod
     def _points_back(text: str) -> tuple[bool, bool]:
@@ -169,6 +175,8 @@ class FollowUpRewriter:
                     continue
                 if i <= 3 or (i and words[i - 1] in PREPOSITIONS):
                     strong = True
+            elif word == "dan" and i and not CONDITION & set(words) and not COMPARATIVE.match(words[i - 1]):
+                strong = True
             elif word in WEAK:
                 weak = True
         if words and words[-1] in TRAILING_PRONOUNS and len(words) > 1:

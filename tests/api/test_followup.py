@@ -234,3 +234,16 @@ def test_after_asking_which_message_a_follow_up_is_about_the_message(rewriter: F
     assert "startbericht" in named.query
     other = _converse(rewriter, ["Wanneer stuur ik het bericht als de zorg start?", "Wie ontvangt dat?"])
     assert "zorg start" in other.query and "startbericht" not in other.query
+
+
+def test_dan_meaning_in_that_case_leans_on_the_previous_turn(rewriter: FollowUpRewriter) -> None:
+    """"welke reden wijziging geven we dan mee?" has four words of its own and was read as a new question; "dan"
+    ("in that case") points back as "daarbij" does. Not after a comparison or in a message with its own condition."""
+    case = ("Mevrouw Jansen stapt per 1 maart over van zorg in natura naar een pgb voor hulp bij het huishouden. "
+            "Tot wanneer mag de huidige toewijzing lopen?")
+    rewrite = _converse(rewriter, [case, "welke reden wijziging geven we dan mee?"])
+    assert rewrite.is_followup and "pgb" in rewrite.query, rewrite.query
+    assert "Mevrouw" not in rewrite.query  # how the case named a person is no subject (nor a name to find)
+    for question in ("Mag een toewijzing voor begeleiding van jongeren langer dan een jaar lopen?",
+                     "Welke termijn geldt dan voor het declaratiebericht als de gemeente de toewijzing intrekt?"):
+        assert not _converse(rewriter, [case, question]).is_followup, question

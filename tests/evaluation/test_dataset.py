@@ -209,3 +209,37 @@ def test_codes_in_passing_have_their_evidence_in_the_named_rule() -> None:
         texts = [(reference / name).read_text(encoding="utf-8") for name in item.files]
         for evidence in item.evidence:
             assert any(evidence in text for text in texts), (item.id, evidence)
+
+
+def _in_file(evidence: str, text: str) -> bool:
+    """Verbatim (whitespace-normalised) in the file, or written as a table row's cells ("08 | Wijziging ...") that
+    stand in that order on one line of it."""
+    if normalise(evidence) in normalise(text):
+        return True
+    cells = [normalise(c) for c in evidence.split(" | ")]
+    for line in text.splitlines():
+        line, at = normalise(line), 0
+        for cell in cells:
+            at = line.find(cell, at)
+            if at < 0:
+                break
+            at += len(cell)
+        else:
+            return len(cells) > 1
+    return False
+
+
+def test_the_second_users_sets_are_a_split_of_one_set_with_evidence_in_the_named_files() -> None:
+    """reference_users2_dev / _blind.jsonl: 120 questions by one writer, split at random into two halves of the
+    same make-up (answerable, follow-ups, unanswerable); each answerable item's evidence is in a file it names."""
+    reference, dev = _reference_set("reference_users2_dev.jsonl")
+    blind = load_items(DATASETS / "reference_users2_blind.jsonl")
+    assert len(dev) == len(blind) == 60
+    assert not {i.question for i in dev} & {i.question for i in blind}
+    for part in (dev, blind):
+        assert sum(not i.answerable for i in part) == 6 and sum(bool(i.history) for i in part) == 6
+        for item in part:
+            if not item.answerable:
+                continue
+            texts = [(reference / name).read_text(encoding="utf-8") for name in item.files]
+            assert any(_in_file(e, t) for e in item.evidence for t in texts), item.id
