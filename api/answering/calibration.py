@@ -14,11 +14,30 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from math import comb
 from pathlib import Path
 from typing import Any
 
 FILE_NAME = "calibration.json"
 MAX_WRONGLY_REFUSED = 0.05
+# How sure the limit must hold for questions not seen: the dev questions are a sample. At the limit itself (7 of 145
+# wrongly refused dev questions, 4.8 %) the blind sets refused 8.2 %: a dev count at the limit is as likely above it
+# as below on new questions.
+CONFIDENCE = 0.8
+
+
+def allowed_wrongly_refused(answerable: int, limit: float = MAX_WRONGLY_REFUSED,
+                            confidence: float = CONFIDENCE) -> int:
+    """The most answerable dev questions a threshold may refuse so that the share it refuses of new questions is at
+    most `limit` with `confidence` (one-sided binomial bound: k refused of n is allowed when a true share of `limit`
+    would give k or fewer with probability at most 1 - `confidence`). -1 when even none is enough (n too small)."""
+    def at_most(k: int) -> float:
+        return sum(comb(answerable, i) * limit**i * (1 - limit) ** (answerable - i) for i in range(k + 1))
+
+    allowed = -1
+    while allowed + 1 <= answerable and at_most(allowed + 1) <= 1 - confidence:
+        allowed += 1
+    return allowed
 
 
 @dataclass(frozen=True)
@@ -69,20 +88,24 @@ def _counts(outcomes: Sequence[Outcome], threshold: float) -> tuple[int, int]:
 def choose_threshold(outcomes: Sequence[Outcome], default: float,
                      max_wrongly_refused: float = MAX_WRONGLY_REFUSED) -> Calibration:
     """The threshold that refuses the most unanswerable and the fewest answerable dev questions (balanced accuracy),
-    refusing at most `max_wrongly_refused` of the answerable ones. Thresholds between two neighbouring relevances
-    decide alike; of the best ones the default is kept when it is among them, otherwise the middle of the widest
-    best range is taken (as far as possible from the questions on either side, for questions not seen)."""
+    refusing at most `max_wrongly_refused` of answerable questions with 80 % confidence (allowed_wrongly_refused).
+    Thresholds between two neighbouring relevances decide alike; of the best ones the default is kept when it is
+    among them, otherwise the middle of the widest best range is taken (as far as possible from the questions on
+    either side, for questions not seen)."""
     answerable = sum(o.answerable for o in outcomes)
     unanswerable = len(outcomes) - answerable
     if not answerable or not unanswerable:
         raise ValueError("calibration needs answerable and unanswerable questions")
+    # Too few answerable questions to bound the share with confidence: the plain share on the dev questions.
+    most = allowed_wrongly_refused(answerable, max_wrongly_refused)
+    most = most if most >= 0 else int(max_wrongly_refused * answerable)
     values = sorted({round(o.relevance, 6) for o in outcomes if o.answered})
     edges = [0.0, *values, 1.0 + 1e-9]
     # A threshold in (edges[i], edges[i+1]] decides like edges[i+1]: score each range by that threshold.
     ranges = []
     for low, high in zip(edges, edges[1:], strict=False):
         wrong, refused = _counts(outcomes, high)
-        allowed = wrong <= max_wrongly_refused * answerable
+        allowed = wrong <= most
         score = refused / unanswerable + 1 - wrong / answerable if allowed else -1.0
         ranges.append((low, min(high, 1.0), score))
     best = max(score for _, _, score in ranges)
