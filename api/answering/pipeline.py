@@ -80,7 +80,7 @@ def build_query_pipeline(settings: Settings, store: VraagbaakDocumentStore, mode
     if ranker is not None:
         pipe.connect("encoder.embedding", "ranker.query_embedding")
         if a.group_sources and a.source_leads:
-            pipe.add_component("leads", SourceLeads(store.passages_of))
+            pipe.add_component("leads", SourceLeads(store.passages_of, a.max_citations))
             pipe.connect("ranker.candidates", "leads.candidates")
             pipe.connect("leads.candidates", "answer.candidates")
         else:

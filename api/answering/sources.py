@@ -136,14 +136,15 @@ class SourceLeads:
     A rule's sections are passages of their own, and a question worded like its summary ("met terugwerkende kracht
     beëindigen") finds the Samenvatting and Toepassing of OP186 but not the Definitie that states the rule ("... met
     een einddatum in het verleden is uitsluitend toegestaan wanneer ..."): the user was shown the rule without its
-    text. Each of the first `documents` short documents among the candidates gets its lead placed right after its
-    best-ranked passage, with that passage's score, so group_sources cites it within the source's word limit.
-    Ranking, what is shown and whether to answer are unchanged: only the cited source holds more.
+    text. A short document among the first `sources` documents of the candidates (no later one can be cited: each
+    source is of one document) gets its lead placed right after its best-ranked passage, with that passage's
+    score, so group_sources cites it within the source's word limit. Ranking, what is shown and whether to answer
+    are unchanged: only the cited source holds more.
     """
 
-    def __init__(self, passages_of: Callable[[str], list[Document]], documents: int = 10) -> None:
+    def __init__(self, passages_of: Callable[[str], list[Document]], sources: int = 5) -> None:
         self.passages_of = passages_of  # a document's passages (any order), e.g. from the document store
-        self.documents = documents
+        self.sources = sources  # the citations an answer has (answer.max_citations)
 
     @component.output_types(candidates=list[Document])
     def run(self, candidates: list[Document]) -> dict[str, Any]:
@@ -152,11 +153,13 @@ class SourceLeads:
         seen: set[str] = set()
         for doc in candidates:
             doc_id = doc.meta.get("document_id")
-            if not doc_id or doc_id in seen or doc.meta.get("row") is not None or not is_short(doc):
+            if not doc_id or doc_id in seen:
                 continue
             seen.add(doc_id)
-            if len(seen) > self.documents:
+            if len(seen) > self.sources:
                 break
+            if doc.meta.get("row") is not None or not is_short(doc):
+                continue
             passages = sorted(self.passages_of(doc_id), key=lambda d: int(d.meta.get("position") or 0))
             lead = next((p for p in passages if _says_something(p)), None)
             if lead is not None and lead.id not in present:

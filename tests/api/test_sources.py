@@ -148,5 +148,8 @@ def test_a_cited_rule_holds_its_definition_also_when_retrieval_did_not_find_it(
     # a rule whose lead was found is left as it is; a long document gets no lead
     assert SourceLeads(lambda _: [definition, summary]).run([definition, summary])["candidates"] == [definition,
                                                                                                      summary]
+    # a document after the answer's last possible source is not looked up (nothing of it can be cited)
+    rule_only = SourceLeads(lambda doc_id: list(passages.values()) if doc_id == "op186" else [note], sources=1)
+    assert rule_only.run([note, summary])["candidates"] == [note, summary]
     long = passage("proc", "4.4 Beëindigen", 40, chunks=60, root="")
     assert SourceLeads(lambda _: [passage("proc", "1 Inleiding", 1, chunks=60)]).run([long])["candidates"] == [long]
