@@ -713,9 +713,31 @@ def test_a_number_in_digits_is_mentioned_by_the_same_number_in_words() -> None:
     passage = "Retourberichten moeten binnen drie werkdagen worden verzonden; bestanden zijn maximaal 25 Mb."
     assert missing_terms("Klopt het dat een retourbericht binnen 3 werkdagen moet?", passage) == []
     assert missing_terms("Mag een bestand groter zijn dan 25MB?", passage) == []  # the unit glued on
-    assert missing_terms("Moet het binnen 4 werkdagen?", passage) == ["4"]  # another number still is missing
+    assert missing_terms("Wat betekent eenheid 4?", passage) == ["4"]  # another number still is missing
     assert missing_terms("Mag een bestand 30MB zijn?", passage) == ["30mb"]
-    assert missing_terms("Geldt het per 1 januari?", "Een bericht binnen drie werkdagen.") == ["1"]  # "een": article
+    assert missing_terms("Wat is reden 1?", "Een bericht binnen drie werkdagen.") == ["1"]  # "een": article
+
+
+@pytest.mark.parametrize("question", [
+    "We wijzigen alleen de einddatum van 1 van de 3 toewijzingen. Moeten de andere 2 dan ook mee in het 301-bericht?",
+    "Klopt het dat het stopbericht binnen 4 werkdagen moet?",
+    "Cliënt stopt per 1 januari, binnen hoeveel werkdagen gaat het stopbericht (301)?",
+])
+def test_a_quantity_of_the_case_or_the_claim_is_no_term_a_passage_must_hold(question: str) -> None:
+    """One- and two-digit numbers count things or days; the rule that answers need not repeat them (it says "vijf"),
+    but the message code (301) still is a term."""
+    passage = "De aanbieder stuurt het 301-bericht en het stopbericht binnen vijf werkdagen."
+    assert missing_terms(question, passage) == []
+    assert missing_terms(question, "De aanbieder stuurt het stopbericht binnen vijf werkdagen.") == (
+        ["301"] if "301" in question else [])
+
+
+@pytest.mark.parametrize(("question", "number"), [
+    ("Welke code is 33?", "33"), ("Wat betekent eenheid 14 in een toewijzing?", "14"), ("Wat zegt artikel 7?", "7"),
+    ("Wat betekent status 2 bij een toewijzing?", "2"),
+])
+def test_a_number_after_a_word_that_numbers_things_still_is_a_term(question: str, number: str) -> None:
+    assert missing_terms(question, "De aanbieder stuurt het stopbericht binnen vijf werkdagen.") == [number]
 
 
 def test_a_rule_named_by_its_id_is_answered_by_that_rule() -> None:
