@@ -42,8 +42,11 @@ def evaluate_mode(service: QAService, items: list[EvalItem]) -> dict[str, Any]:
         quoted = [item.is_hit(c.document_id, c.quote, c.file) for c in response.citations] if response.answered else []
         # What the user reads before the sources: the answer's text, sentence by sentence with its source number.
         by_n = {c.n: c for c in response.citations}
-        read = [n in by_n and item.is_hit(by_n[n].document_id, text, by_n[n].file)
-                for n, text in read_out(response.answer)] if response.answered else []
+        # A sentence read once for two sources ("... [1][2]", the other standard's copy) stands for each source's own
+        # quote, which may differ in a letter or a full stop.
+        read = [n in by_n and item.is_hit(by_n[n].document_id, text if len(numbers) == 1 else by_n[n].quote,
+                                          by_n[n].file)
+                for numbers, text in read_groups(response.answer) for n in numbers] if response.answered else []
         words = [len(c.text.split()) for c in response.citations]
         read_words = len(answer_text(response.answer).split()) if response.answered else None
         rows.append({
@@ -60,7 +63,7 @@ def evaluate_mode(service: QAService, items: list[EvalItem]) -> dict[str, Any]:
     return result
 
 
-_READ = re.compile(r"(.+?)\s*\[(\d+)\]")
+_READ = re.compile(r"(.+?)\s*((?:\[\d+\])+)")  # "text [1]", or "text [1][2]": read from two sources
 
 
 def answer_text(answer: str) -> str:
@@ -68,9 +71,14 @@ def answer_text(answer: str) -> str:
     return answer.split("\n\n", 1)[0]
 
 
+def read_groups(answer: str) -> list[tuple[list[int], str]]:
+    """The answer's text before its notes and sources, as (source numbers, the sentences read from them) in order."""
+    return [([int(n) for n in re.findall(r"\d+", m[2])], m[1].strip()) for m in _READ.finditer(answer_text(answer))]
+
+
 def read_out(answer: str) -> list[tuple[int, str]]:
-    """The answer's text before its notes and sources, as (source number, the sentences read from it) in order."""
-    return [(int(m[2]), m[1].strip()) for m in _READ.finditer(answer_text(answer))]
+    """As read_groups, one (source number, sentences) per source."""
+    return [(n, text) for numbers, text in read_groups(answer) for n in numbers]
 
 
 def typo(question: str, rng: random.Random) -> str:

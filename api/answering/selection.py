@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
+from difflib import SequenceMatcher
 from typing import Any
 
 from haystack import Document, component
@@ -21,7 +22,7 @@ from api.answering.sources import KEYWORD_SECTION, group_sources, source_text
 from api.answering.version_notes import version_notes
 from api.dates import date_label
 from index.abbreviations import Abbreviations
-from index.analyzer import FUNCTION_WORDS, DutchAnalyzer
+from index.analyzer import FUNCTION_WORDS, DutchAnalyzer, fold
 from index.code_lookup import EXACT
 from index.codes import RULE_ID, codes_in_question
 from index.sentences import question_sentence, split_sentences
@@ -122,6 +123,22 @@ def _continued_from(sentences: list[str], i: int) -> int:
 def _match(terms: set[str], weights: dict[str, float]) -> float:
     """How well a sentence's terms match the weighted question terms; long sentences do not win by length alone."""
     return sum(w for t, w in weights.items() if t in terms) / math.sqrt(len(terms) + 4)
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", " ", fold(text)).strip()
+
+
+def _same_text(text: str, earlier: str) -> bool:
+    """Whether a quote reads what an earlier one already read: the same sentence from the other standard's copy of a
+    document or from another version ("verstuurd"/"verstuurt"), or a part of it. It stays cited under "Bronnen"; the
+    answer's text reads it once."""
+    a, b = _letters(text), _letters(earlier)
+    if not a or not b:
+        return False
+    if a in b:
+        return True
+    return len(a) >= 0.8 * len(b) and SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.9
 
 
 def _words(sentences: list[str]) -> int:
@@ -431,8 +448,19 @@ class ExtractiveAnswerBuilder:
         a note."""
         sources_of = sources_of or {}
         # A source's text is read as it is highlighted: with the sentence of a second part that matches about as well.
-        body = " ".join(f"{_LIST_MARK.sub('', sources_of[n][2] if n in sources_of else ' '.join(sents))} [{n}]"
-                        for n, _, sents in picked if quoted is None or n in quoted)
+        # A quote that reads what an earlier one read (the other standard's copy) is not read again: its number joins
+        # the earlier one's ("... [1][2]").
+        read: list[tuple[list[int], str]] = []
+        for n, _, sents in picked:
+            text = _LIST_MARK.sub("", sources_of[n][2] if n in sources_of else " ".join(sents))
+            if quoted is not None and n not in quoted:
+                continue
+            same = next((numbers for numbers, earlier in read if _same_text(text, earlier)), None)
+            if same is not None:
+                same.append(n)
+            else:
+                read.append(([n], text))
+        body = " ".join(f"{text} {''.join(f'[{n}]' for n in numbers)}" for numbers, text in read)
         sources = "\n".join(f"[{n}] {self._source_line(doc)}" for n, doc, _ in picked)
         citations = []
         for n, doc, sents in picked:

@@ -760,3 +760,24 @@ def test_a_question_about_one_end_of_care_quotes_the_sentence_about_that_end_onl
                         "aanbieder opnieuw een startbericht naar de gemeente.", 0.9)
     answer = learned.run("Welk bericht stuurt de aanbieder als de zorg start?", [passage])["answer"]
     assert answer["citations"][0]["quote"].startswith("De aanbieder stuurt hiervoor een startbericht")
+
+
+def test_the_same_sentence_from_two_copies_is_read_once_and_both_stay_cited() -> None:
+    """The iJw and iWmo copies of a document (or two versions, one with a typing error) give the same quote: the answer
+    reads it once, with both numbers; both sources are listed. A different sentence is still read."""
+    learned = ExtractiveAnswerBuilder(min_relevance=0.0, max_citations=5, selection="learned", min_probability=0.0)
+    docs = [_doc("jw", "De aanbieder corrigeert het eerder verstuurde stopbericht door deze aanlevering te "
+                       "verwijderen.", 0.9, document_id="jw"),
+            _doc("wmo", "De aanbieder corrigeert het eerder verstuurde stopbericht door deze aanlevering te "
+                        "verwijdern.", 0.8, document_id="wmo"),
+            _doc("other", "Na het verwijderen stuurt de aanbieder zo nodig een nieuw stopbericht met de juiste reden.",
+                 0.7, document_id="other")]
+
+    question = "Hoe corrigeert de aanbieder een verstuurd stopbericht door het te verwijderen?"
+    answer = learned.run(question, docs)["answer"]
+
+    body = answer["answer"].split("\n\nBronnen:")[0]
+    assert answer["answered"] and [c["passage_id"] for c in answer["citations"]] == ["jw", "wmo", "other"]
+    assert body.count("corrigeert het eerder verstuurde stopbericht") == 1
+    assert "te verwijderen. [1][2]" in body
+    assert "[3]" in body and "nieuw stopbericht" in body

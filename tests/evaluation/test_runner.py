@@ -9,7 +9,7 @@ import pytest
 
 from api.service import QAService
 from evaluation.dataset import DEFAULT_SETS, load_items
-from evaluation.runner import evaluate_mode
+from evaluation.runner import evaluate_mode, read_out
 from index.settings import Settings
 from tests.helpers import cli_env, run_cli
 
@@ -134,3 +134,11 @@ def test_questions_can_be_asked_with_a_note_of_name_bsn_and_date() -> None:
     for item in noted:
         assert item.question.startswith("Over ") and item.question.endswith(": Welk bericht stuur ik?")
         assert PLACEHOLDERS["bsn"] in scrub(item.question) and PLACEHOLDERS["name"] in scrub(item.question)
+
+
+def test_a_sentence_read_from_two_sources_counts_for_both() -> None:
+    answer = ("Het stopbericht wordt verwijderd. [1][2] Daarna volgt een nieuw bericht. [3]"
+              "\n\nBronnen:\n[1] A\n[2] B\n[3] C")
+
+    assert read_out(answer) == [(1, "Het stopbericht wordt verwijderd."), (2, "Het stopbericht wordt verwijderd."),
+                                (3, "Daarna volgt een nieuw bericht.")]
