@@ -97,16 +97,17 @@ _ENUMERATION = re.compile(r"(?:^|(?<=\s))\(?\d{1,2}\)(?=\s)|(?:^\s*|(?<=[.?!;]\s
 
 # Who asks, or who said what the question checks, is no subject a passage must name: "Ik werk bij Zorggroep Oost en
 # ...", "ik ben Anouk van team Toegang", "Mijn collega Petra zegt dat ...", "De consulent van gemeente Utrecht vraagt
-# of ...", "In Nedap krijgen we een afkeur ...". The names in these frames are not required. A place that scopes what
-# is asked ("Hoe werkt de indexering in Zwolle?", "Als gemeente Zwolle, ...", "Wij werken in Twente, ...") still is:
-# regional documents answer for their own region only.
+# of ...", "In Nedap krijgen we een afkeur ...", "Volgens Zilveren Kruis moet ...". The names in these frames are not
+# required. A place that scopes what is asked ("Hoe werkt de indexering in Zwolle?", "Als gemeente Zwolle, ...", "Wij
+# werken in Twente, ...") still is: regional documents answer for their own region only.
 _NAMES = r"(?:[A-Z][\w'-]*\s+){1,3}"
 _SPEAKER_FRAMES = re.compile(
     rf"\b(?i:ik|wij|we)\s+(?i:werk|werken)\s+(?i:bij|voor)\s+{_NAMES}"
     rf"|\b(?i:ik)\s+(?i:ben)\s+{_NAMES}"
     r"|^[^.?!,;:]{0,80}?\b(?i:zegt|zei|vraagt|vroeg|meldt|meldde|stelt|beweert|denkt|vindt)\s+(?i:dat|of)\b"
     rf"|\b(?i:in|met|vanuit|via)\s+(?:(?i:ons|onze)\s+\w+\s+)?{_NAMES}"
-    r"(?i:krijgen|krijg|kregen|kreeg|zien|zie|zagen|zag|gebruiken|gebruik)\s+(?i:we|wij|ik)\b",
+    r"(?i:krijgen|krijg|kregen|kreeg|zien|zie|zagen|zag|gebruiken|gebruik)\s+(?i:we|wij|ik)\b"
+    r"|\b(?i:volgens)\s+(?:(?i:de|het|een|mijn|onze|ons)\s+)?(?:[a-zà-ÿ][\w-]*\s+)?(?:[A-Z][\w'-]*(?:\s+|,\s*)){1,3}",
     re.MULTILINE)
 
 

@@ -694,6 +694,8 @@ def test_a_word_opening_a_line_is_no_name_a_passage_must_hold() -> None:
     "De consulent van gemeente Utrecht vraagt of de aanbieder een startbericht moet sturen",
     "In Nedap Ons krijgen we een afkeur, binnen hoeveel werkdagen moet het startbericht?",
     "ik ben Anouk en wil weten binnen hoeveel werkdagen het startbericht moet",
+    "Volgens Zilveren Kruis moet het startbericht binnen vijf werkdagen, klopt dat?",
+    "Volgens mijn collega Petra, moet het startbericht binnen vijf werkdagen?",
 ])
 def test_who_asks_or_who_said_it_is_no_name_a_passage_must_hold(question: str) -> None:
     passage = "De aanbieder stuurt het startbericht binnen vijf werkdagen."
