@@ -126,14 +126,14 @@ def _match(terms: set[str], weights: dict[str, float]) -> float:
 
 
 def _letters(text: str) -> str:
+    """A quote's letters and digits only, folded: what _same_text compares."""
     return re.sub(r"[^0-9a-z]+", " ", fold(text)).strip()
 
 
-def _same_text(text: str, earlier: str) -> bool:
-    """Whether a quote reads what an earlier one already read: the same sentence from the other standard's copy of a
-    document or from another version ("verstuurd"/"verstuurt"), or a part of it. It stays cited under "Bronnen"; the
-    answer's text reads it once."""
-    a, b = _letters(text), _letters(earlier)
+def _same_text(a: str, b: str) -> bool:
+    """Whether quote `a` reads what an earlier quote `b` already read (both as _letters): the same sentence from the
+    other standard's copy of a document or from another version ("verstuurd"/"verstuurt"), or a part of it. It stays
+    cited under "Bronnen"; the answer's text reads it once."""
     if not a or not b:
         return False
     if a in b:
@@ -450,17 +450,18 @@ class ExtractiveAnswerBuilder:
         # A source's text is read as it is highlighted: with the sentence of a second part that matches about as well.
         # A quote that reads what an earlier one read (the other standard's copy) is not read again: its number joins
         # the earlier one's ("... [1][2]").
-        read: list[tuple[list[int], str]] = []
+        read: list[tuple[list[int], str, str]] = []  # (source numbers, the text read, its letters)
         for n, _, sents in picked:
-            text = _LIST_MARK.sub("", sources_of[n][2] if n in sources_of else " ".join(sents))
             if quoted is not None and n not in quoted:
                 continue
-            same = next((numbers for numbers, earlier in read if _same_text(text, earlier)), None)
+            text = _LIST_MARK.sub("", sources_of[n][2] if n in sources_of else " ".join(sents))
+            letters = _letters(text)
+            same = next((numbers for numbers, _, earlier in read if _same_text(letters, earlier)), None)
             if same is not None:
                 same.append(n)
             else:
-                read.append(([n], text))
-        body = " ".join(f"{text} {''.join(f'[{n}]' for n in numbers)}" for numbers, text in read)
+                read.append(([n], text, letters))
+        body = " ".join(f"{text} {''.join(f'[{n}]' for n in numbers)}" for numbers, text, _ in read)
         sources = "\n".join(f"[{n}] {self._source_line(doc)}" for n, doc, _ in picked)
         citations = []
         for n, doc, sents in picked:
