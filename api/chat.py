@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from api.answering.followup_terms import codes_in, region_aliases, region_name
+from api.answering.followup_terms import codes_in, region_name
 from api.answering.followups import FollowUpRewriter, PriorTurn, Rewrite
 from api.chat_schemas import (
     ChatResponse,
@@ -38,22 +38,9 @@ from index.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-def region_publishers(service: QAService) -> set[tuple[str, str]]:
-    """(region, publisher) pairs in the index: how users may name a region ("SDD", "Sociaal Domein Achterhoek")."""
-    if service.store is None:
-        return {(r, "") for r in service.regions}
-    pairs = {(p.get("scope", ""), p.get("publisher", "")) for _, p, _ in
-             service.store.backend.scroll(fields=["scope", "publisher"])}
-    return {(scope, publisher) for scope, publisher in pairs if scope} | {(r, "") for r in service.regions}
-
-
 def build_rewriter(qa: QAService) -> FollowUpRewriter:
     abbreviations = qa.abbreviations.primary() if qa.abbreviations is not None else None
-    aliases = region_aliases(region_publishers(qa))
-    for region, places in qa.places.items():  # "in Doetinchem" names the Achterhoek
-        if region in aliases:
-            aliases[region] = sorted({*aliases[region], *places}, key=len, reverse=True)
-    return FollowUpRewriter(aliases, abbreviations)
+    return FollowUpRewriter(qa.region_aliases, abbreviations)
 
 
 def rewrite_in_context(qa: QAService, rewriter: FollowUpRewriter, history: Sequence[str], message: str,
@@ -96,7 +83,9 @@ class ChatService:
         response = self.qa.ask(without_personal_data(question), region, allowed=regions)
         scope = encode_scope(regions)
         record = self.conversations.record_answer(
-            replace(_record(response, question, question, region, "keuze"), owner=owner, scope=scope))
+            replace(_record(response, question, question, response.region, "keuze" if region else
+                            "vraag" if response.region else None),
+                    owner=owner, scope=scope))
         self.log.record("ask", question, question, region, response, 1000 * (time.perf_counter() - started),
                         record.id, scope=scope)
         return response.model_copy(update={"answer_id": record.id})

@@ -92,7 +92,8 @@ class AskResponse(BaseModel):
     answer: str
     citations: list[Citation]
     question: str
-    region: str | None = None
+    region: str | None = Field(None, description="De regio waarin gezocht is (met de landelijke documenten): de "
+                                                 "gekozen regio, of anders de regio die de vraag noemt.")
     searched_for: str | None = Field(
         None, description="Extra zoektermen: verbeterde tikfouten en termen uit de domeinwoordenlijst.")
     corrected_question: str | None = Field(

@@ -12,8 +12,10 @@ import numpy as np
 from haystack import Document, Pipeline
 
 from api.answering.calibration import Calibration
+from api.answering.followup_terms import region_aliases
 from api.answering.followups import FollowUpContext
 from api.answering.pipeline import build_abbreviations, build_query_pipeline, build_speller, run_in_order
+from api.answering.places import PlaceScope
 from api.answering.ranker_model import INFO_FILE, LEGACY_MODEL_FILE, RankerModel, ranker_dir
 from api.errors import ErrorCode, VraagbaakError
 from api.privacy import without_personal_data
@@ -71,6 +73,8 @@ class QAService:
         self.abbreviations: Abbreviations | None = None
         self.regions: list[str] = []
         self.places: dict[str, list[str]] = {}  # region -> its municipalities and towns (the corpus manifest's)
+        self.region_aliases: dict[str, list[str]] = {}  # region -> how users name it (api/answering/places.py)
+        self.place_scope = PlaceScope({})
         self.build_report: IngestReport | None = None
         self.ranker: RankerModel | None = None
         self.learned = False  # whether the running pipeline ranks with the learned model
@@ -124,6 +128,21 @@ class QAService:
         self.pipeline.warm_up()
         self.learned = self.ranker is not None
         self.regions = self.store.regions()
+        self.region_aliases = self._region_aliases()
+        self.place_scope = PlaceScope(self.region_aliases)
+
+    def _region_aliases(self) -> dict[str, list[str]]:
+        """How users name each region of the index: its name, its publishers and their short forms ("SDD"), and the
+        manifest's municipalities and towns ("in Doetinchem" names the Achterhoek)."""
+        assert self.store is not None
+        pairs = {(p.get("scope", ""), p.get("publisher", "")) for _, p, _ in
+                 self.store.backend.scroll(fields=["scope", "publisher"])}
+        aliases = region_aliases({(scope, publisher) for scope, publisher in pairs if scope}
+                                 | {(r, "") for r in self.regions})
+        for region, places in self.places.items():
+            if region in aliases:
+                aliases[region] = sorted({*aliases[region], *places}, key=len, reverse=True)
+        return aliases
 
     def _calibrated(self, settings: Settings) -> Settings:
         """`settings` with the index's calibrated abstention threshold (api/answering/calibration), unless the
@@ -205,6 +224,9 @@ class QAService:
         if self.pipeline is None:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
         self.check_region(region, allowed)
+        # No region chosen: the one the question names, if any and the caller's (api/answering/places.py).
+        named = None if region else self.place_scope.region_of(query)
+        region = region or (named if allowed is None or named in allowed else None)
         filters = region_filter(region, doc_types, since, allowed)
         inputs: dict[str, Any] = {"encoder": {"query": query, "context": context.text if context else None,
                                               "allowed": list(allowed) if allowed is not None else None},
@@ -219,8 +241,8 @@ class QAService:
         try:
             with self._slots:  # the conversation's embedding waits its turn like the rest of the question
                 inputs["encoder"]["context_vectors"] = self._context_vectors(context)
-                return run_in_order(self.pipeline, inputs,
-                                    include_outputs_from={"retriever", "ranker", "encoder"})
+                result = run_in_order(self.pipeline, inputs, include_outputs_from={"retriever", "ranker", "encoder"})
+                return result | {"region": region}
         except StoreError as exc:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, f"De index is niet beschikbaar: {exc}") from exc
 
@@ -251,7 +273,7 @@ class QAService:
         answer = result["answer"]["answer"]
         response = AskResponse(
             answered=answer["answered"], answer=answer["answer"],
-            citations=[Citation(**c) for c in answer["citations"]], question=question, region=region,
+            citations=[Citation(**c) for c in answer["citations"]], question=question, region=result["region"],
             searched_for=result["encoder"]["expansion"] or None, relevance=answer["relevance"],
             corrected_question=result["encoder"]["query"] if result["encoder"]["query"] != question else None,
         )

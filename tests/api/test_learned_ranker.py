@@ -77,6 +77,24 @@ def test_a_municipality_of_a_region_is_answered_from_that_region(trained: Settin
         assert not service.ask("Hoe werkt de indexering in Zwolle?").answered
 
 
+def test_a_region_named_in_a_question_is_searched_as_if_chosen(trained: Settings) -> None:
+    """/v1/ask and `vraagbaak ask` search the region a question names, as the chat does: the Drechtsteden's notes on
+    indexation are no answer about Doetinchem (Achterhoek). A caller bound to other regions keeps its own bounds."""
+    with QAService(trained) as service:
+        service.start()
+        response, docs = service.run("Hoe werkt de indexering in Doetinchem?", top_k=10)
+        assert response.region == "achterhoek"
+        assert docs and {d.meta["scope"] for d in docs} <= {"achterhoek", "landelijk"}
+        assert {c.scope for c in response.citations} <= {"achterhoek", "landelijk"}
+        unnamed, unnamed_docs = service.run("Hoe werkt de indexering?", top_k=10)
+        assert unnamed.region is None and "drechtsteden" in {d.meta["scope"] for d in unnamed_docs}
+        # two regions compared: both searched
+        both = service.run("Wat is het verschil in indexering tussen de Achterhoek en de Drechtsteden?", top_k=10)
+        assert both[0].region is None and {"achterhoek", "drechtsteden"} <= {d.meta["scope"] for d in both[1]}
+        bound, bound_docs = service.run("Hoe werkt de indexering in Doetinchem?", top_k=10, allowed=["drechtsteden"])
+        assert bound.region is None and {d.meta["scope"] for d in bound_docs} <= {"drechtsteden", "landelijk"}
+
+
 def test_a_follow_up_needs_only_its_own_specific_terms_not_the_codes_its_search_took_over(trained: Settings) -> None:
     from dataclasses import replace
 
