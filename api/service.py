@@ -17,6 +17,7 @@ from api.answering.followups import FollowUpContext
 from api.answering.pipeline import build_abbreviations, build_query_pipeline, build_speller, run_in_order
 from api.answering.places import PlaceScope
 from api.answering.ranker_model import INFO_FILE, LEGACY_MODEL_FILE, RankerModel, ranker_dir
+from api.answering.selection import scope_label
 from api.errors import ErrorCode, VraagbaakError
 from api.privacy import without_personal_data
 from api.schemas import AskResponse, Citation, Passage, SearchResponse
@@ -220,12 +221,12 @@ class QAService:
 
     def _run(self, query: str, region: str | None, top_k: int, doc_types: list[str] | None = None,
              since: str | None = None, context: FollowUpContext | None = None,
-             allowed: Sequence[str] | None = None) -> dict[str, Any]:
+             allowed: Sequence[str] | None = None, name_region: bool = True) -> dict[str, Any]:
         if self.pipeline is None:
             raise VraagbaakError(ErrorCode.INDEX_UNAVAILABLE, "De service is nog niet gestart.")
         self.check_region(region, allowed)
         # No region chosen: the one the question names, if any and the caller's (api/answering/places.py).
-        named = None if region else self.place_scope.region_of(query)
+        named = None if region or not name_region else self.place_scope.region_of(query)
         region = region or (named if allowed is None or named in allowed else None)
         filters = region_filter(region, doc_types, since, allowed)
         inputs: dict[str, Any] = {"encoder": {"query": query, "context": context.text if context else None,
@@ -268,16 +269,30 @@ class QAService:
         caller is bound to (None: all), enforced in the store query."""
         # Personal data in the question (a BSN, telephone number, e-mail address, a client's name) never helps to find
         # a passage, and as a "specific term" no passage holds it refused the question: searched without it.
-        result = self._run(without_personal_data(question), region, top_k or self.settings.retrieval.top_k,
-                           context=context, allowed=allowed)
+        query, top_k = without_personal_data(question), top_k or self.settings.retrieval.top_k
+        result = self._run(query, region, top_k, context=context, allowed=allowed)
         answer = result["answer"]["answer"]
+        text = answer["answer"]
+        if not answer["answered"] and result["region"] not in (None, NATIONAL) and context is None:
+            text += self._answered_elsewhere(query, result["region"], top_k, allowed)
         response = AskResponse(
-            answered=answer["answered"], answer=answer["answer"],
+            answered=answer["answered"], answer=text,
             citations=[Citation(**c) for c in answer["citations"]], question=question, region=result["region"],
             searched_for=result["encoder"]["expansion"] or None, relevance=answer["relevance"],
             corrected_question=result["encoder"]["query"] if result["encoder"]["query"] != question else None,
         )
         return response, result["ranker"]["documents"]
+
+    def _answered_elsewhere(self, query: str, region: str, top_k: int, allowed: Sequence[str] | None) -> str:
+        """For a question that the region's and the national documents do not answer: the document of another region
+        (one the caller may see) that does, so that the user knows where it is written and that it is that region's
+        rule; "" when there is none."""
+        other = self._run(query, None, top_k, allowed=allowed, name_region=False)["answer"]["answer"]
+        first = other["citations"][0] if other["answered"] and other["citations"] else None
+        if first is None or first["scope"] in (region, NATIONAL):
+            return ""
+        return (f"\n\nEen document van een andere regio gaat er wel over; die regel geldt alleen daar: "
+                f"{first['title']} ({scope_label(first['scope'])}).")
 
     def ask(self, question: str, region: str | None = None, allowed: Sequence[str] | None = None) -> AskResponse:
         return self.run(question, region, allowed=allowed)[0]

@@ -79,13 +79,20 @@ def test_a_municipality_of_a_region_is_answered_from_that_region(trained: Settin
 
 def test_a_region_named_in_a_question_is_searched_as_if_chosen(trained: Settings) -> None:
     """/v1/ask and `vraagbaak ask` search the region a question names, as the chat does: the Drechtsteden's notes on
-    indexation are no answer about Doetinchem (Achterhoek). A caller bound to other regions keeps its own bounds."""
+    indexation are no answer about Doetinchem (Achterhoek), but the refusal says that they exist. A caller bound to
+    other regions keeps its own bounds."""
     with QAService(trained) as service:
         service.start()
         response, docs = service.run("Hoe werkt de indexering in Doetinchem?", top_k=10)
         assert response.region == "achterhoek"
         assert docs and {d.meta["scope"] for d in docs} <= {"achterhoek", "landelijk"}
         assert {c.scope for c in response.citations} <= {"achterhoek", "landelijk"}
+        # The Achterhoek's documents say nothing about indexation: refused, and the user is told where it is written.
+        assert not response.answered
+        assert "andere regio" in response.answer and "(regio Drechtsteden)" in response.answer
+        # A caller who may not see the Drechtsteden is not told about its documents.
+        own = service.ask("Hoe werkt de indexering in Doetinchem?", allowed=["achterhoek"])
+        assert not own.answered and "Drechtsteden" not in own.answer
         unnamed, unnamed_docs = service.run("Hoe werkt de indexering?", top_k=10)
         assert unnamed.region is None and "drechtsteden" in {d.meta["scope"] for d in unnamed_docs}
         # two regions compared: both searched
