@@ -303,7 +303,8 @@ class QAService:
         if since and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", since):
             raise VraagbaakError(ErrorCode.VALIDATION,
                                  f"Datum '{since}' moet de vorm JJJJ, JJJJ-MM of JJJJ-MM-DD hebben.")
-        docs = self._run(query, region, top_k, doc_types, since, allowed=allowed)["ranker"]["documents"]
+        result = self._run(query, region, top_k, doc_types, since, allowed=allowed)
+        docs = result["ranker"]["documents"]
         passages = [
             Passage(rank=i, id=d.id, document_id=d.meta.get("document_id", ""), title=d.meta.get("title", ""),
                     publisher=d.meta.get("publisher", ""), scope=d.meta.get("scope", ""),
@@ -314,7 +315,7 @@ class QAService:
                     match=d.meta.get("match"))
             for i, d in enumerate(docs, start=1)
         ]
-        return SearchResponse(query=query, region=region, passages=passages)
+        return SearchResponse(query=query, region=result["region"], passages=passages)
 
     def reconfigure(self, settings: Settings) -> None:
         """Rebuild the query pipeline with other retrieval/answer settings on the same index and model."""

@@ -90,6 +90,7 @@ def test_a_region_named_in_a_question_is_searched_as_if_chosen(trained: Settings
         # The Achterhoek's documents say nothing about indexation: refused, and the user is told where it is written.
         assert not response.answered
         assert "andere regio" in response.answer and "(regio Drechtsteden)" in response.answer
+        assert service.search("indexering in Doetinchem", top_k=5).region == "achterhoek"
         # A caller who may not see the Drechtsteden is not told about its documents.
         own = service.ask("Hoe werkt de indexering in Doetinchem?", allowed=["achterhoek"])
         assert not own.answered and "Drechtsteden" not in own.answer
