@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 def build_rewriter(qa: QAService) -> FollowUpRewriter:
     abbreviations = qa.abbreviations.primary() if qa.abbreviations is not None else None
-    return FollowUpRewriter(qa.region_aliases, abbreviations)
+    return FollowUpRewriter(qa.place_scope.aliases, abbreviations)
 
 
 def rewrite_in_context(qa: QAService, rewriter: FollowUpRewriter, history: Sequence[str], message: str,

@@ -74,8 +74,7 @@ class QAService:
         self.abbreviations: Abbreviations | None = None
         self.regions: list[str] = []
         self.places: dict[str, list[str]] = {}  # region -> its municipalities and towns (the corpus manifest's)
-        self.region_aliases: dict[str, list[str]] = {}  # region -> how users name it (api/answering/places.py)
-        self.place_scope = PlaceScope({})
+        self.place_scope = PlaceScope({})  # how users name each region (api/answering/places.py)
         self.build_report: IngestReport | None = None
         self.ranker: RankerModel | None = None
         self.learned = False  # whether the running pipeline ranks with the learned model
@@ -129,8 +128,7 @@ class QAService:
         self.pipeline.warm_up()
         self.learned = self.ranker is not None
         self.regions = self.store.regions()
-        self.region_aliases = self._region_aliases()
-        self.place_scope = PlaceScope(self.region_aliases)
+        self.place_scope = PlaceScope(self._region_aliases())
 
     def _region_aliases(self) -> dict[str, list[str]]:
         """How users name each region of the index: its name, its publishers and their short forms ("SDD"), and the

@@ -101,6 +101,11 @@ def folded(text: str) -> str:
     return "".join(f if len(f := fold(c)) == 1 else c.lower() for c in text)
 
 
+def term_pattern(phrase: str) -> re.Pattern[str]:
+    """A known term (region name, message, product ...) in folded text: as whole words, plural "-en" or "-s" allowed."""
+    return re.compile(rf"(?<![\w-]){re.escape(folded(phrase))}(?:en|s)?(?![\w])")
+
+
 def region_name(slug: str) -> str:
     """'de-fryske-marren' -> 'De Fryske Marren'."""
     return " ".join(w.capitalize() for w in slug.split("-"))

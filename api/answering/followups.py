@@ -45,6 +45,7 @@ from api.answering.followup_terms import (
     YEAR,
     folded,
     region_name,
+    term_pattern,
 )
 from api.privacy import without_personal_data
 from index.analyzer import STOPWORDS
@@ -128,7 +129,7 @@ class FollowUpRewriter:
         entries += [(alias, "regio", slug) for slug, names in self.regions.items() for alias in names]
         entries.sort(key=lambda e: len(e[0]), reverse=True)  # longest first: "declaratie-antwoordbericht" wins
         self._lexicon = [
-            (re.compile(rf"(?<![\w-]){re.escape(folded(p))}(?:en|s)?(?![\w])"), kind, canonical)
+            (term_pattern(p), kind, canonical)
             for p, kind, canonical in entries
         ]
 

@@ -8,10 +8,9 @@ gives /v1/ask, `vraagbaak ask` and search the same behaviour.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
-from api.answering.followup_terms import folded
+from api.answering.followup_terms import folded, term_pattern
 
 
 class PlaceScope:
@@ -20,8 +19,8 @@ class PlaceScope:
 
     def __init__(self, aliases: Mapping[str, Sequence[str]]) -> None:
         self.aliases = {slug: list(names) for slug, names in aliases.items()}
-        self._patterns = [(re.compile(rf"(?<![\w-]){re.escape(folded(name))}(?:en|s)?(?![\w])"), slug)
-                          for slug, names in self.aliases.items() for name in names if name.strip()]
+        self._patterns = [(term_pattern(name), slug) for slug, names in self.aliases.items()
+                          for name in names if name.strip()]
 
     def regions_named(self, question: str) -> set[str]:
         text = folded(question)
