@@ -248,8 +248,9 @@ class QAService:
     def _context_vectors(self, context: FollowUpContext | None) -> list[list[float]] | None:
         """A follow-up's conversation as vectors: the previous query's embedding and the mean of the stored vectors
         of the passages its answer cited (one short question embedded instead of the query with two headings: ~20
-        instead of ~130 ms on one core; dev follow-ups within one rank of the text's embedding, see README). None
-        when the answer cited nothing or its passages left the index: the encoder then embeds the context text."""
+        instead of ~130 ms on one core; dev follow-ups within one rank of the text's embedding, see
+        evaluation/MEASUREMENTS.md). None when the answer cited nothing or its passages left the index: the encoder
+        then embeds the context text."""
         if context is None or not context.passage_ids or self.store is None or self.model is None:
             return None
         stored = self.store.vectors_of(list(context.passage_ids))

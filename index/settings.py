@@ -32,7 +32,7 @@ class RetrievalSettings(BaseModel):
     candidates: int = 50
     top_k: int = 5
     # The domain vocabulary (index/vocabulary.py). Blind sets, switched off: seeds cited 0.893 -> 0.839, reference
-    # 0.747 -> 0.753 (README, "Which hand rules of the learned path help on the blind sets"): kept.
+    # 0.747 -> 0.753 (evaluation/MEASUREMENTS.md, "Which hand rules of the learned path help on the blind sets"): kept.
     expand_synonyms: bool = True
     # Short forms the documents define ("Verzoek om Toewijzing (VOT)") are searched with their long form too.
     # Blind reference sets, switched off: answerable wrongly refused 4.9 -> 6.3 %: kept.
@@ -48,9 +48,9 @@ class RetrievalSettings(BaseModel):
     # Table rows holding a code the question asks about go first (exact match by filter); 0 turns this off.
     # Blind reference sets, switched off: cited 0.753 -> 0.789 while the lookup also took codes named in passing
     # ("Wanneer stuur ik een JW305?") and cited only its rows. Asked-about codes only, one place per row and the other
-    # shown sources cited after the rows: MRR 0.562 / cited 0.782 with it, 0.562 / 0.789 without (README, fifth
-    # session); it keeps the code questions' short, first answers (read_first 0.714 vs 0.643 without) and serves
-    # conversion-table lookups.
+    # shown sources cited after the rows: MRR 0.562 / cited 0.782 with it, 0.562 / 0.789 without
+    # (evaluation/MEASUREMENTS.md, fifth session); it keeps the code questions' short, first answers (read_first
+    # 0.714 vs 0.643 without) and serves conversion-table lookups.
     exact_code_rows: int = Field(3, ge=0)
 
 
@@ -63,7 +63,8 @@ class RankerSettings(BaseModel):
     train_on_build: bool = True
     candidates: int = Field(30, ge=5, description="Fused candidates the reranker scores.")
     # "fused": the passages keep the hybrid retrieval's order and the model decides whether to answer and what to
-    # cite; "model": ordered by the model's probability (measured worse on the dev split, see README).
+    # cite; "model": ordered by the model's probability (measured worse on the dev split, see
+    # evaluation/MEASUREMENTS.md).
     order: Literal["fused", "model"] = "fused"
     # Abstain when the best shown passage's probability is below this (besides answer.min_relevance, which
     # separated the dev split's unanswerable questions better). Chosen on the dev split (`vraagbaak eval`): with two
