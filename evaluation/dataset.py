@@ -17,6 +17,7 @@ SPLITS: dict[str, tuple[str, str]] = {
     "reference": ("reference", "dev"), "reference_users_dev": ("reference", "dev"),
     "reference_blind": ("reference", "blind"), "reference_users_blind": ("reference", "blind"),
     "reference_users2_dev": ("reference", "dev"), "reference_users2_blind": ("reference", "blind"),
+    "reference_users3_dev": ("reference", "dev"),
 }
 
 

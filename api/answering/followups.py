@@ -57,6 +57,10 @@ MAX_CONTEXT_WORDS = 9  # words of the previous question's subject added to a fol
 # "Mevrouw", "meneer": how a case names a person, no subject to carry over (capitalised in the context, it would
 # become a name the answer must mention).
 ADDRESS = frozenset(w for w in re.findall(r"[a-z]+", FORMS_OF_ADDRESS) if len(w) > 3)
+# "En als ...", "Maar bij ...": a message opening like this continues the conversation however long it is.
+CONTINUES = re.compile(r"^(?:en|maar)\s+(?:als|bij|voor|met|in|na|zonder|wanneer|indien|dan)\b", re.IGNORECASE)
+# Words that open a condition: a follow-up's condition replaces the previous question's one.
+CLAUSE_HEADS = frozenset({"als", "wanneer", "indien"})
 SUBJECT_PRONOUNS = frozenset({"het", "hij", "zij", "ze", "die", "dat", "dit", "deze"})
 DETERMINERS = frozenset({"de", "het", "een", "mijn", "onze", "uw", "zijn", "haar", "hun", "die", "deze", "dat", "dit"})
 
@@ -202,7 +206,8 @@ class FollowUpRewriter:
         own = self.content_words(message)
         strong, weak = self._points_back(message)
         switched = bool(mentioned) and chosen_region != prev.region
-        if (strong and len(own) < 6) or (weak and not switched and len(own) <= 3) or len(own) <= 1:
+        opener = bool(LEAD.match(message)) and bool(CONTINUES.match(message))
+        if (strong and (len(own) < 6 or opener)) or (weak and not switched and len(own) <= 3) or len(own) <= 1:
             query, how = self._complete(message, prev, chosen_region)
             return Rewrite(query, chosen_region, source, "vervolg", self._explain(how, source, chosen_region),
                            _conversation(prev, message))
@@ -255,6 +260,15 @@ class FollowUpRewriter:
                 return swapped
 
         words = WORD.findall(folded(body))
+        if not replaced and words and words[0] in CLAUSE_HEADS:
+            # "En als de kinderrechter het heeft opgelegd?" after "Welke code gebruik ik als de huisarts heeft
+            # doorverwezen?": the new condition replaces the previous question's condition.
+            main, bracket = _split_bracket(base)
+            found = re.search(rf"(?<![\w-]){words[0]}(?![\w])[^?.!;,(]*", folded(main))
+            if found:
+                clause = _resolve_subject(_strip_end(body), main[found.start():found.end()])
+                main = main[:found.start()] + clause + main[found.end():]
+                return f"{main} {bracket}".strip(), "Vervolgvraag: de voorwaarde van de vorige vraag vervangen."
         # An elliptic follow-up asks nothing of its own ("En bij de Wmo?", "en het retourbericht daarop?").
         elliptic = not any(w in QUESTION_WORDS or w in FINITE for w in words)
         fragment = bool(words) and words[0] in PREPOSITIONS and len(self.content_words(body)) <= 3 and elliptic

@@ -143,6 +143,23 @@ def test_a_question_with_its_own_subject_starts_a_new_topic(rewriter: FollowUpRe
     assert rewrite.query == question and rewrite.kind == "nieuw"
 
 
+def test_a_long_message_opening_with_en_als_continues_the_conversation(rewriter: FollowUpRewriter) -> None:
+    rewrite = _converse(rewriter, ["binnen hoeveel werkdagen moet het startbericht eruit?",
+                                   "en als de toewijzing pas later binnenkomt, met terugwerkende kracht?"])
+    assert rewrite.kind == "vervolg" and "werkdagen" in rewrite.query and "terugwerkende kracht" in rewrite.query
+
+
+def test_a_follow_up_condition_replaces_the_previous_condition(rewriter: FollowUpRewriter) -> None:
+    rewrite = _converse(rewriter, ["welke code verwijzer gebruik ik als de huisarts heeft doorverwezen?",
+                                   "en als de kinderrechter het heeft opgelegd?"])
+    assert rewrite.query == "welke code verwijzer gebruik ik als de kinderrechter het heeft opgelegd?"
+    # Without a condition in the previous question the condition is added to it.
+    rewrite = _converse(rewriter, ["hoe lang mag een gemeente een VOT in onderzoek houden?",
+                                   "en als de jongere in een pleeggezin woont?"])
+    assert rewrite.query == ("hoe lang mag een gemeente een VOT in onderzoek houden als de jongere in een pleeggezin "
+                             "woont?")
+
+
 def test_explicit_new_question_drops_the_context(rewriter: FollowUpRewriter) -> None:
     rewrite = _converse(rewriter, ["Welk bericht stuur ik als de zorg start?", "Nieuwe vraag: en de termijn?"])
     assert rewrite.query == "en de termijn?" and rewrite.kind == "nieuw"

@@ -243,3 +243,17 @@ def test_the_second_users_sets_are_a_split_of_one_set_with_evidence_in_the_named
                 continue
             texts = [(reference / name).read_text(encoding="utf-8") for name in item.files]
             assert any(_in_file(e, t) for e in item.evidence for t in texts), item.id
+
+
+def test_the_third_users_set_has_singles_follow_ups_and_evidence_in_the_named_files() -> None:
+    """reference_users3_dev.jsonl: 36 single questions and 24 follow-ups by two writers; each answerable item's
+    evidence is in a file it names, each follow-up has the conversation it continues."""
+    reference, items = _reference_set("reference_users3_dev.jsonl")
+    assert len({i.id for i in items}) == len(items) == 60
+    follow_ups = [i for i in items if i.history]
+    assert len(follow_ups) == 24 and sum(not i.answerable for i in items) == 14
+    for item in items:
+        if not item.answerable:
+            continue
+        texts = [(reference / name).read_text(encoding="utf-8") for name in item.files]
+        assert any(_in_file(e, t) for e in item.evidence for t in texts), item.id
