@@ -381,11 +381,12 @@ class ExtractiveAnswerBuilder:
         opposite = self._opposite(query_terms | set(expansion))
         best_sentences = {d.id: self._best_sentences(analysed[d.id], weights, requirement, opposite)
                           for d in members}
-        # The value check looks at the shown passages only, as before sources were grouped: more text per source
-        # would otherwise find a value for questions the documents do not answer.
+        # The value check looks at the best-ranked passage, the one the answer reads first: a value in a lower one
+        # was mostly another subject's (a deadline of another message, another amount), see index/settings.py.
         if (requirement and self.require_value and not lead
                 and not any(best_sentences[d.id][0] if d.id in best_sentences
-                            else self._best_sentences(self._analyse(d), weights, requirement)[0] for d in chosen)):
+                            else self._best_sentences(self._analyse(d), weights, requirement)[0]
+                            for d in chosen[:1])):
             return self._abstain(documents, relevance, [requirement.label])
         picked: list[tuple[int, Document, list[str]]] = list(lead)
         texts: dict[int, tuple[str, list[str], str]] = {}

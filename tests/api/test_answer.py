@@ -783,3 +783,23 @@ def test_the_same_sentence_from_two_copies_is_read_once_and_both_stay_cited() ->
     assert body.count("corrigeert het eerder verstuurde stopbericht") == 1
     assert "te verwijderen. [1][2]" in body
     assert "[3]" in body and "nieuw stopbericht" in body
+
+
+def test_a_value_question_is_refused_when_the_best_ranked_passage_holds_no_value() -> None:
+    """"Hoeveel werkdagen ...?": the best-ranked passage talks about the subject without a number and a lower one
+    gives another message's deadline. The answer would read the first; it is refused and says what is missing. With
+    the number in the best-ranked passage the same question is answered."""
+    learned = ExtractiveAnswerBuilder(min_relevance=0.0, max_citations=5, selection="learned", min_probability=0.0,
+                                      cite_ratio=0.0)
+    about = _doc("about", "Een VOW moet tijdig bij de gemeente zijn, voor de gewenste ingangsdatum van de wijziging.",
+                 0.9, document_id="faq", heading_path=["VOW"])
+    other = _doc("other", "De gemeente stuurt binnen vijf werkdagen een retourbericht op het startbericht.", 0.5,
+                 document_id="op", heading_path=["Retour"])
+    question = "Hoeveel werkdagen voor de ingangsdatum moet een VOW bij de gemeente zijn?"
+
+    refused = learned.run(question, [about, other])["answer"]
+    assert refused["answered"] is False and refused["citations"] == []
+    assert "aantal" in refused["answer"]
+
+    answered = learned.run(question, [other, about])["answer"]
+    assert answered["answered"] is True
