@@ -206,7 +206,7 @@ class FollowUpRewriter:
         own = self.content_words(message)
         strong, weak = self._points_back(message)
         switched = bool(mentioned) and chosen_region != prev.region
-        opener = bool(LEAD.match(message)) and bool(CONTINUES.match(message))
+        opener = bool(CONTINUES.match(message))
         if (strong and (len(own) < 6 or opener)) or (weak and not switched and len(own) <= 3) or len(own) <= 1:
             query, how = self._complete(message, prev, chosen_region)
             return Rewrite(query, chosen_region, source, "vervolg", self._explain(how, source, chosen_region),
