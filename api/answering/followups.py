@@ -59,8 +59,6 @@ MAX_CONTEXT_WORDS = 9  # words of the previous question's subject added to a fol
 ADDRESS = frozenset(w for w in re.findall(r"[a-z]+", FORMS_OF_ADDRESS) if len(w) > 3)
 # "En als ...", "Maar bij ...": a message opening like this continues the conversation however long it is.
 CONTINUES = re.compile(r"^(?:en|maar)\s+(?:als|bij|voor|met|in|na|zonder|wanneer|indien|dan)\b", re.IGNORECASE)
-# Words that open a condition: a follow-up's condition replaces the previous question's one.
-CLAUSE_HEADS = frozenset({"als", "wanneer", "indien"})
 SUBJECT_PRONOUNS = frozenset({"het", "hij", "zij", "ze", "die", "dat", "dit", "deze"})
 DETERMINERS = frozenset({"de", "het", "een", "mijn", "onze", "uw", "zijn", "haar", "hun", "die", "deze", "dat", "dit"})
 
@@ -260,27 +258,20 @@ class FollowUpRewriter:
                 return swapped
 
         words = WORD.findall(folded(body))
-        if not replaced and words and words[0] in CLAUSE_HEADS:
-            # "En als de kinderrechter het heeft opgelegd?" after "Welke code gebruik ik als de huisarts heeft
-            # doorverwezen?": the new condition replaces the previous question's condition.
-            main, bracket = _split_bracket(base)
-            found = re.search(rf"(?<![\w-]){words[0]}(?![\w])[^?.!;,(]*", folded(main))
-            if found:
-                clause = _resolve_subject(_strip_end(body), main[found.start():found.end()])
-                main = main[:found.start()] + clause + main[found.end():]
-                return f"{main} {bracket}".strip(), "Vervolgvraag: de voorwaarde van de vorige vraag vervangen."
+        # "En als de kinderrechter het heeft opgelegd?" after "Welke code gebruik ik als de huisarts heeft
+        # doorverwezen?": the new condition replaces the previous question's condition.
+        if not replaced and words and words[0] in CONDITION:
+            query = _replace_clause(base, _strip_end(body), words[0])
+            if query:
+                return query, "Vervolgvraag: de voorwaarde van de vorige vraag vervangen."
         # An elliptic follow-up asks nothing of its own ("En bij de Wmo?", "en het retourbericht daarop?").
         elliptic = not any(w in QUESTION_WORDS or w in FINITE for w in words)
         fragment = bool(words) and words[0] in PREPOSITIONS and len(self.content_words(body)) <= 3 and elliptic
         if fragment and not replaced:
             clause = _strip_end(body)
-            head = words[0]
             main, bracket = _split_bracket(base)
-            found = re.search(rf"(?<![\w-]){re.escape(head)}(?![\w])[^?.!;,(]*", folded(main))
-            if found:
-                clause = _resolve_subject(clause, main[found.start():found.end()])
-            main = main[:found.start()] + clause + main[found.end():] if found else f"{_strip_end(main)} {clause}?"
-            return (f"{main} {bracket}".strip(), "Vervolgvraag: aangevuld met de vorige vraag.")
+            query = _replace_clause(base, clause, words[0]) or f"{_strip_end(main)} {clause}? {bracket}".strip()
+            return query, "Vervolgvraag: aangevuld met de vorige vraag."
 
         # An elliptic follow-up asks what the previous question asked ("binnen welke termijn"): the words that asked
         # are part of the subject carried over.
@@ -408,6 +399,17 @@ def _swap_events(previous: str, body: str) -> tuple[str, str] | None:
            and folded(m.group(0)) not in present]
     query = f"{_strip_end(query)}? ({' '.join(own)})" if own else query
     return f"{query} {bracket}".strip(), "Vervolgvraag: in de vorige vraag " + ", ".join(swapped) + " vervangen."
+
+
+def _replace_clause(previous: str, clause: str, head: str) -> str | None:
+    """The previous query with its clause opened by `head` ("bij ...", "als ...", up to a comma or the end) replaced
+    by the follow-up's `clause`; None when the previous query has no such clause."""
+    main, bracket = _split_bracket(previous)
+    found = re.search(rf"(?<![\w-]){re.escape(head)}(?![\w])[^?.!;,(]*", folded(main))
+    if not found:
+        return None
+    clause = _resolve_subject(clause, main[found.start():found.end()])
+    return f"{main[:found.start()]}{clause}{main[found.end():]} {bracket}".strip()
 
 
 def _resolve_subject(clause: str, replaced: str) -> str:

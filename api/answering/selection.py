@@ -383,10 +383,10 @@ class ExtractiveAnswerBuilder:
                           for d in members}
         # The value check looks at the best-ranked passage, the one the answer reads first: a value in a lower one
         # was mostly another subject's (a deadline of another message, another amount), see index/settings.py.
+        first = chosen[0] if chosen else None
         if (requirement and self.require_value and not lead
-                and not any(best_sentences[d.id][0] if d.id in best_sentences
-                            else self._best_sentences(self._analyse(d), weights, requirement)[0]
-                            for d in chosen[:1])):
+                and not (first and (best_sentences[first.id] if first.id in best_sentences
+                                    else self._best_sentences(self._analyse(first), weights, requirement))[0])):
             return self._abstain(documents, relevance, [requirement.label])
         picked: list[tuple[int, Document, list[str]]] = list(lead)
         texts: dict[int, tuple[str, list[str], str]] = {}
